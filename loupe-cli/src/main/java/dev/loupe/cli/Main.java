@@ -1,0 +1,58 @@
+package dev.loupe.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Entry point of the {@code loupe} command. One subcommand per job; each has its own {@code --help}.
+ *
+ * <p>Exit codes: 0 success, 2 bad usage, 1 failure with one clear line on stderr (the stack trace
+ * only with {@code --debug}).
+ */
+@Command(name = "loupe",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Build, train, run and dissect GPT-style transformers.%n",
+        footer = {"%nRun 'loupe COMMAND --help' for a command's options and examples."},
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces and backend details on errors.")
+    boolean debug;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        // 'loupe' alone: show the command list, exit 2 (it was not a valid request).
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command.");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        boolean debug = java.util.Arrays.asList(args).contains("--debug");
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new Errors(debug));
+        cli.setParameterExceptionHandler(Errors::usage);
+        cli.setUsageHelpAutoWidth(true);
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"loupe " + (v == null ? "(development build)" : v)
+                    + " on Java " + Runtime.version()};
+        }
+    }
+}
