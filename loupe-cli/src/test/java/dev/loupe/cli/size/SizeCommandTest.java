@@ -1,0 +1,62 @@
+package dev.loupe.cli.size;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.cli.MainTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SizeCommandTest {
+
+    @Test
+    void jsonHasTheExactTotalAtTopLevel() throws Exception {
+        var r = MainTest.run("size", "--preset", "gpt2-xl", "--json", "--flops-per-second", "1e11");
+        assertThat(r.code()).isZero();
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertThat(root.get("params_total").asLong()).isEqualTo(1_557_611_200L);
+        assertThat(root.at("/training/seconds").asDouble()).isPositive();
+        assertThat(root.get("context")).hasSize(8);
+    }
+
+    @Test
+    void seedExamplePrintsAbout2point5B() {
+        var r = MainTest.run("size", "--vocab", "50000", "--d-model", "2048", "--layers", "48", "--heads", "16");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("(2.52B)").contains("Chinchilla").contains("128k");
+    }
+
+    @Test
+    void forParamsSuggestsShapes() {
+        var r = MainTest.run("size", "--for-params", "2.5e9");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("d_model").contains("layers");
+    }
+
+    @Test
+    void writesThePicture(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("ctx.png");
+        var r = MainTest.run("size", "--preset", "gpt2", "--plot", png.toString());
+        assertThat(r.code()).isZero();
+        assertThat(Files.size(png)).isGreaterThan(1000);
+    }
+
+    @Test
+    void incompleteShapeIsBadUsage() {
+        var r = MainTest.run("size", "--vocab", "100");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--d-model").doesNotContain("\tat ");
+    }
+
+    @Test
+    void unknownPresetIsOneClearLine() {
+        var r = MainTest.run("size", "--preset", "gpt5");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip().lines().count()).isEqualTo(1);
+        assertThat(r.err()).contains("unknown preset");
+    }
+}
