@@ -31,6 +31,9 @@ public final class SizeCommand implements Callable<Integer> {
     @Option(names = "--preset", paramLabel = "NAME", description = "gpt2, gpt2-medium, gpt2-large, gpt2-xl or gpt3-175b.")
     String preset;
 
+    @Option(names = "--model", paramLabel = "DIR", description = "A model directory: its config.json gives the shape.")
+    Path model;
+
     @Option(names = "--vocab", paramLabel = "V", description = "Vocabulary size.") Long vocab;
     @Option(names = "--d-model", paramLabel = "D", description = "Residual stream width d_model.") Long dModel;
     @Option(names = "--layers", paramLabel = "L", description = "Number of blocks.") Long layers;
@@ -85,6 +88,12 @@ public final class SizeCommand implements Callable<Integer> {
     }
 
     private Architecture architecture() {
+        if (model != null) {
+            if (preset != null || vocab != null || dModel != null || layers != null || heads != null) {
+                throw new UsageException("--model cannot be combined with --preset or --vocab/--d-model/--layers/--heads");
+            }
+            return Architecture.of(model.getFileName().toString(), dev.loupe.model.io.ModelDirectory.readConfig(model));
+        }
         if (preset != null) {
             if (vocab != null || dModel != null || layers != null || heads != null) {
                 throw new UsageException("--preset cannot be combined with --vocab/--d-model/--layers/--heads");
@@ -94,7 +103,7 @@ public final class SizeCommand implements Callable<Integer> {
             return changed ? build(base.name(), base.vocab(), base.dModel(), base.layers(), base.heads(), base.context()) : base;
         }
         if (vocab == null || dModel == null || layers == null || heads == null) {
-            throw new UsageException("give --preset NAME, or all of --vocab --d-model --layers --heads (or --for-params N)");
+            throw new UsageException("give --preset NAME, --model DIR, or all of --vocab --d-model --layers --heads (or --for-params N)");
         }
         return build("custom", vocab, dModel, layers, heads, 1024);
     }

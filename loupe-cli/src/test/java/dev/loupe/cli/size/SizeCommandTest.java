@@ -46,6 +46,22 @@ class SizeCommandTest {
     }
 
     @Test
+    void readsTheShapeOfAModelDirectory(@TempDir Path dir) throws Exception {
+        var config = dev.loupe.model.GptConfig.gpt2(50257, 1024, 768, 12, 12);
+        Files.writeString(dir.resolve("config.json"), dev.loupe.model.io.ConfigJson.format(config));
+        var r = MainTest.run("size", "--model", dir.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(new ObjectMapper().readTree(r.out()).get("params_total").asLong()).isEqualTo(124_439_808L);
+    }
+
+    @Test
+    void missingModelDirectoryIsOneClearLine(@TempDir Path dir) {
+        var r = MainTest.run("size", "--model", dir.resolve("nope").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip().lines().count()).isEqualTo(1);
+    }
+
+    @Test
     void incompleteShapeIsBadUsage() {
         var r = MainTest.run("size", "--vocab", "100");
         assertThat(r.code()).isEqualTo(2);
