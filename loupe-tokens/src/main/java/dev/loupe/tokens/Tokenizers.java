@@ -24,6 +24,7 @@ import java.util.Optional;
  *       (GPT-2's own vocabulary, or one trained by {@link dev.loupe.tokens.bpe.BpeTrainer});</li>
  *   <li>{@value #TOKENIZER_JSON}: Loupe's own file, {@code {"type":"char","chars":[...]}} for a
  *       {@link CharTokenizer}.</li>
+ *   <li>{@value LlmcTokenizer#FILE_NAME}: llm.c's tokenizer file, decode only ({@link LlmcTokenizer}).</li>
  * </ul>
  * A model directory without tokenizer files is legal (commands that take ids still work), so
  * {@link #load} returns {@link Optional#empty()} for it.
@@ -54,6 +55,8 @@ public final class Tokenizers {
         }
         Path json = modelDir.resolve(TOKENIZER_JSON);
         if (Files.isRegularFile(json)) return Optional.of(loadJson(json));
+        Path llmc = modelDir.resolve(LlmcTokenizer.FILE_NAME);
+        if (Files.isRegularFile(llmc)) return Optional.of(LlmcTokenizer.read(llmc));
         return Optional.empty();
     }
 
@@ -64,7 +67,7 @@ public final class Tokenizers {
      */
     public static Tokenizer require(Path modelDir) {
         return load(modelDir).orElseThrow(() -> new LoupeException("directory " + modelDir
-                + " has no tokenizer (looked for vocab.json + merges.txt, " + TOKENIZER_JSON + ")"));
+                + " has no tokenizer (looked for vocab.json + merges.txt, " + TOKENIZER_JSON + ", " + LlmcTokenizer.FILE_NAME + ")"));
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.loupe.tokens.IntList;
 import dev.loupe.tokens.Tokenizer;
 
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -194,24 +193,7 @@ public final class ByteLevelBpe implements Tokenizer {
     /** The token's text; bytes that are not valid UTF-8 on their own appear as {@code <0xE2>}. */
     @Override
     public String tokenText(int id) {
-        byte[] b = bytesOf(id);
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(b);
-        CharBuffer out = CharBuffer.allocate(b.length * 2 + 8);
-        StringBuilder sb = new StringBuilder();
-        while (in.hasRemaining()) {
-            var result = decoder.decode(in, out, true);
-            out.flip();
-            sb.append(out);
-            out.clear();
-            if (result.isError()) {
-                for (int k = 0; k < result.length(); k++) sb.append(String.format("<0x%02X>", in.get() & 0xFF));
-            } else if (result.isUnderflow()) {
-                break;
-            }
-        }
-        return sb.toString();
+        return dev.loupe.tokens.TokenBytes.display(bytesOf(id));
     }
 
     @Override
