@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
         footer = {"%nRun 'loupe COMMAND --help' for a command's options and examples."},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                dev.loupe.cli.tokens.TokenizeCommand.class,
+                dev.loupe.cli.tokens.DetokenizeCommand.class,
+                dev.loupe.cli.hub.FetchCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -88,11 +88,6 @@ public final class HubDownloader {
         if (hf.isPresent()) return new FetchResult(hf.get(), true, List.of(), all, List.of());
 
         Path dir = cache.loupeDir(name);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new LoupeException("cannot create the cache directory " + dir + ": " + e.getMessage(), e);
-        }
         List<String> downloaded = new ArrayList<>(), present = new ArrayList<>(), absent = new ArrayList<>();
         for (String file : all) {
             if (Files.isRegularFile(dir.resolve(file))) {
@@ -183,13 +178,14 @@ public final class HubDownloader {
 
     private LoupeException offline(HubName name, Exception e) {
         return new LoupeException("cannot reach " + endpoint + " to fetch '" + name + "' (offline? set HF_ENDPOINT or --endpoint for a mirror): "
-                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+                + (e.getMessage() == null ? "no connection" : e.getMessage()), e);
     }
 
     private void download(HubName name, String file, Metadata meta, Path dir) {
         Path part = dir.resolve(file + ".part");
         Path target = dir.resolve(file);
         try {
+            Files.createDirectories(dir);
             long have = Files.isRegularFile(part) ? Files.size(part) : 0;
             if (meta.size() >= 0 && have > meta.size()) {
                 Files.delete(part);
