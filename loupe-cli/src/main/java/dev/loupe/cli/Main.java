@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 dev.loupe.cli.size.SizeCommand.class,
+                dev.loupe.cli.tokens.TokenizeCommand.class,
+                dev.loupe.cli.tokens.DetokenizeCommand.class,
+                dev.loupe.cli.hub.FetchCommand.class,
         })
 public final class Main implements Runnable {
 
