@@ -64,7 +64,7 @@ public final class LayerNormKernels {
                     accDn = accDn.add(dn);
                     accDnX = dn.fma(xhat, accDnX);
                 }
-                float sDn = accDn.reduceLanes(VectorOperators.ADD), sDnX = accDnX.reduceLanes(VectorOperators.ADD);
+                float sDn = KernelSupport.sumLanes(accDn), sDnX = KernelSupport.sumLanes(accDnX);
                 for (int k = j; k < d; k++) {
                     float xhat = (x[xr + k] - mu) * rs;
                     float dn = gamma[gOff + k] * dout[gr + k];
@@ -116,7 +116,7 @@ public final class LayerNormKernels {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += L) acc = acc.add(FloatVector.fromArray(S, x, o + j));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = KernelSupport.sumLanes(acc);
         for (; j < n; j++) s += x[o + j];
         return s;
     }
@@ -128,7 +128,7 @@ public final class LayerNormKernels {
             FloatVector c = FloatVector.fromArray(S, x, o + j).sub(mu);
             acc = c.fma(c, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = KernelSupport.sumLanes(acc);
         for (; j < n; j++) {
             float c = x[o + j] - mu;
             s += c * c;

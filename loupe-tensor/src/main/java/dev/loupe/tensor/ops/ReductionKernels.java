@@ -50,7 +50,7 @@ public final class ReductionKernels {
                     FloatVector v = FloatVector.fromArray(S, x, from + j);
                     acc = squares ? v.fma(v, acc) : acc.add(v);
                 }
-                double s = acc.reduceLanes(VectorOperators.ADD);
+                double s = KernelSupport.sumLanes(acc);
                 for (; j < len; j++) s += squares ? (double) x[from + j] * x[from + j] : x[from + j];
                 partial[b] = s;
             }

@@ -76,7 +76,7 @@ public final class SoftmaxKernels {
             e.intoArray(out, oo + j);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = KernelSupport.sumLanes(acc);
         for (; j < n; j++) {
             float e = (float) Math.exp(x[o + j] - max);
             out[oo + j] = e;
@@ -107,7 +107,7 @@ public final class SoftmaxKernels {
         for (int bound = S.loopBound(n); j < bound; j += L) {
             acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = KernelSupport.sumLanes(acc);
         for (; j < n; j++) s += a[ao + j] * b[bo + j];
         return s;
     }
