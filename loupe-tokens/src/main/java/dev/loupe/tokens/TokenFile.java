@@ -1,5 +1,6 @@
 package dev.loupe.tokens;
 
+import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.LoupeException;
 
 import java.io.DataOutputStream;

@@ -1,5 +1,6 @@
 package dev.loupe.tokens;
 
+import dev.loupe.tensor.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -132,7 +133,7 @@ public final class Tokenizers {
 
     static void writeJson(Path file, JsonNode root) {
         try {
-            AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+            AtomicFiles.writeBytes(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

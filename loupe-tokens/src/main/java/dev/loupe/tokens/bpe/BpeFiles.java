@@ -1,10 +1,10 @@
 package dev.loupe.tokens.bpe;
 
+import dev.loupe.tensor.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonFactory;
 import dev.loupe.LoupeException;
-import dev.loupe.tokens.AtomicFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
