@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
         footer = {"%nRun 'loupe COMMAND --help' for a command's options and examples."},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                dev.loupe.cli.bench.BenchCommand.class,
         })
 public final class Main implements Runnable {
 
