@@ -1,6 +1,8 @@
 package dev.loupe.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.cli.size.MeasuredRate;
+import dev.loupe.tensor.io.AtomicFiles;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.cli.UsageException;
@@ -72,8 +74,10 @@ public final class KernelsCommand implements Runnable {
         err.println("bench: memory read bandwidth");
         double bandwidth = KernelBench.readBandwidthGbs(repeat);
         TorchPeer.Result peer = noPeer ? null : TorchPeer.run(shapes, Parallel.threads(), repeat);
-        if (json) printJson(backends, gflops, bandwidth, peer);
+        ObjectNode report = toJson(backends, gflops, bandwidth, peer);
+        if (json) System.out.println(report.toPrettyString());
         else printTable(backends, gflops, bandwidth, peer);
+        saveForSize(report);
     }
 
     private void printTable(List<MatmulBackend> backends, Map<String, Map<KernelBench.Shape, Double>> gflops,
@@ -110,7 +114,16 @@ public final class KernelsCommand implements Runnable {
         if (peer != null && !peer.present()) out.println("No peer: " + peer.absent() + "; Loupe's figures alone.");
     }
 
-    private void printJson(List<MatmulBackend> backends, Map<String, Map<KernelBench.Shape, Double>> gflops,
+    /** Keeps the result where 'loupe size' finds this machine's matmul rate; failing to save is only a warning. */
+    private static void saveForSize(ObjectNode report) {
+        try {
+            AtomicFiles.writeString(MeasuredRate.file(), report.toPrettyString());
+        } catch (RuntimeException e) {
+            System.err.println("bench: could not save the result for 'loupe size' (" + e.getMessage() + ")");
+        }
+    }
+
+    private ObjectNode toJson(List<MatmulBackend> backends, Map<String, Map<KernelBench.Shape, Double>> gflops,
                            double bandwidth, TorchPeer.Result peer) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
@@ -140,7 +153,7 @@ public final class KernelsCommand implements Runnable {
             ArrayNode mm = p.putArray("matmul");
             peer.gflops().forEach((s, g) -> mm.addObject().put("m", s.m()).put("k", s.k()).put("n", s.n()).put("gflops", round(g)));
         }
-        System.out.println(root.toPrettyString());
+        return root;
     }
 
     private static double round(double v) {

@@ -62,6 +62,22 @@ class SizeCommandTest {
     }
 
     @Test
+    void usesTheRateSavedByBenchKernels(@TempDir Path cache) throws Exception {
+        Files.writeString(cache.resolve("bench-kernels.json"), """
+                {"backends":[{"backend":"java","matmul":[{"m":1024,"k":768,"n":768,"gflops":50.0},
+                  {"m":1024,"k":768,"n":3072,"gflops":100.0},{"m":1,"k":768,"n":3072,"gflops":5.0}]}]}""");
+        System.setProperty("loupe.cache", cache.toString());
+        try {
+            var r = MainTest.run("size", "--preset", "gpt2", "--json");
+            JsonNode root = new ObjectMapper().readTree(r.out());
+            assertThat(root.at("/training/flops_per_second").asDouble()).isEqualTo(50e9);
+            assertThat(root.at("/training/rate_source").asText()).isEqualTo("java");
+        } finally {
+            System.clearProperty("loupe.cache");
+        }
+    }
+
+    @Test
     void incompleteShapeIsBadUsage() {
         var r = MainTest.run("size", "--vocab", "100");
         assertThat(r.code()).isEqualTo(2);
