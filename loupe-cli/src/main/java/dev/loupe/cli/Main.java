@@ -17,6 +17,8 @@ import picocli.CommandLine.Option;
         footer = {"%nRun 'loupe COMMAND --help' for a command's options and examples."},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                dev.loupe.cli.model.LogitsCommand.class,
+                dev.loupe.cli.model.GenerateCommand.class,
         })
 public final class Main implements Runnable {
 
