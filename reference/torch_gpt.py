@@ -15,7 +15,9 @@ in float32 on the CPU, deterministically:
           --schedule cosine|constant --weight-decay --beta1 --beta2 --eps --grad-clip]
           [--out-model DIR]                      N AdamW steps; the loss, lr and gradient norm of each
 
-Each command prints one JSON object on stdout.
+Each command prints one JSON object on stdout. `jobs FILE.json` runs a JSON list of such argument
+lists (e.g. [["logits", "--model", "m", "--ids", "1,2"], ...]) in one process and prints the list of
+their results: torch takes ~1.5 s to start, so tests batch their questions.
 
 The variants of GptConfig (SPEC M1):
   positional  learned (wpe) | sinusoidal (Vaswani et al. 2017: PE[pos, 2i] = sin(pos / 10000^(2i/d)),
@@ -327,7 +329,8 @@ def cmd_train(model, a):
     return {"losses": losses, "lrs": lrs, "grad_norms": norms}
 
 
-def main(argv=None):
+def run(argv):
+    """Runs one command (argv without the program name) and returns its JSON-able result."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["logits", "loss", "grads", "train"])
     ap.add_argument("--model", required=True, help="Loupe model directory")
@@ -353,11 +356,23 @@ def main(argv=None):
         ap.error("grads needs --out FILE.safetensors")
     if a.command == "logits" and not a.ids:
         ap.error("logits needs --ids")
+    torch.manual_seed(0)
     model = load(a.model)
-    result = {"logits": cmd_logits, "loss": cmd_loss, "grads": cmd_grads, "train": cmd_train}[a.command](model, a)
+    return {"logits": cmd_logits, "loss": cmd_loss, "grads": cmd_grads, "train": cmd_train}[a.command](model, a)
+
+
+def main(argv):
+    if argv[:1] == ["jobs"]:
+        # many commands in one process (torch starts in ~1.5 s): FILE holds a JSON list of argv lists
+        if len(argv) != 2:
+            sys.exit("usage: torch_gpt.py jobs FILE.json")
+        with open(argv[1]) as f:
+            result = [run(job) for job in json.load(f)]
+    else:
+        result = run(argv)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
