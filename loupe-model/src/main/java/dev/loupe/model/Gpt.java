@@ -264,7 +264,7 @@ public final class Gpt implements TrainableModel {
             if (cache.step == null) cache.step = new Activations(config, 1, 1, cache.capacity());
             a = cache.step;
         } else {
-            a = new Activations(config, 1, tokens.length, cache.capacity());
+            a = new Activations(config, 1, tokens.length, cache.length() + tokens.length); // patterns [T, keys so far]
         }
         run(tokens, 1, tokens.length, a, cache);
         cache.advance(tokens.length);
