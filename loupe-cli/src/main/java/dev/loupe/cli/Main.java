@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class,
                 dev.loupe.cli.model.LogitsCommand.class,
                 dev.loupe.cli.model.GenerateCommand.class,
+                dev.loupe.cli.bench.BenchCommand.class,
         })
 public final class Main implements Runnable {
 
