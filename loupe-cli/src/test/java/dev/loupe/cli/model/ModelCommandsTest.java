@@ -95,6 +95,15 @@ class ModelCommandsTest {
         assertThat(r.err).contains("has no tokenizer");
     }
 
+    @Test
+    void benchGenerateReportsTokensPerSecond() {
+        Result r = run("bench", "generate", "--layers", "1", "--d-model", "32", "--heads", "2", "--vocab", "100",
+                "--prompt", "3", "--tokens", "4", "--warmup", "1", "--no-peer");
+        assertThat(r.code).isZero();
+        assertThat(r.out).containsPattern("loupe: +[0-9.]+ tokens/s");
+        assertThat(run("bench", "generate", "--d-model", "30", "--heads", "4", "--no-peer").code).isEqualTo(2);
+    }
+
     record Result(int code, String out, String err) {}
 
     static Result run(String... args) {
