@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.tokens.TokenizeCommand.class,
                 dev.loupe.cli.tokens.DetokenizeCommand.class,
                 dev.loupe.cli.hub.FetchCommand.class,
+                dev.loupe.cli.model.LogitsCommand.class,
+                dev.loupe.cli.model.GenerateCommand.class,
                 dev.loupe.cli.bench.BenchCommand.class,
         })
 public final class Main implements Runnable {

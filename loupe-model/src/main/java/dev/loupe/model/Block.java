@@ -98,7 +98,11 @@ public final class Block {
         public final Tensor ln1Mean, ln1Rstd;
         /** q | k | v side by side [N, 3·d] ({@code attn.hook_q/k/v} are its column blocks). */
         public final Tensor qkv;
-        /** Softmax attention pattern [B, n_head, T, keys] ({@code attn.hook_pattern}), masked entries 0. */
+        /**
+         * Softmax attention pattern [B, n_head, T, keys] ({@code attn.hook_pattern}), masked entries 0.
+         * In inference buffers ({@link Activations#forInference}) all blocks share one pattern tensor,
+         * so after the pass it holds the last block's pattern.
+         */
         public final Tensor pattern;
         /** Head outputs P·V side by side [N, d] ({@code attn.hook_z}). */
         public final Tensor z;
@@ -121,13 +125,18 @@ public final class Block {
         public final Tensor mlpSum;
 
         State(GptConfig c, int batch, int seqLen, int keyCapacity) {
+            this(c, batch, seqLen, Tensor.zeros(batch, c.nHead(), seqLen, keyCapacity));
+        }
+
+        /** With a given pattern buffer [B, n_head, T, keyCapacity] (shared between blocks for inference). */
+        State(GptConfig c, int batch, int seqLen, Tensor pattern) {
             int n = batch * seqLen, d = c.dModel();
             boolean pre = c.norm() == GptConfig.Norm.PRE, hasMlp = c.mlp() != GptConfig.Mlp.NONE;
             attnIn = pre ? Tensor.zeros(n, d) : null;
             ln1Mean = Tensor.zeros(n);
             ln1Rstd = Tensor.zeros(n);
             qkv = Tensor.zeros(n, 3 * d);
-            pattern = Tensor.zeros(batch, c.nHead(), seqLen, keyCapacity);
+            this.pattern = pattern;
             z = Tensor.zeros(n, d);
             attnOut = Tensor.zeros(n, d);
             attnSum = pre ? null : Tensor.zeros(n, d);

@@ -207,9 +207,16 @@ public final class Gpt implements TrainableModel {
         return workspace;
     }
 
-    /** Logits [B, T, V] for ids [B·T] (a new tensor). */
+    /**
+     * Logits [B, T, V] for ids [B·T]. Inference only: runs in its own buffers (one attention pattern
+     * shared by all blocks), leaving the training workspace alone, and returns their logits tensor.
+     */
     public Tensor logits(int[] ids, int batch, int seqLen) {
-        return forward(ids, batch, seqLen).logits.copy().reshape(batch, seqLen, config.vocabSize());
+        checkBatch(ids, batch, seqLen);
+        positions.checkContext(0, seqLen);
+        Activations a = Activations.forInference(config, batch, seqLen, seqLen);
+        run(ids, batch, seqLen, a, null);
+        return a.logits.reshape(batch, seqLen, config.vocabSize());
     }
 
     private void run(int[] ids, int batch, int seqLen, Activations a, KvCache cache) {
@@ -261,10 +268,10 @@ public final class Gpt implements TrainableModel {
         positions.checkContext(cache.length(), tokens.length);
         Activations a;
         if (tokens.length == 1) {
-            if (cache.step == null) cache.step = new Activations(config, 1, 1, cache.capacity());
+            if (cache.step == null) cache.step = Activations.forInference(config, 1, 1, cache.capacity());
             a = cache.step;
         } else {
-            a = new Activations(config, 1, tokens.length, cache.capacity());
+            a = Activations.forInference(config, 1, tokens.length, cache.length() + tokens.length); // patterns [T, keys so far]
         }
         run(tokens, 1, tokens.length, a, cache);
         cache.advance(tokens.length);

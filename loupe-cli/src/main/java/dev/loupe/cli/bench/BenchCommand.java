@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = {"Measure speed against a peer in the same run.",
                 "Subcommands: kernels (matrix multiplication GFLOPS per backend and memory bandwidth, next to PyTorch)."},
         footer = {"%nExample:%n  loupe bench kernels --repeat 5"},
-        subcommands = {KernelsCommand.class})
+        subcommands = {KernelsCommand.class, dev.loupe.cli.model.GenerateBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,122 @@
+package dev.loupe.cli.model;
+
+import dev.loupe.LoupeException;
+import dev.loupe.cli.UsageException;
+import dev.loupe.model.Generator;
+import dev.loupe.model.Sampler;
+import dev.loupe.tokens.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+
+/** {@code loupe generate}: continue a prompt, token by token, with a KV cache. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {
+                "Continue a prompt with the model, one token at a time. The prompt runs through the model once, "
+                        + "filling a KV cache; every new token then costs one position through each layer.",
+                "Sampling, in this order: divide the logits by --temperature (0 = always the most likely token), "
+                        + "keep the --top-k most likely (0 = all), keep the smallest set whose probability adds up to "
+                        + "--top-p (1 = all), draw with --seed. Same seed, same text.",
+                "Text is printed as it is generated; generation stops at --max-tokens or the end-of-text token.",
+                ""},
+        footer = {"%nExamples:",
+                "  loupe generate --model models/gpt2 --prompt \"Once upon a time\" --max-tokens 40",
+                "  loupe generate --model models/shakespeare --prompt \"ROMEO:\" --temperature 0.8 --top-k 40 --seed 7"})
+public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory with its tokenizer.")
+    Path model;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue.")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "100", paramLabel = "N",
+            description = "Most new tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
+            description = "Softmax temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K",
+            description = "Sample only among the K most likely tokens; 0 = no cut (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1.0", paramLabel = "P",
+            description = "Nucleus: the smallest set of likeliest tokens with probability ≥ P; 1 = no cut (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() {
+        if (maxTokens < 0) throw new UsageException("--max-tokens must be ≥ 0, got " + maxTokens);
+        Sampler sampler;
+        try {
+            sampler = new Sampler(temperature, topK, topP, seed);
+        } catch (LoupeException e) {
+            throw new UsageException(e.getMessage());
+        }
+        LoadedGpt m = LoadedGpt.open(model);
+        Tokenizer tok = m.requireTokenizer("--prompt");
+        int[] ids = tok.encode(prompt);
+        if (ids.length == 0) throw new LoupeException("the prompt encodes to no tokens: give at least one character");
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        out.print(prompt);
+        OptionalInt eot = tok.endOfText();
+        TextStream stream = new TextStream(tok, out);
+        long start = System.nanoTime();
+        int[] all = new Generator(m.model(), sampler).generate(ids, maxTokens, t -> {
+            if (eot.isPresent() && t == eot.getAsInt()) return false;
+            stream.accept(t);
+            return true;
+        });
+        stream.finish();
+        out.println();
+        double s = (System.nanoTime() - start) / 1e9;
+        int generated = all.length - ids.length;
+        System.err.printf(Locale.ROOT, "(%d new tokens in %.2f s, %.1f tokens/s)%n", generated, s, generated / Math.max(s, 1e-9));
+        return 0;
+    }
+
+    /**
+     * Prints generated text as it grows. A byte-level token can end inside a UTF-8 character, so the
+     * text of all generated tokens is re-decoded and only the settled part (not ending in U+FFFD) is
+     * printed.
+     */
+    private static final class TextStream {
+        private final Tokenizer tok;
+        private final PrintStream out;
+        private int[] tokens = new int[16];
+        private int n;
+        private int printed; // chars of the decoded text already printed
+
+        TextStream(Tokenizer tok, PrintStream out) {
+            this.tok = tok;
+            this.out = out;
+        }
+
+        void accept(int t) {
+            if (n == tokens.length) tokens = Arrays.copyOf(tokens, 2 * n);
+            tokens[n++] = t;
+            String text = tok.decode(Arrays.copyOf(tokens, n));
+            int settled = text.endsWith("\uFFFD") ? text.length() - 1 : text.length();
+            if (settled > printed) {
+                out.print(text.substring(printed, settled));
+                printed = settled;
+            }
+        }
+
+        void finish() {
+            String text = tok.decode(Arrays.copyOf(tokens, n));
+            if (text.length() > printed) out.print(text.substring(printed));
+        }
+    }
+}

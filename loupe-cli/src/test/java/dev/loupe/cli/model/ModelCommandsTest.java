@@ -1,0 +1,122 @@
+package dev.loupe.cli.model;
+
+import dev.loupe.cli.Main;
+import dev.loupe.model.Generator;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
+import dev.loupe.model.Sampler;
+import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.io.Npy;
+import dev.loupe.tokens.CharTokenizer;
+import dev.loupe.tokens.Tokenizers;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ModelCommandsTest {
+    @TempDir
+    Path tmp;
+    Path dir;
+    Gpt gpt;
+    CharTokenizer tok = CharTokenizer.fromCorpus("hello world, abc\n");
+
+    @BeforeEach
+    void writeTinyModel() {
+        GptConfig c = new GptConfig(tok.vocabSize(), 32, 16, 2, 2, 32, 1e-5f, true,
+                GptConfig.Norm.PRE, GptConfig.Mlp.GELU, GptConfig.Positional.LEARNED);
+        gpt = Gpt.create(c, 3);
+        for (Tensor t : gpt.parameters().values()) {   // make predictions non-uniform
+            float[] d = t.contiguousData();
+            for (int i = 0; i < d.length; i++) d[i] *= 20;
+        }
+        dir = tmp.resolve("tiny");
+        ModelDirectory.write(dir, c, gpt.parameters());
+        Tokenizers.save(tok, dir);
+    }
+
+    @Test
+    void logitsWritesTheFullForwardAsNpy() {
+        Path out = tmp.resolve("z.npy");
+        Result r = run("logits", "--model", dir.toString(), "--text", "hello", "--out", out.toString(), "--top", "2");
+        assertThat(r.code).isZero();
+        assertThat(r.out).contains("wrote logits [5, " + tok.vocabSize() + "]").contains("'h'");
+        Tensor z = Npy.read(out);
+        Tensor expected = gpt.logits(tok.encode("hello"), 1, 5).reshape(5, tok.vocabSize());
+        assertThat(z.shape()).containsExactly(5, tok.vocabSize());
+        assertThat(z.maxAbsDiff(expected)).isZero();
+        assertThat(r.out.lines().filter(l -> l.contains("→")).count()).isEqualTo(5);
+    }
+
+    @Test
+    void logitsAcceptsIdsAndReportsBadOnesInOneLine() {
+        assertThat(run("logits", "--model", dir.toString(), "--ids", "1,2,3").code).isZero();
+        Result bad = run("logits", "--model", dir.toString(), "--ids", "1,999");
+        assertThat(bad.code).isEqualTo(1);
+        assertThat(bad.err).contains("token id 999 is outside the vocabulary").doesNotContain("at dev.");
+        assertThat(run("logits", "--model", dir.toString(), "--ids", "1", "--top", "-1").code).isEqualTo(2);
+        assertThat(run("logits", "--model", dir.toString(), "--ids", "1", "--text", "a").code).isEqualTo(2);
+    }
+
+    @Test
+    void generateIsGreedyAtTemperatureZeroAndSeededOtherwise() {
+        Result r = run("generate", "--model", dir.toString(), "--prompt", "hel", "--max-tokens", "8", "--temperature", "0");
+        assertThat(r.code).isZero();
+        int[] expected = new Generator(gpt, Sampler.greedy()).generate(tok.encode("hel"), 8);
+        assertThat(r.out.strip()).isEqualTo(tok.decode(expected).strip());
+        String a = run("generate", "--model", dir.toString(), "--prompt", "a", "--seed", "5", "--top-k", "3").out;
+        String b = run("generate", "--model", dir.toString(), "--prompt", "a", "--seed", "5", "--top-k", "3").out;
+        assertThat(a).isEqualTo(b);
+    }
+
+    @Test
+    void generateReportsContextAndSettingErrors() {
+        Result tooLong = run("generate", "--model", dir.toString(), "--prompt", "hello", "--max-tokens", "40");
+        assertThat(tooLong.code).isEqualTo(1);
+        assertThat(tooLong.err).contains("n_positions = 32");
+        assertThat(run("generate", "--model", dir.toString(), "--prompt", "a", "--top-p", "0").code).isEqualTo(2);
+        Result missing = run("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "a");
+        assertThat(missing.code).isEqualTo(1);
+    }
+
+    @Test
+    void textNeedsATokenizer() throws Exception {
+        Files.delete(dir.resolve(Tokenizers.TOKENIZER_JSON));
+        Result r = run("logits", "--model", dir.toString(), "--text", "hi");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err).contains("has no tokenizer");
+    }
+
+    @Test
+    void benchGenerateReportsTokensPerSecond() {
+        Result r = run("bench", "generate", "--layers", "1", "--d-model", "32", "--heads", "2", "--vocab", "100",
+                "--prompt", "3", "--tokens", "4", "--warmup", "1", "--no-peer");
+        assertThat(r.code).isZero();
+        assertThat(r.out).containsPattern("loupe: +[0-9.]+ tokens/s");
+        assertThat(run("bench", "generate", "--d-model", "30", "--heads", "4", "--no-peer").code).isEqualTo(2);
+    }
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
