@@ -1,0 +1,104 @@
+package dev.loupe.tensor.io;
+
+import dev.loupe.LoupeException;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes a file so that readers see either the old content or the complete new content, never a
+ * half-written file, even if the process dies or the machine loses power mid-write.
+ *
+ * <p>Recipe: write a temporary file in the same directory, {@code fsync} it
+ * ({@link FileChannel#force(boolean)}), rename it over the target with
+ * {@link StandardCopyOption#ATOMIC_MOVE}, then {@code fsync} the directory so the rename itself
+ * is durable (skipped silently where the platform cannot open a directory, e.g. Windows).
+ * Missing parent directories are created.
+ */
+public final class AtomicFiles {
+
+    /** Like {@link java.util.function.Consumer}, but may throw {@link IOException}. */
+    @FunctionalInterface
+    public interface IOConsumer<T> {
+        void accept(T t) throws IOException;
+    }
+
+    private AtomicFiles() {}
+
+    /**
+     * Atomically replaces {@code target} with what {@code body} writes to the (buffered) stream.
+     * The stream must not be closed by {@code body}. If {@code body} throws, the target is left
+     * untouched and the temporary file is removed; a {@link LoupeException} is rethrown as is,
+     * an {@link IOException} becomes a {@link LoupeException} naming the file.
+     */
+    public static void write(Path target, IOConsumer<OutputStream> body) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16) {
+                    @Override
+                    public void close() throws IOException {
+                        flush(); // the channel is closed by us, after force()
+                    }
+                };
+                body.accept(out);
+                out.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+            syncDirectory(dir);
+        } catch (IOException e) {
+            throw new LoupeException("cannot write " + target + ": " + describe(e), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: the temporary file is hidden and named after the target
+                }
+            }
+        }
+    }
+
+    /** Atomically replaces {@code target} with {@code bytes}. */
+    public static void writeBytes(Path target, byte[] bytes) {
+        write(target, out -> out.write(bytes));
+    }
+
+    /** Atomically replaces {@code target} with {@code text} in UTF-8. */
+    public static void writeString(Path target, String text) {
+        writeBytes(target, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not possible on every platform (Windows); the rename itself already happened
+        }
+    }
+
+    private static String describe(IOException e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : " " + m);
+    }
+}
