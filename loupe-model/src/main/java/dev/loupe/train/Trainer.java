@@ -111,6 +111,14 @@ public final class Trainer {
         history.truncate(stepsDone);
     }
 
+    /**
+     * Puts the trainer where checkpoint {@code saved} left it; the model must have been built from
+     * {@code saved.weights()}.
+     */
+    public void restore(Checkpoints.Saved saved) {
+        restore(saved.step(), saved.loaderPosition(), saved.adamSteps(), saved.m(), saved.v(), saved.history());
+    }
+
     /** Runs the remaining steps up to {@code settings.steps()}. */
     public void run(Listener listener, Checkpointer checkpointer) {
         Map<String, Tensor> grads = model.gradients();

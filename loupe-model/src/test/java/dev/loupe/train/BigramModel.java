@@ -11,10 +11,15 @@ import java.util.Map;
  * A test model with an exact analytic gradient: logits[t] = W[x_t] + b (a bigram table plus a
  * bias), mean cross-entropy; d loss / d logits = (softmax − onehot(y)) / N. W is rank 2 (decayed by
  * AdamW), b rank 1 (not decayed), like GPT-2's weights and biases.
+ *
+ * <p>It wears the tensor names of a 0-layer, untied GPT without positions (so that model directories
+ * can hold it): W is {@code wte.weight}, b is {@code ln_f.bias}; {@code ln_f.weight} and
+ * {@code lm_head.weight} exist but take no part (their gradient stays zero).
  */
 final class BigramModel implements TrainableModel {
     final int vocab;
     final Tensor w, b, dw, db;
+    final Tensor lnW, head, dLnW, dHead;
     /** When positive, the gradient of b becomes NaN on this forwardBackward call (1-based). */
     int poisonCall;
     private int calls;
@@ -25,18 +30,33 @@ final class BigramModel implements TrainableModel {
         this.b = Tensor.randn(seed + 1, 0.1f, vocab);
         this.dw = Tensor.zeros(vocab, vocab);
         this.db = Tensor.zeros(vocab);
+        this.lnW = Tensor.zeros(vocab).fill(1);
+        this.head = Tensor.randn(seed + 2, 0.02f, vocab, vocab);
+        this.dLnW = Tensor.zeros(vocab);
+        this.dHead = Tensor.zeros(vocab, vocab);
+    }
+
+    BigramModel(GptConfig c, Map<String, Tensor> weights) {
+        this(c.vocabSize(), 0);
+        weights.get("wte.weight").copyInto(w);
+        weights.get("ln_f.bias").copyInto(b);
+        weights.get("ln_f.weight").copyInto(lnW);
+        weights.get("lm_head.weight").copyInto(head);
     }
 
     @Override
     public GptConfig config() {
-        return GptConfig.gpt2(vocab, 1024, vocab, 0, 1);
+        return new GptConfig(vocab, 1024, vocab, 0, 1, 4 * vocab, 1e-5f, false, GptConfig.Norm.PRE,
+                GptConfig.Mlp.GELU, GptConfig.Positional.NONE);
     }
 
     @Override
     public Map<String, Tensor> parameters() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("wte.weight", w);
-        m.put("bias", b);
+        m.put("ln_f.weight", lnW);
+        m.put("ln_f.bias", b);
+        m.put("lm_head.weight", head);
         return m;
     }
 
@@ -44,7 +64,9 @@ final class BigramModel implements TrainableModel {
     public Map<String, Tensor> gradients() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("wte.weight", dw);
-        m.put("bias", db);
+        m.put("ln_f.weight", dLnW);
+        m.put("ln_f.bias", db);
+        m.put("lm_head.weight", dHead);
         return m;
     }
 
@@ -52,6 +74,8 @@ final class BigramModel implements TrainableModel {
     public void zeroGradients() {
         dw.fill(0);
         db.fill(0);
+        dLnW.fill(0);
+        dHead.fill(0);
     }
 
     @Override

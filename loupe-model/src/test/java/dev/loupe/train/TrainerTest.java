@@ -107,7 +107,7 @@ class TrainerTest {
         List<Long> saved = new ArrayList<>();
         assertThatThrownBy(() -> t.run(new Trainer.Listener() {}, tr -> saved.add(tr.step())))
                 .isInstanceOf(NonFiniteException.class)
-                .hasMessageContaining("step 7").hasMessageContaining("gradient of bias");
+                .hasMessageContaining("step 7").hasMessageContaining("gradient of ln_f.bias");
         assertThat(t.step()).isEqualTo(6);
         assertThat(saved).isEmpty(); // no checkpoint of a poisoned state
     }
