@@ -2,61 +2,400 @@ package dev.loupe.tensor.ops;
 
 import dev.loupe.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
- * The tensor kernels the model needs, forward and backward side by side. Every method has a plain
- * scalar twin in {@link ReferenceOps} that defines its meaning; see there for the formulas.
+ * The tensor kernels the model needs, forward and backward side by side: a facade over the Vector
+ * API kernels ({@link ElementwiseKernels}, {@link ActivationKernels}, {@link SoftmaxKernels},
+ * {@link LayerNormKernels}, {@link ReductionKernels}, {@link GatherKernels}), which use all cores
+ * through {@link dev.loupe.tensor.Parallel} for large inputs. Every method has a plain scalar twin in
+ * {@link ReferenceOps} that defines its meaning; the tests hold the two together (see the kernel
+ * classes for the float32 tolerances).
  *
- * <p>Unless stated otherwise, inputs may be any views and outputs are new contiguous tensors;
- * methods named {@code …Into} or {@code …Backward} that take output tensors accumulate into
- * contiguous tensors in place.
+ * <p>Unless stated otherwise, inputs may be any views (non-contiguous ones are first copied to a
+ * dense layout) and outputs are new contiguous tensors; methods named {@code …Into}, {@code …InPlace}
+ * or {@code …Backward} that take output tensors write into contiguous tensors in place, and the
+ * {@code …Backward} ones accumulate ({@code +=}). Reductions and every other kernel give the same
+ * result for any thread count.
  */
 public final class Ops {
     private Ops() {}
 
-    public static Tensor add(Tensor a, Tensor b) { return ReferenceOps.add(a, b); }
+    // ---------------------------------------------------------------- elementwise
 
-    public static void addInto(Tensor acc, Tensor b) { ReferenceOps.addInto(acc, b); }
-
-    public static void axpy(float alpha, Tensor x, Tensor y) { ReferenceOps.axpy(alpha, x, y); }
-
-    public static Tensor hadamard(Tensor a, Tensor b) { return ReferenceOps.hadamard(a, b); }
-
-    public static Tensor scale(Tensor a, float s) { return ReferenceOps.scale(a, s); }
-
-    public static Tensor softmax(Tensor x, int axis) { return ReferenceOps.softmax(x, axis); }
-
-    public static Tensor softmaxBackward(Tensor y, Tensor dy, int axis) { return ReferenceOps.softmaxBackward(y, dy, axis); }
-
-    public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor meanOut, Tensor rstdOut) {
-        return ReferenceOps.layerNorm(x, gamma, beta, eps, meanOut, rstdOut);
+    /** {@code a + b}; {@code b} has a's shape or a suffix of it (a bias [d] added to every row of [T, d]). */
+    public static Tensor add(Tensor a, Tensor b) {
+        Tensor out = a.copy();
+        addInto(out, b);
+        return out;
     }
 
+    /** {@code acc += b} in place, {@code acc} contiguous, with the same broadcasting as {@link #add}. */
+    public static void addInto(Tensor acc, Tensor b) {
+        int inner = ReferenceOps.broadcastInner(acc, b, "add");
+        float[] o = acc.contiguousData();
+        Tensor bd = b.contiguous();
+        int n = acc.size();
+        if (n == 0) return;
+        if (inner == n) ElementwiseKernels.add(o, acc.offset(), bd.data(), bd.offset(), o, acc.offset(), n);
+        else ElementwiseKernels.addRowBroadcast(o, acc.offset(), bd.data(), bd.offset(), o, acc.offset(), n / inner, inner);
+    }
+
+    /** {@code y += alpha · x} (same shapes; {@code y} contiguous). */
+    public static void axpy(float alpha, Tensor x, Tensor y) {
+        Tensor.requireSameShape(x, y, "axpy");
+        float[] yd = y.contiguousData();
+        Tensor xd = x.contiguous();
+        ElementwiseKernels.axpy(alpha, xd.data(), xd.offset(), yd, y.offset(), y.size());
+    }
+
+    /** Elementwise (Hadamard) product {@code a ⊙ b} (same shapes). */
+    public static Tensor hadamard(Tensor a, Tensor b) {
+        Tensor.requireSameShape(a, b, "hadamard");
+        Tensor out = a.copy();
+        Tensor bd = b.contiguous();
+        ElementwiseKernels.mul(out.data(), 0, bd.data(), bd.offset(), out.data(), 0, out.size());
+        return out;
+    }
+
+    /** {@code acc ⊙= b} in place, {@code acc} contiguous, with the same suffix broadcasting as {@link #add}. */
+    public static void mulInto(Tensor acc, Tensor b) {
+        int inner = ReferenceOps.broadcastInner(acc, b, "mulInto");
+        float[] o = acc.contiguousData();
+        Tensor bd = b.contiguous();
+        int n = acc.size();
+        if (n == 0) return;
+        if (inner == n) ElementwiseKernels.mul(o, acc.offset(), bd.data(), bd.offset(), o, acc.offset(), n);
+        else ElementwiseKernels.mulRowBroadcast(o, acc.offset(), bd.data(), bd.offset(), o, acc.offset(), n / inner, inner);
+    }
+
+    /** {@code s · a} as a new tensor. */
+    public static Tensor scale(Tensor a, float s) {
+        Tensor out = a.copy();
+        scaleInto(out, s);
+        return out;
+    }
+
+    /** {@code a *= s} in place ({@code a} contiguous), e.g. gradient clipping. */
+    public static void scaleInto(Tensor a, float s) {
+        float[] o = a.contiguousData();
+        ElementwiseKernels.scale(o, a.offset(), s, o, a.offset(), a.size());
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    /** Softmax along {@code axis}: {@code y_j = e^(x_j − m) / Σ_k e^(x_k − m)}, m the max along the axis. */
+    public static Tensor softmax(Tensor x, int axis) {
+        Tensor out = x.transpose(axis, -1).copy();
+        int d = out.dim(-1);
+        if (d > 0) SoftmaxKernels.softmaxRows(out.data(), 0, out.size() / d, d);
+        return isLast(x, axis) ? out : out.transpose(axis, -1).contiguous();
+    }
+
+    /** Backward of softmax along {@code axis}: {@code dx = y ⊙ (dy − Σ_j dy_j y_j)}, with y the softmax output. */
+    public static Tensor softmaxBackward(Tensor y, Tensor dy, int axis) {
+        Tensor.requireSameShape(y, dy, "softmaxBackward");
+        Tensor yt = y.transpose(axis, -1).contiguous(), out = dy.transpose(axis, -1).copy();
+        int d = out.dim(-1);
+        if (d > 0) SoftmaxKernels.softmaxBackwardRows(yt.data(), yt.offset(), out.data(), 0, out.data(), 0, out.size() / d, d);
+        return isLast(y, axis) ? out : out.transpose(axis, -1).contiguous();
+    }
+
+    /**
+     * Softmax in place over the last axis of a contiguous tensor [..., T, S] (attention scores:
+     * rows are queries, columns keys). No mask; see {@link #softmaxRowsInPlace(Tensor, boolean, int)}.
+     */
+    public static void softmaxRowsInPlace(Tensor x) {
+        softmaxRowsInPlace(x, false, 0);
+    }
+
+    /**
+     * Softmax in place over the last axis of a contiguous tensor [..., T, S]; with {@code causal}, row i
+     * of each [T, S] matrix sees only columns {@code j ≤ i + offset}, the others becoming exactly 0
+     * (GPT's autoregressive mask, applied without writing −∞). offset = 0 for training on [T, T]
+     * scores; offset = S − T when T new queries attend to a KV cache of S keys. A row that sees no
+     * column becomes all zeros.
+     */
+    public static void softmaxRowsInPlace(Tensor x, boolean causal, int offset) {
+        float[] v = x.contiguousData();
+        int d = x.dim(-1);
+        if (d == 0 || x.size() == 0) return;
+        int rows = x.size() / d;
+        if (causal) SoftmaxKernels.softmaxRowsCausal(v, x.offset(), rows, d, x.rank() >= 2 ? x.dim(-2) : 1, offset);
+        else SoftmaxKernels.softmaxRows(v, x.offset(), rows, d);
+    }
+
+    // ---------------------------------------------------------------- cross-entropy
+
+    /**
+     * Mean softmax cross-entropy of {@code logits} [N, V] (or [B, T, V]: N = B·T) against integer
+     * {@code targets} (N ids in [0, V)): {@code loss = (1/N)·Σ_r (log Σ_j e^(z_rj − m_r) − (z_r,y_r − m_r))}.
+     * Writes the row probabilities {@code softmax(z_r)} into {@code probsOut} (contiguous, logits'
+     * shape), kept for {@link #crossEntropyBackward}; {@code probsOut} may be {@code logits} itself to
+     * save the memory of a [B·T, V] tensor.
+     *
+     * @return the mean loss (per-row losses summed in order in double: deterministic)
+     */
+    public static double crossEntropy(Tensor logits, int[] targets, Tensor probsOut) {
+        return crossEntropy(logits, targets, probsOut, null);
+    }
+
+    /** As {@link #crossEntropy(Tensor, int[], Tensor)}, also writing each row's loss to {@code rowLossesOut} [N] unless null. */
+    public static double crossEntropy(Tensor logits, int[] targets, Tensor probsOut, float[] rowLossesOut) {
+        int n = ReferenceOps.checkTargets(logits, targets, "crossEntropy");
+        Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
+        float[] p = probsOut.contiguousData();
+        Tensor z = logits.contiguous();
+        int v = logits.dim(-1);
+        float[] losses = rowLossesOut != null ? rowLossesOut : new float[n];
+        SoftmaxKernels.crossEntropyRows(z.data(), z.offset(), targets, p, probsOut.offset(), losses, n, v);
+        double total = 0;
+        for (int r = 0; r < n; r++) total += losses[r];
+        return n == 0 ? 0 : total / n;
+    }
+
+    /**
+     * Cross-entropy backward, accumulating into {@code dlogits} (contiguous, probs' shape):
+     * {@code dlogits[r, j] += dloss · (p[r, j] − [j = y_r]) / N}, with p from {@link #crossEntropy} and
+     * {@code dloss} the upstream gradient of the mean loss (1 for a plain loss).
+     */
+    public static void crossEntropyBackward(Tensor probs, int[] targets, float dloss, Tensor dlogits) {
+        int n = ReferenceOps.checkTargets(probs, targets, "crossEntropyBackward");
+        Tensor.requireSameShape(probs, dlogits, "crossEntropyBackward");
+        float[] g = dlogits.contiguousData();
+        Tensor p = probs.contiguous();
+        if (n == 0) return;
+        SoftmaxKernels.crossEntropyBackwardRows(p.data(), p.offset(), targets, dloss / n, g, dlogits.offset(), true, n, probs.dim(-1));
+    }
+
+    /**
+     * Cross-entropy backward that overwrites the probabilities with the gradient:
+     * {@code probs[r, j] ← dloss · (p[r, j] − [j = y_r]) / N}. Together with {@code probsOut = logits}
+     * in {@link #crossEntropy}, the loss head needs no [N, V] buffer beyond the logits.
+     */
+    public static void crossEntropyBackwardInPlace(Tensor probs, int[] targets, float dloss) {
+        int n = ReferenceOps.checkTargets(probs, targets, "crossEntropyBackwardInPlace");
+        float[] p = probs.contiguousData();
+        if (n == 0) return;
+        SoftmaxKernels.crossEntropyBackwardRows(p, probs.offset(), targets, dloss / n, p, probs.offset(), false, n, probs.dim(-1));
+    }
+
+    // ---------------------------------------------------------------- LayerNorm
+
+    /**
+     * LayerNorm over the last axis (Ba et al., 2016): x [..., d], γ and β [d];
+     * {@code y = (x − μ)·rstd·γ + β}, {@code rstd = 1/√(σ² + eps)} with the biased variance σ².
+     * {@code meanOut} and {@code rstdOut} (contiguous, x's shape without the last axis, either may be
+     * null) receive μ and rstd for the backward pass.
+     */
+    public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor meanOut, Tensor rstdOut) {
+        int d = x.dim(-1);
+        checkVector(gamma, d, "layerNorm γ");
+        checkVector(beta, d, "layerNorm β");
+        Tensor xd = x.contiguous(), g = gamma.contiguous(), b = beta.contiguous();
+        Tensor out = Tensor.zeros(x.shape());
+        int rows = d == 0 ? 0 : out.size() / d;
+        checkStats(meanOut, rows, "layerNorm mean");
+        checkStats(rstdOut, rows, "layerNorm rstd");
+        LayerNormKernels.forward(xd.data(), xd.offset(), g.data(), g.offset(), b.data(), b.offset(), eps, out.data(), 0,
+                meanOut == null ? null : meanOut.contiguousData(), meanOut == null ? 0 : meanOut.offset(),
+                rstdOut == null ? null : rstdOut.contiguousData(), rstdOut == null ? 0 : rstdOut.offset(), rows, d);
+        return out;
+    }
+
+    /**
+     * LayerNorm backward, accumulating ({@code +=}) into {@code dx} [..., d], {@code dgamma} and
+     * {@code dbeta} [d] (all contiguous), llm.c's convention so several paths can add their gradients:
+     * {@code dx += rstd·(dŷ − mean(dŷ) − x̂·mean(dŷ ⊙ x̂))}, {@code dγ += Σ x̂ ⊙ dout},
+     * {@code dβ += Σ dout}, with {@code dŷ = dout ⊙ γ} and {@code x̂ = (x − μ)·rstd}.
+     */
     public static void layerNormBackward(Tensor dout, Tensor x, Tensor mean, Tensor rstd, Tensor gamma,
                                          Tensor dx, Tensor dgamma, Tensor dbeta) {
-        ReferenceOps.layerNormBackward(dout, x, mean, rstd, gamma, dx, dgamma, dbeta);
+        int d = x.dim(-1);
+        Tensor.requireSameShape(dout, x, "layerNormBackward (dout)");
+        Tensor.requireSameShape(dx, x, "layerNormBackward (dx)");
+        checkVector(gamma, d, "layerNormBackward γ");
+        checkVector(dgamma, d, "layerNormBackward dγ");
+        checkVector(dbeta, d, "layerNormBackward dβ");
+        int rows = d == 0 ? 0 : x.size() / d;
+        checkStats(mean, rows, "layerNormBackward mean");
+        checkStats(rstd, rows, "layerNormBackward rstd");
+        Tensor g = dout.contiguous(), xd = x.contiguous(), mu = mean.contiguous(), rs = rstd.contiguous(), ga = gamma.contiguous();
+        LayerNormKernels.backward(g.data(), g.offset(), xd.data(), xd.offset(), mu.data(), mu.offset(), rs.data(), rs.offset(),
+                ga.data(), ga.offset(), dx.contiguousData(), dx.offset(), dgamma.contiguousData(), dgamma.offset(),
+                dbeta.contiguousData(), dbeta.offset(), rows, d);
     }
 
-    public static Tensor gelu(Tensor x) { return ReferenceOps.gelu(x); }
+    // ---------------------------------------------------------------- activations
 
-    public static Tensor geluBackward(Tensor x, Tensor dout) { return ReferenceOps.geluBackward(x, dout); }
+    /** GELU, tanh form (GPT-2's {@code gelu_new}): {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. */
+    public static Tensor gelu(Tensor x) {
+        Tensor xd = x.contiguous(), out = Tensor.zeros(x.shape());
+        ActivationKernels.gelu(xd.data(), xd.offset(), out.data(), 0, out.size());
+        return out;
+    }
 
-    public static Tensor relu(Tensor x) { return ReferenceOps.relu(x); }
+    /** {@code dx = gelu'(x) · dout} (see {@link ActivationKernels#geluBackward}). */
+    public static Tensor geluBackward(Tensor x, Tensor dout) {
+        Tensor.requireSameShape(x, dout, "geluBackward");
+        Tensor xd = x.contiguous(), g = dout.contiguous(), out = Tensor.zeros(x.shape());
+        ActivationKernels.geluBackward(xd.data(), xd.offset(), g.data(), g.offset(), out.data(), 0, out.size());
+        return out;
+    }
 
-    public static Tensor reluBackward(Tensor x, Tensor dout) { return ReferenceOps.reluBackward(x, dout); }
+    /** {@code max(0, x)}. */
+    public static Tensor relu(Tensor x) {
+        Tensor xd = x.contiguous(), out = Tensor.zeros(x.shape());
+        ActivationKernels.relu(xd.data(), xd.offset(), out.data(), 0, out.size());
+        return out;
+    }
 
-    public static double sum(Tensor x) { return ReferenceOps.sum(x); }
+    /** {@code dx = dout · [x > 0]}. */
+    public static Tensor reluBackward(Tensor x, Tensor dout) {
+        Tensor.requireSameShape(x, dout, "reluBackward");
+        Tensor xd = x.contiguous(), g = dout.contiguous(), out = Tensor.zeros(x.shape());
+        ActivationKernels.reluBackward(xd.data(), xd.offset(), g.data(), g.offset(), out.data(), 0, out.size());
+        return out;
+    }
 
-    public static double sumOfSquares(Tensor x) { return ReferenceOps.sumOfSquares(x); }
+    /**
+     * SiLU (swish): {@code x·σ(x) = x / (1 + e^(−x))}, the gate of SwiGLU (Shazeer, 2020):
+     * {@code SwiGLU(x) = (silu(x·W_gate) ⊙ (x·W_up))·W_down}.
+     */
+    public static Tensor silu(Tensor x) {
+        Tensor xd = x.contiguous(), out = Tensor.zeros(x.shape());
+        ActivationKernels.silu(xd.data(), xd.offset(), out.data(), 0, out.size());
+        return out;
+    }
 
-    public static Tensor sum(Tensor x, int axis) { return ReferenceOps.sum(x, axis); }
+    /** {@code dx = dout · σ(x)·(1 + x·(1 − σ(x)))}, the derivative of {@link #silu}. */
+    public static Tensor siluBackward(Tensor x, Tensor dout) {
+        Tensor.requireSameShape(x, dout, "siluBackward");
+        Tensor xd = x.contiguous(), g = dout.contiguous(), out = Tensor.zeros(x.shape());
+        ActivationKernels.siluBackward(xd.data(), xd.offset(), g.data(), g.offset(), out.data(), 0, out.size());
+        return out;
+    }
 
-    public static Tensor mean(Tensor x, int axis) { return ReferenceOps.mean(x, axis); }
+    // ---------------------------------------------------------------- reductions
 
-    public static Tensor max(Tensor x, int axis) { return ReferenceOps.max(x, axis); }
+    /** Sum of all elements (float lanes per block, blocks added in double). */
+    public static double sum(Tensor x) {
+        Tensor d = x.contiguous();
+        return ReductionKernels.sum(d.data(), d.offset(), d.size());
+    }
 
-    public static int[] argmax(Tensor x) { return ReferenceOps.argmax(x); }
+    /** Sum of squares of all elements: the squared Frobenius (L2) norm, e.g. for gradient clipping. */
+    public static double sumOfSquares(Tensor x) {
+        Tensor d = x.contiguous();
+        return ReductionKernels.sumOfSquares(d.data(), d.offset(), d.size());
+    }
 
-    public static Tensor gather(Tensor table, int[] ids) { return ReferenceOps.gather(table, ids); }
+    /** Largest absolute value {@code max |x|}; NaN if any element is NaN; 0 for an empty tensor. */
+    public static float maxAbs(Tensor x) {
+        Tensor d = x.contiguous();
+        return ReductionKernels.maxAbs(d.data(), d.offset(), d.size());
+    }
 
-    public static void gatherBackward(Tensor dout, int[] ids, Tensor dtable) { ReferenceOps.gatherBackward(dout, ids, dtable); }
+    /**
+     * Row-major index of the first NaN or ±∞ element, or −1 when every element is finite: the check a
+     * training loop runs on its loss and gradients to name where a blow-up started.
+     */
+    public static int firstNonFinite(Tensor x) {
+        Tensor d = x.contiguous();
+        return ReductionKernels.firstNonFinite(d.data(), d.offset(), d.size());
+    }
+
+    /** True when no element is NaN or ±∞. */
+    public static boolean isFinite(Tensor x) {
+        return firstNonFinite(x) < 0;
+    }
+
+    /** Sum along {@code axis}, which is removed from the shape (e.g. a bias gradient: dout [T, d] summed over axis 0). */
+    public static Tensor sum(Tensor x, int axis) {
+        return reduce(x, axis, ReductionKernels.Kind.SUM);
+    }
+
+    /** Mean along {@code axis}, which is removed from the shape. */
+    public static Tensor mean(Tensor x, int axis) {
+        return reduce(x, axis, ReductionKernels.Kind.MEAN);
+    }
+
+    /** Maximum along {@code axis}, which is removed from the shape. */
+    public static Tensor max(Tensor x, int axis) {
+        return reduce(x, axis, ReductionKernels.Kind.MAX);
+    }
+
+    /** Index of the largest element of each row of the last axis (first one on ties): greedy decoding. */
+    public static int[] argmax(Tensor x) {
+        int d = x.dim(-1);
+        Tensor xd = x.contiguous();
+        int[] out = new int[xd.size() / Math.max(1, d)];
+        if (d > 0) ReductionKernels.argmaxRows(xd.data(), xd.offset(), out.length, d, out);
+        return out;
+    }
+
+    private static Tensor reduce(Tensor x, int axis, ReductionKernels.Kind kind) {
+        int[] shape = x.shape();
+        int ax = axis < 0 ? axis + shape.length : axis;
+        if (ax < 0 || ax >= shape.length) {
+            throw new IndexOutOfBoundsException("axis " + axis + " of a tensor of shape " + Arrays.toString(shape));
+        }
+        int outer = 1, inner = 1, d = shape[ax];
+        for (int i = 0; i < ax; i++) outer *= shape[i];
+        for (int i = ax + 1; i < shape.length; i++) inner *= shape[i];
+        int[] outShape = new int[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) if (i != ax) outShape[j++] = shape[i];
+        Tensor out = Tensor.zeros(outShape);
+        Tensor xd = x.contiguous();
+        if (out.size() > 0) ReductionKernels.reduceAxis(xd.data(), xd.offset(), outer, d, inner, kind, out.data(), 0);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- gather
+
+    /** Rows {@code ids} of {@code table} [V, d] as a new [n, d] tensor (embedding lookup). */
+    public static Tensor gather(Tensor table, int[] ids) {
+        checkIds(table, ids);
+        Tensor t = table.contiguous();
+        Tensor out = Tensor.zeros(ids.length, table.dim(1));
+        GatherKernels.gather(t.data(), t.offset(), ids, out.data(), 0, table.dim(1));
+        return out;
+    }
+
+    /** Backward of {@link #gather}: {@code dtable[ids[i]] += dout[i]} (scatter-add; repeated ids accumulate in order). */
+    public static void gatherBackward(Tensor dout, int[] ids, Tensor dtable) {
+        checkIds(dtable, ids);
+        int d = dtable.dim(1);
+        if (dout.size() != ids.length * d) {
+            throw new IllegalArgumentException("gatherBackward: dout " + Arrays.toString(dout.shape()) + " is not ["
+                    + ids.length + ", " + d + "]");
+        }
+        float[] t = dtable.contiguousData();
+        Tensor g = dout.contiguous();
+        GatherKernels.scatterAdd(g.data(), g.offset(), ids, t, dtable.offset(), d);
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    private static boolean isLast(Tensor x, int axis) {
+        return axis == -1 || axis == x.rank() - 1;
+    }
+
+    private static void checkIds(Tensor table, int[] ids) {
+        if (table.rank() != 2) throw new IllegalArgumentException("expected an embedding table [V, d], got " + Arrays.toString(table.shape()));
+        int v = table.dim(0);
+        for (int id : ids) {
+            if (id < 0 || id >= v) throw new IndexOutOfBoundsException("token id " + id + " outside the vocabulary [0, " + v + ")");
+        }
+    }
+
+    private static void checkVector(Tensor t, int d, String what) {
+        if (t.size() != d) throw new IllegalArgumentException(what + ": expected " + d + " values, got shape " + Arrays.toString(t.shape()));
+    }
+
+    private static void checkStats(Tensor t, int rows, String what) {
+        if (t != null && t.size() != rows) {
+            throw new IllegalArgumentException(what + ": expected " + rows + " values, got shape " + Arrays.toString(t.shape()));
+        }
+    }
 }

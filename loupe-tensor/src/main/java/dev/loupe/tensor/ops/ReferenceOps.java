@@ -55,6 +55,23 @@ public final class ReferenceOps {
         return Tensor.of(x, a.shape());
     }
 
+    /** {@code acc ⊙= b} in place (Hadamard product), with the same suffix broadcasting as {@link #add}. */
+    public static void mulInto(Tensor acc, Tensor b) {
+        int inner = broadcastInner(acc, b, "mulInto");
+        float[] o = acc.contiguousData(), bd = b.toArray();
+        int base = acc.offset();
+        int n = acc.size();
+        for (int i = 0; i < n; i++) o[base + i] *= bd[i % inner];
+    }
+
+    /** {@code a *= s} in place ({@code a} contiguous). */
+    public static void scaleInto(Tensor a, float s) {
+        float[] o = a.contiguousData();
+        int base = a.offset();
+        int n = a.size();
+        for (int i = 0; i < n; i++) o[base + i] *= s;
+    }
+
     // ---------------------------------------------------------------- softmax
 
     /** Softmax along {@code axis}, max-subtracted for stability. */
@@ -90,6 +107,97 @@ public final class ReferenceOps {
             for (int j = 0; j < d; j++) out[o + j] = (float) (yv[o + j] * (g[o + j] - dot));
         }
         return Tensor.of(out, yt.shape()).transpose(axis, -1).contiguous();
+    }
+
+    /**
+     * Softmax in place over the last axis of a contiguous tensor [..., T, S] whose rows are attention
+     * scores; with {@code causal}, row i of each [T, S] matrix sees only columns {@code j ≤ i + offset}
+     * (the others become 0; a row that sees nothing becomes all zeros). offset = 0 is the square
+     * causal mask; with a KV cache of S keys and T new queries, offset = S − T.
+     */
+    public static void softmaxRowsInPlace(Tensor x, boolean causal, int offset) {
+        float[] v = x.contiguousData();
+        int d = x.dim(-1);
+        int t = x.rank() >= 2 ? x.dim(-2) : 1;
+        int rows = x.size() / Math.max(1, d);
+        for (int r = 0; r < rows; r++) {
+            int o = x.offset() + r * d;
+            int visible = causal ? (int) Math.max(0, Math.min(d, (long) (r % t) + offset + 1)) : d;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < visible; j++) max = Math.max(max, v[o + j]);
+            double sum = 0;
+            double[] e = new double[visible];
+            for (int j = 0; j < visible; j++) {
+                e[j] = max == Double.NEGATIVE_INFINITY ? 0 : Math.exp(v[o + j] - max);
+                sum += e[j];
+            }
+            for (int j = 0; j < d; j++) v[o + j] = j < visible && sum != 0 ? (float) (e[j] / sum) : 0f;
+        }
+    }
+
+    // ---------------------------------------------------------------- cross-entropy
+
+    /**
+     * Mean softmax cross-entropy of logits [N, V] (or [..., V], N = all leading positions) against
+     * integer targets (length N, each in [0, V)): {@code loss = (1/N)·Σ_r −log softmax(z_r)[y_r]},
+     * with {@code −log p[y] = log Σ_j e^(z_j − m) − (z_y − m)}, m the row max. Writes the
+     * probabilities {@code softmax(z_r)} into {@code probsOut} (contiguous, logits' shape; it may be
+     * the logits tensor itself) for the backward pass, and each row's loss into {@code rowLossesOut}
+     * unless null.
+     */
+    public static double crossEntropy(Tensor logits, int[] targets, Tensor probsOut, float[] rowLossesOut) {
+        int v = logits.dim(-1);
+        int n = checkTargets(logits, targets, "crossEntropy");
+        Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
+        float[] z = logits.toArray(), p = probsOut.contiguousData();
+        double total = 0;
+        for (int r = 0; r < n; r++) {
+            int o = r * v;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < v; j++) max = Math.max(max, z[o + j]);
+            double sum = 0;
+            for (int j = 0; j < v; j++) sum += Math.exp(z[o + j] - max);
+            double loss = Math.log(sum) - (z[o + targets[r]] - max);
+            if (rowLossesOut != null) rowLossesOut[r] = (float) loss;
+            total += loss;
+            for (int j = 0; j < v; j++) p[probsOut.offset() + o + j] = (float) (Math.exp(z[o + j] - max) / sum);
+        }
+        return n == 0 ? 0 : total / n;
+    }
+
+    /**
+     * Cross-entropy backward, accumulating: {@code dlogits[r, j] += dloss · (p[r, j] − [j = y_r]) / N},
+     * with p the probabilities from {@link #crossEntropy} and dloss the upstream gradient of the mean
+     * loss (1 for a plain loss).
+     */
+    public static void crossEntropyBackward(Tensor probs, int[] targets, float dloss, Tensor dlogits) {
+        int v = probs.dim(-1);
+        int n = checkTargets(probs, targets, "crossEntropyBackward");
+        Tensor.requireSameShape(probs, dlogits, "crossEntropyBackward");
+        float[] p = probs.toArray(), g = dlogits.contiguousData();
+        double scale = (double) dloss / n;
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < v; j++) {
+                double indicator = j == targets[r] ? 1 : 0;
+                g[dlogits.offset() + r * v + j] += (float) (scale * (p[r * v + j] - indicator));
+            }
+        }
+    }
+
+    static int checkTargets(Tensor logits, int[] targets, String op) {
+        int v = logits.dim(-1);
+        int n = logits.size() / Math.max(1, v);
+        if (targets.length != n) {
+            throw new IllegalArgumentException(op + ": " + n + " rows of logits " + Arrays.toString(logits.shape())
+                    + " but " + targets.length + " targets");
+        }
+        for (int r = 0; r < n; r++) {
+            if (targets[r] < 0 || targets[r] >= v) {
+                throw new IndexOutOfBoundsException(op + ": target " + targets[r] + " at row " + r
+                        + " outside the vocabulary [0, " + v + ")");
+            }
+        }
+        return n;
     }
 
     // ---------------------------------------------------------------- LayerNorm
@@ -193,7 +301,46 @@ public final class ReferenceOps {
         return Tensor.of(v, x.shape());
     }
 
+    /** SiLU (swish), the gate of SwiGLU (Shazeer, 2020): {@code x·σ(x) = x / (1 + e^(−x))}. */
+    public static Tensor silu(Tensor x) {
+        float[] v = x.toArray();
+        for (int i = 0; i < v.length; i++) {
+            double z = v[i];
+            v[i] = (float) (z / (1 + Math.exp(-z)));
+        }
+        return Tensor.of(v, x.shape());
+    }
+
+    /** {@code dx = dout · σ(x)·(1 + x·(1 − σ(x)))}, the derivative of {@link #silu}. */
+    public static Tensor siluBackward(Tensor x, Tensor dout) {
+        Tensor.requireSameShape(x, dout, "siluBackward");
+        float[] v = x.toArray(), g = dout.toArray();
+        for (int i = 0; i < v.length; i++) {
+            double z = v[i];
+            double s = 1 / (1 + Math.exp(-z));
+            v[i] = (float) (g[i] * s * (1 + z * (1 - s)));
+        }
+        return Tensor.of(v, x.shape());
+    }
+
     // ---------------------------------------------------------------- reductions
+
+    /** Largest absolute value; NaN if any element is NaN; 0 for an empty tensor. */
+    public static float maxAbs(Tensor x) {
+        float m = 0;
+        for (float f : x.toArray()) {
+            if (Float.isNaN(f)) return Float.NaN;
+            m = Math.max(m, Math.abs(f));
+        }
+        return m;
+    }
+
+    /** Row-major index of the first NaN or ±∞ element, or −1 when every element is finite. */
+    public static int firstNonFinite(Tensor x) {
+        float[] v = x.toArray();
+        for (int i = 0; i < v.length; i++) if (!Float.isFinite(v[i])) return i;
+        return -1;
+    }
 
     /** Sum of all elements (double accumulation). */
     public static double sum(Tensor x) {
@@ -280,6 +427,9 @@ public final class ReferenceOps {
         int d = dtable.dim(1);
         float[] g = dout.toArray(), t = dtable.contiguousData();
         for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= dtable.dim(0)) {
+                throw new IndexOutOfBoundsException("token id " + ids[i] + " outside the vocabulary [0, " + dtable.dim(0) + ")");
+            }
             int o = dtable.offset() + ids[i] * d;
             for (int j = 0; j < d; j++) t[o + j] += g[i * d + j];
         }

@@ -1,0 +1,145 @@
+package dev.loupe.model;
+
+import dev.loupe.tensor.Parallel;
+import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.matmul.Matmul;
+
+/**
+ * Causal multi-head self-attention (Vaswani et al., 2017), GPT-2 layout: one fused projection
+ * {@code c_attn} [d_model, 3·d_model] whose columns are q | k | v (each split into n_head blocks of
+ * d_head), and the output projection {@code c_proj} [d_model, d_model].
+ *
+ * <p>Per head h, in the circuits framework's terms: the QK circuit W_Q^h W_K^hᵀ decides where to
+ * look, the OV circuit W_V^h W_O^h what to move. {@link #wQ}, {@link #wK}, {@link #wV},
+ * {@link #wO} are views into the fused weights (no copies): changing them changes the model.
+ *
+ * <pre>
+ *   forward:  qkv = x · W_attn + b_attn                  // [N, d] → [N, 3d]
+ *             for each sequence b and head h:
+ *               S = Q_h · K_hᵀ / √d_head                 // [T, d_head]·[d_head, Tk] → [T, Tk]
+ *               P = softmax(S) with the causal mask      // query t sees keys ≤ t
+ *               z_h = P · V_h                            // [T, Tk]·[Tk, d_head] → [T, d_head]
+ *             out = z · W_O + b_O                        // [N, d] → [N, d]; z = heads side by side
+ *   backward: dz = dout · W_Oᵀ (+ dW_O, db_O)
+ *             dP = dz_h · V_hᵀ,   dV_h = Pᵀ · dz_h
+ *             dS = P ⊙ (dP − rowsum(dP ⊙ P))             // softmax backward; masked entries stay 0
+ *             dQ_h = dS · K_h / √d_head,   dK_h = dSᵀ · Q_h / √d_head
+ *             dx += dqkv · W_attnᵀ (+ dW_attn, db_attn)
+ * </pre>
+ */
+public final class Attention {
+    /** c_attn: W [d_model, 3·d_model] (q | k | v), b [3·d_model]. */
+    public final Linear qkv;
+    /** c_proj: W_O [d_model, d_model], b [d_model]. */
+    public final Linear proj;
+    public final int nHead;
+    public final int dHead;
+    private final int dModel;
+    private final float scale;
+
+    public Attention(Linear qkv, Linear proj, int nHead) {
+        this.qkv = qkv;
+        this.proj = proj;
+        this.nHead = nHead;
+        this.dModel = proj.weight.dim(0);
+        this.dHead = dModel / nHead;
+        this.scale = (float) (1.0 / Math.sqrt(dHead));
+    }
+
+    /** W_Q^h [d_model, d_head]: columns h·d_head … of c_attn's q block (a view). */
+    public Tensor wQ(int h) {
+        return qkv.weight.slice(1, h * dHead, (h + 1) * dHead);
+    }
+
+    /** W_K^h [d_model, d_head] (a view of c_attn's k block). */
+    public Tensor wK(int h) {
+        return qkv.weight.slice(1, dModel + h * dHead, dModel + (h + 1) * dHead);
+    }
+
+    /** W_V^h [d_model, d_head] (a view of c_attn's v block). */
+    public Tensor wV(int h) {
+        return qkv.weight.slice(1, 2 * dModel + h * dHead, 2 * dModel + (h + 1) * dHead);
+    }
+
+    /** W_O^h [d_head, d_model]: rows h·d_head … of c_proj (a view). */
+    public Tensor wO(int h) {
+        return proj.weight.slice(0, h * dHead, (h + 1) * dHead);
+    }
+
+    /** b_Q^h, b_K^h, b_V^h [d_head] (views of c_attn's bias); which = 0, 1, 2 for q, k, v. */
+    public Tensor bias(int which, int h) {
+        int o = which * dModel + h * dHead;
+        return qkv.bias.slice(0, o, o + dHead);
+    }
+
+    /**
+     * Forward on x [B·T, d_model] into out [B·T, d_model]. With a cache (batch 1), the new keys and
+     * values are written at positions cache.length() … and the queries attend to every cached key.
+     */
+    public void forward(Tensor x, Block.State s, int batch, int seqLen, KvCache cache, int layer, Tensor out) {
+        qkv.forward(x, s.qkv);
+        int past = cache == null ? 0 : cache.length();
+        int keyLen = past + seqLen;
+        Tensor keys, values;        // [B·keyLen, 3d] or [keyLen, d] sources
+        int kCol, vCol;
+        if (cache == null) {
+            keys = s.qkv;
+            values = s.qkv;
+            kCol = dModel;
+            vCol = 2 * dModel;
+        } else {
+            s.qkv.slice(1, dModel, 2 * dModel).copyInto(cache.keyBuffer(layer).slice(0, past, keyLen));
+            s.qkv.slice(1, 2 * dModel, 3 * dModel).copyInto(cache.valueBuffer(layer).slice(0, past, keyLen));
+            keys = cache.keyBuffer(layer);
+            values = cache.valueBuffer(layer);
+            kCol = 0;
+            vCol = 0;
+        }
+        Parallel.forRange(batch * nHead, 1, (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / nHead, h = bh % nHead;
+                int kRow = cache == null ? b * seqLen : 0;
+                Tensor q = block(s.qkv, b * seqLen, seqLen, h * dHead);               // [T, d_head]
+                Tensor k = block(keys, kRow, keyLen, kCol + h * dHead);              // [Tk, d_head]
+                Tensor v = block(values, kRow, keyLen, vCol + h * dHead);            // [Tk, d_head]
+                Tensor p = pattern(s.pattern, b, h, keyLen);                         // [T, Tk]
+                Matmul.gemm(false, true, scale, q, k, 0f, p);                        // S = Q Kᵀ / √d_head
+                ModelKernels.causalSoftmax(p, past);                                 // P
+                Matmul.gemm(false, false, 1f, p, v, 0f, block(s.z, b * seqLen, seqLen, h * dHead)); // z_h = P V
+            }
+        });
+        proj.forward(s.z, out);
+    }
+
+    /** Accumulates dx [B·T, d_model] (+=) and the parameter gradients from dout [B·T, d_model]. */
+    void backward(Tensor dout, Tensor x, Block.State s, int batch, int seqLen, Activations.Scratch g, Tensor dx) {
+        g.dz.fill(0f);
+        proj.backward(dout, s.z, g.dz);
+        Parallel.forRange(batch * nHead, 1, (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / nHead, h = bh % nHead, r = b * seqLen;
+                Tensor q = block(s.qkv, r, seqLen, h * dHead);
+                Tensor k = block(s.qkv, r, seqLen, dModel + h * dHead);
+                Tensor v = block(s.qkv, r, seqLen, 2 * dModel + h * dHead);
+                Tensor p = pattern(s.pattern, b, h, seqLen);
+                Tensor dp = g.dPattern.select(0, b).select(0, h);                     // [T, T]
+                Tensor dzh = block(g.dz, r, seqLen, h * dHead);
+                Matmul.gemm(false, true, 1f, dzh, v, 0f, dp);                         // dP = dz_h V_hᵀ
+                Matmul.gemm(true, false, 1f, p, dzh, 0f, block(g.dQkv, r, seqLen, 2 * dModel + h * dHead)); // dV_h = Pᵀ dz_h
+                ModelKernels.softmaxBackwardInPlace(p, dp);                           // dS
+                Matmul.gemm(false, false, scale, dp, k, 0f, block(g.dQkv, r, seqLen, h * dHead));          // dQ_h
+                Matmul.gemm(true, false, scale, dp, q, 0f, block(g.dQkv, r, seqLen, dModel + h * dHead));  // dK_h
+            }
+        });
+        qkv.backward(g.dQkv, x, dx);
+    }
+
+    /** Rows [row, row + n) and columns [col, col + d_head) of a matrix: a row-dense view. */
+    private Tensor block(Tensor m, int row, int n, int col) {
+        return m.slice(0, row, row + n).slice(1, col, col + dHead);
+    }
+
+    private static Tensor pattern(Tensor all, int b, int h, int keyLen) {
+        return all.select(0, b).select(0, h).slice(1, 0, keyLen);
+    }
+}

@@ -1,0 +1,144 @@
+package dev.loupe.model;
+
+import dev.loupe.tensor.Tensor;
+
+/**
+ * One transformer block: attention then (unless attention-only) an MLP, each reading the residual
+ * stream and adding its output back.
+ *
+ * <pre>
+ *   pre-LN (GPT-2):   mid = x + Attn(LN1(x))              out = mid + MLP(LN2(mid))
+ *   post-LN (2017):   mid = LN1(x + Attn(x))              out = LN2(mid + MLP(mid))
+ *   attention-only:   out = mid
+ * </pre>
+ * Backward runs the same steps in reverse; the residual adds pass their gradient through unchanged
+ * to both summands, so one running buffer dResid carries d(loss)/d(stream) down the blocks.
+ */
+public final class Block {
+    public final GptConfig.Norm norm;
+    public final LayerNorm ln1;
+    public final Attention attn;
+    /** Null in an attention-only model. */
+    public final LayerNorm ln2;
+    /** Null in an attention-only model. */
+    public final Mlp mlp;
+
+    public Block(GptConfig.Norm norm, LayerNorm ln1, Attention attn, LayerNorm ln2, Mlp mlp) {
+        this.norm = norm;
+        this.ln1 = ln1;
+        this.attn = attn;
+        this.ln2 = ln2;
+        this.mlp = mlp;
+    }
+
+    /** out [B·T, d] = block(x [B·T, d]), keeping every intermediate in {@code s}. */
+    public void forward(Tensor x, State s, int batch, int seqLen, KvCache cache, int layer, Tensor out) {
+        if (norm == GptConfig.Norm.PRE) {
+            ln1.forward(x, s.attnIn, s.ln1Mean, s.ln1Rstd);                         // LN1(x)
+            attn.forward(s.attnIn, s, batch, seqLen, cache, layer, s.attnOut);      // Attn(·)
+            ModelKernels.add(x, s.attnOut, s.residMid);                             // mid = x + Attn
+            if (mlp == null) {
+                s.residMid.copyInto(out);
+                return;
+            }
+            ln2.forward(s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd);                // LN2(mid)
+            mlp.forward(s.mlpIn, s.mlpPre, s.mlpPost, s.mlpOut);                   // MLP(·)
+            ModelKernels.add(s.residMid, s.mlpOut, out);                            // out = mid + MLP
+        } else {
+            attn.forward(x, s, batch, seqLen, cache, layer, s.attnOut);             // Attn(x)
+            ModelKernels.add(x, s.attnOut, s.attnSum);                              // x + Attn
+            ln1.forward(s.attnSum, s.residMid, s.ln1Mean, s.ln1Rstd);              // mid = LN1(·)
+            if (mlp == null) {
+                s.residMid.copyInto(out);
+                return;
+            }
+            mlp.forward(s.residMid, s.mlpPre, s.mlpPost, s.mlpOut);                // MLP(mid)
+            ModelKernels.add(s.residMid, s.mlpOut, s.mlpSum);                       // mid + MLP
+            ln2.forward(s.mlpSum, out, s.ln2Mean, s.ln2Rstd);                      // out = LN2(·)
+        }
+    }
+
+    /**
+     * Backward through the block. On entry {@code g.dResid} holds d(loss)/d(out); on exit
+     * d(loss)/d(x). Parameter gradients are accumulated.
+     */
+    void backward(Tensor x, State s, int batch, int seqLen, Activations.Scratch g) {
+        Tensor dResid = g.dResid, dTmp = g.dTmp;
+        if (norm == GptConfig.Norm.PRE) {
+            if (mlp != null) {
+                dTmp.fill(0f);
+                mlp.backward(dResid, s.mlpIn, s.mlpPre, s.mlpPost, g.dMlpPost, g.dMlpPre, dTmp); // d LN2(mid)
+                ln2.backward(dTmp, s.residMid, s.ln2Mean, s.ln2Rstd, dResid);                   // dResid = d mid
+            }
+            dTmp.fill(0f);
+            attn.backward(dResid, s.attnIn, s, batch, seqLen, g, dTmp);                        // d LN1(x)
+            ln1.backward(dTmp, x, s.ln1Mean, s.ln1Rstd, dResid);                               // dResid = dx
+        } else {
+            if (mlp != null) {
+                dTmp.fill(0f);
+                ln2.backward(dResid, s.mlpSum, s.ln2Mean, s.ln2Rstd, dTmp);                   // d(mid + MLP)
+                dTmp.copyInto(dResid);
+                mlp.backward(dTmp, s.residMid, s.mlpPre, s.mlpPost, g.dMlpPost, g.dMlpPre, dResid); // dResid = d mid
+            }
+            dTmp.fill(0f);
+            ln1.backward(dResid, s.attnSum, s.ln1Mean, s.ln1Rstd, dTmp);                      // d(x + Attn)
+            dTmp.copyInto(dResid);
+            attn.backward(dTmp, x, s, batch, seqLen, g, dResid);                              // dResid = dx
+        }
+    }
+
+    /**
+     * The activations of one block for one forward pass (TransformerLens hook names in brackets).
+     * Rows are positions b·T + t. Fields that a variant does not use are null.
+     */
+    public static final class State {
+        /** Pre-LN: LN1(x), the attention's input [N, d] ({@code ln1.hook_normalized}). Post-LN: null (attention reads x). */
+        public final Tensor attnIn;
+        /** LN1's mean and 1/σ per row [N] ({@code ln1.hook_scale} is 1/rstd). */
+        public final Tensor ln1Mean, ln1Rstd;
+        /** q | k | v side by side [N, 3·d] ({@code attn.hook_q/k/v} are its column blocks). */
+        public final Tensor qkv;
+        /** Softmax attention pattern [B, n_head, T, keys] ({@code attn.hook_pattern}), masked entries 0. */
+        public final Tensor pattern;
+        /** Head outputs P·V side by side [N, d] ({@code attn.hook_z}). */
+        public final Tensor z;
+        /** Attention output after W_O and its bias [N, d] ({@code hook_attn_out}). */
+        public final Tensor attnOut;
+        /** Post-LN only: x + attnOut [N, d], LN1's input. */
+        public final Tensor attnSum;
+        /** The stream between attention and MLP [N, d] ({@code hook_resid_mid}). */
+        public final Tensor residMid;
+        /** Pre-LN with MLP: LN2(mid) [N, d] ({@code ln2.hook_normalized}); post-LN: null (MLP reads mid). */
+        public final Tensor mlpIn;
+        public final Tensor ln2Mean, ln2Rstd;
+        /** MLP pre-activation [N, d_mlp] (SwiGLU: [N, 2·d_mlp]) ({@code mlp.hook_pre}). */
+        public final Tensor mlpPre;
+        /** MLP activation [N, d_mlp] ({@code mlp.hook_post}). */
+        public final Tensor mlpPost;
+        /** MLP output [N, d] ({@code hook_mlp_out}). */
+        public final Tensor mlpOut;
+        /** Post-LN only: mid + mlpOut [N, d], LN2's input. */
+        public final Tensor mlpSum;
+
+        State(GptConfig c, int batch, int seqLen, int keyCapacity) {
+            int n = batch * seqLen, d = c.dModel();
+            boolean pre = c.norm() == GptConfig.Norm.PRE, hasMlp = c.mlp() != GptConfig.Mlp.NONE;
+            attnIn = pre ? Tensor.zeros(n, d) : null;
+            ln1Mean = Tensor.zeros(n);
+            ln1Rstd = Tensor.zeros(n);
+            qkv = Tensor.zeros(n, 3 * d);
+            pattern = Tensor.zeros(batch, c.nHead(), seqLen, keyCapacity);
+            z = Tensor.zeros(n, d);
+            attnOut = Tensor.zeros(n, d);
+            attnSum = pre ? null : Tensor.zeros(n, d);
+            residMid = Tensor.zeros(n, d);
+            mlpIn = pre && hasMlp ? Tensor.zeros(n, d) : null;
+            ln2Mean = hasMlp ? Tensor.zeros(n) : null;
+            ln2Rstd = hasMlp ? Tensor.zeros(n) : null;
+            mlpPre = hasMlp ? Tensor.zeros(n, Mlp.hiddenWidth(c)) : null;
+            mlpPost = hasMlp ? Tensor.zeros(n, c.dMlp()) : null;
+            mlpOut = hasMlp ? Tensor.zeros(n, d) : null;
+            mlpSum = !pre && hasMlp ? Tensor.zeros(n, d) : null;
+        }
+    }
+}

@@ -1,0 +1,286 @@
+package dev.loupe.model;
+
+import dev.loupe.LoupeException;
+import dev.loupe.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A GPT-style decoder-only transformer (Radford et al., 2019) with the variants of SPEC M1:
+ * learned, sinusoidal or no positions; pre- or post-LayerNorm; GELU, ReLU, SwiGLU or no MLP;
+ * tied or untied unembedding.
+ *
+ * <pre>
+ *   x_0     = W_E[tokens] + P[positions]             // Embedding, PositionalEncoding  [B·T, d_model]
+ *   x_{l+1} = Block_l(x_l)                            // ResidualStream: each block adds into it
+ *   logits  = LN_f(x_L) · W_U                         // Unembedding                    [B·T, V]
+ *   loss    = CrossEntropy(logits, targets)           // mean over B·T positions
+ * </pre>
+ *
+ * <p><b>Why explicit forward and backward per op rather than an autograd graph.</b> Every op
+ * ({@link Embedding}, {@link PositionalEncoding}, {@link LayerNorm}, {@link Attention}, {@link Mlp},
+ * {@link Linear}, {@link Unembedding}, {@link CrossEntropy}) has its forward and its hand-derived
+ * backward side by side, with the shapes written out, as in llm.c's {@code train_gpt2.c}. A reader
+ * sees the whole computation — including what backprop does — in a few hundred lines, with no tape,
+ * no dynamic graph and no hidden allocation; the activations needed by backward live in one
+ * {@link Activations} buffer per (batch, sequence length), reused across steps. Each backward is
+ * checked against float64 finite differences in the tests, op by op and for whole models of every
+ * variant.
+ *
+ * <p>Parameters are held exactly as a model directory stores them: GPT-2 names, Conv1D orientation
+ * (see {@link GptConfig#expectedShapes()}); the op objects hold views of those tensors, so an
+ * optimiser updating {@link #parameters()} in place updates the model.
+ *
+ * <p>Not thread-safe: one forward or backward at a time (the kernels themselves use all cores).
+ */
+public final class Gpt implements TrainableModel {
+    private final GptConfig config;
+    private final Map<String, Tensor> params;
+    private final Map<String, Tensor> grads;
+
+    public final Embedding embedding;
+    public final PositionalEncoding positions;
+    public final Block[] blocks;
+    public final LayerNorm lnFinal;
+    public final Unembedding unembedding;
+
+    private Activations workspace;
+
+    private Gpt(GptConfig c, Map<String, Tensor> parameters) {
+        this.config = c;
+        this.params = Collections.unmodifiableMap(parameters);
+        Map<String, Tensor> g = new LinkedHashMap<>();
+        parameters.forEach((k, v) -> g.put(k, Tensor.zeros(v.shape())));
+        this.grads = Collections.unmodifiableMap(g);
+
+        embedding = new Embedding(p("wte.weight"), g.get("wte.weight"));
+        positions = switch (c.positional()) {
+            case LEARNED -> PositionalEncoding.learned(p("wpe.weight"), g.get("wpe.weight"));
+            case SINUSOIDAL -> PositionalEncoding.sinusoidal(c.nPositions(), c.dModel());
+            case NONE -> PositionalEncoding.none(c.dModel());
+        };
+        blocks = new Block[c.nLayer()];
+        for (int i = 0; i < c.nLayer(); i++) {
+            String h = "h." + i + ".";
+            LayerNorm ln1 = layerNorm(h + "ln_1");
+            Attention attn = new Attention(linear(h + "attn.c_attn"), linear(h + "attn.c_proj"), c.nHead());
+            LayerNorm ln2 = c.mlp() == GptConfig.Mlp.NONE ? null : layerNorm(h + "ln_2");
+            Mlp mlp = c.mlp() == GptConfig.Mlp.NONE ? null
+                    : new Mlp(c.mlp(), linear(h + "mlp.c_fc"), linear(h + "mlp.c_proj"));
+            blocks[i] = new Block(c.norm(), ln1, attn, ln2, mlp);
+        }
+        lnFinal = layerNorm("ln_f");
+        String wu = c.tied() ? "wte.weight" : "lm_head.weight";
+        unembedding = new Unembedding(p(wu), g.get(wu));
+    }
+
+    private Tensor p(String name) {
+        return params.get(name);
+    }
+
+    private Linear linear(String prefix) {
+        return new Linear(p(prefix + ".weight"), p(prefix + ".bias"), grads.get(prefix + ".weight"), grads.get(prefix + ".bias"));
+    }
+
+    private LayerNorm layerNorm(String prefix) {
+        return new LayerNorm(p(prefix + ".weight"), p(prefix + ".bias"), grads.get(prefix + ".weight"),
+                grads.get(prefix + ".bias"), config.layerNormEps());
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /**
+     * A freshly initialised model, GPT-2's scheme: weights ~ N(0, 0.02), the two residual output
+     * projections ({@code attn.c_proj}, {@code mlp.c_proj}) ~ N(0, 0.02/√(2·n_layer)) so the stream's
+     * variance does not grow with depth, biases 0, LayerNorm γ = 1 and β = 0. Same seed, same model.
+     */
+    public static Gpt create(GptConfig c, long seed) {
+        SplittableRandom seeds = new SplittableRandom(seed);
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        float residualStd = (float) (0.02 / Math.sqrt(2.0 * Math.max(1, c.nLayer())));
+        for (Map.Entry<String, int[]> e : c.expectedShapes().entrySet()) {
+            String name = e.getKey();
+            int[] shape = e.getValue();
+            long s = seeds.nextLong();
+            Tensor t;
+            if (name.endsWith(".bias")) t = Tensor.zeros(shape);
+            else if (name.contains("ln_")) t = Tensor.zeros(shape).fill(1f);
+            else if (name.endsWith("c_proj.weight")) t = Tensor.randn(s, residualStd, shape);
+            else t = Tensor.randn(s, 0.02f, shape);
+            m.put(name, t);
+        }
+        return new Gpt(c, m);
+    }
+
+    /**
+     * A model over existing weights (as a model directory reader yields them), GPT-2 names with an
+     * optional {@code transformer.} prefix. The tensors are used in place (copied only if they are
+     * non-contiguous views). Hugging Face's causal-mask buffers ({@code attn.bias},
+     * {@code attn.masked_bias}) and a redundant {@code lm_head.weight} of a tied model are ignored;
+     * a missing tensor, a wrong shape or any other name is a {@link LoupeException}.
+     */
+    public static Gpt fromWeights(GptConfig c, Map<String, Tensor> weights) {
+        Map<String, Tensor> byName = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            String name = e.getKey().startsWith("transformer.") ? e.getKey().substring("transformer.".length()) : e.getKey();
+            byName.put(name, e.getValue());
+        }
+        Map<String, int[]> expected = c.expectedShapes();
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : expected.entrySet()) {
+            Tensor t = byName.get(e.getKey());
+            if (t == null) {
+                throw new LoupeException("weights: tensor '" + e.getKey() + "' is missing (expected shape "
+                        + Arrays.toString(e.getValue()) + ")");
+            }
+            if (!Arrays.equals(t.shape(), e.getValue())) {
+                throw new LoupeException("weights: tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape())
+                        + ", expected " + Arrays.toString(e.getValue()));
+            }
+            m.put(e.getKey(), t.contiguous());
+        }
+        for (String name : byName.keySet()) {
+            boolean ignorable = name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")
+                    || (c.tied() && name.equals("lm_head.weight"));
+            if (!expected.containsKey(name) && !ignorable) {
+                throw new LoupeException("weights: unexpected tensor '" + name + "' for this configuration (norm "
+                        + c.norm() + ", mlp " + c.mlp() + ", positional " + c.positional() + ", tied " + c.tied() + ")");
+            }
+        }
+        return new Gpt(c, m);
+    }
+
+    // ---------------------------------------------------------------- TrainableModel
+
+    @Override
+    public GptConfig config() {
+        return config;
+    }
+
+    @Override
+    public Map<String, Tensor> parameters() {
+        return params;
+    }
+
+    @Override
+    public Map<String, Tensor> gradients() {
+        return grads;
+    }
+
+    @Override
+    public void zeroGradients() {
+        for (Tensor g : grads.values()) g.fill(0f);
+    }
+
+    @Override
+    public float forwardBackward(int[] inputs, int[] targets, int batch, int seqLen) {
+        Activations a = forward(inputs, batch, seqLen);
+        float loss = CrossEntropy.lossAndGradient(a.logits, targets);   // logits ← dL/dlogits
+        backward(inputs, a);
+        return loss;
+    }
+
+    @Override
+    public float loss(int[] inputs, int[] targets, int batch, int seqLen) {
+        return CrossEntropy.loss(forward(inputs, batch, seqLen).logits, targets);
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    /**
+     * Runs the model on {@code batch} sequences of {@code seqLen} tokens (ids [B·T], row-major) and
+     * returns every activation. The returned buffer is the model's reusable workspace: it is
+     * overwritten by the next call with the same or different sizes.
+     */
+    public Activations forward(int[] ids, int batch, int seqLen) {
+        checkBatch(ids, batch, seqLen);
+        positions.checkContext(0, seqLen);
+        if (workspace == null || workspace.batch != batch || workspace.seqLen != seqLen) {
+            workspace = null; // let the old buffers go before allocating new ones
+            workspace = new Activations(config, batch, seqLen, seqLen);
+        }
+        run(ids, batch, seqLen, workspace, null);
+        return workspace;
+    }
+
+    /** Logits [B, T, V] for ids [B·T] (a new tensor). */
+    public Tensor logits(int[] ids, int batch, int seqLen) {
+        return forward(ids, batch, seqLen).logits.copy().reshape(batch, seqLen, config.vocabSize());
+    }
+
+    private void run(int[] ids, int batch, int seqLen, Activations a, KvCache cache) {
+        int past = cache == null ? 0 : cache.length();
+        Tensor x = a.residual.pre(0);
+        embedding.forward(ids, x);                                  // x_0 = W_E[t]
+        positions.addTo(x, batch, seqLen, past);                    //     + P[pos]
+        for (int l = 0; l < blocks.length; l++) {
+            blocks[l].forward(a.residual.pre(l), a.blocks[l], batch, seqLen, cache, l, a.residual.post(l));
+        }
+        lnFinal.forward(a.residual.last(), a.lnFinal, a.lnFinalMean, a.lnFinalRstd);
+        unembedding.forward(a.lnFinal, a.logits);                   // [B·T, V]
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /** Backward from dL/dlogits (in {@code a.logits}) to every parameter gradient (accumulated). */
+    private void backward(int[] ids, Activations a) {
+        Activations.Scratch g = a.scratch();
+        unembedding.backward(a.logits, a.lnFinal, g.dTmp);                                  // d LN_f(x_L)
+        g.dResid.fill(0f);
+        lnFinal.backward(g.dTmp, a.residual.last(), a.lnFinalMean, a.lnFinalRstd, g.dResid); // d x_L
+        for (int l = blocks.length - 1; l >= 0; l--) {
+            blocks[l].backward(a.residual.pre(l), a.blocks[l], a.batch, a.seqLen, g);         // d x_l
+        }
+        embedding.backward(ids, g.dResid);                                                  // dW_E
+        positions.backward(g.dResid, a.batch, a.seqLen);                                    // dW_pos
+    }
+
+    // ---------------------------------------------------------------- cached decoding
+
+    /**
+     * A KV cache for one sequence of up to {@code capacity} positions. With learned positions the
+     * capacity cannot exceed n_positions (there is no position embedding beyond it).
+     */
+    public KvCache newCache(int capacity) {
+        positions.checkContext(0, capacity);
+        return new KvCache(config, capacity);
+    }
+
+    /**
+     * Feeds {@code tokens} after the positions already in {@code cache} (a prompt, or one token) and
+     * returns their logits [tokens.length, V] (a new tensor); the cache then holds them too. Equal,
+     * to float32 rounding, to the rows of a full forward over the whole context.
+     */
+    public Tensor decode(int[] tokens, KvCache cache) {
+        if (tokens.length == 0) throw new IllegalArgumentException("decode: no tokens");
+        cache.checkRoom(tokens.length);
+        positions.checkContext(cache.length(), tokens.length);
+        Activations a;
+        if (tokens.length == 1) {
+            if (cache.step == null) cache.step = new Activations(config, 1, 1, cache.capacity());
+            a = cache.step;
+        } else {
+            a = new Activations(config, 1, tokens.length, cache.capacity());
+        }
+        run(tokens, 1, tokens.length, a, cache);
+        cache.advance(tokens.length);
+        return a.logits.copy();
+    }
+
+    /** One decoding step: the logits [V] for the position after {@code token}, appended to the cache. */
+    public Tensor decodeStep(int token, KvCache cache) {
+        return decode(new int[] {token}, cache).reshape(config.vocabSize());
+    }
+
+    private void checkBatch(int[] ids, int batch, int seqLen) {
+        if (batch <= 0 || seqLen <= 0) throw new IllegalArgumentException("batch and seqLen must be positive");
+        if (ids.length != batch * seqLen) {
+            throw new IllegalArgumentException("expected " + batch + "×" + seqLen + " = " + (batch * seqLen)
+                    + " token ids, got " + ids.length);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.loupe.model;
+
+import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.matmul.Matmul;
+
+/**
+ * An affine map on row vectors, {@code y = x·W + b}, with W stored [in, out] as in GPT-2's
+ * {@code Conv1D} (the orientation of every {@code c_attn}, {@code c_proj} and {@code c_fc} weight in
+ * a model directory).
+ *
+ * <p>Forward and backward side by side (llm.c's {@code matmul_forward}/{@code matmul_backward}):
+ * <pre>
+ *   forward:  y  = x · W + b            // [N, in] · [in, out] → [N, out]
+ *   backward: dx += dy · Wᵀ             // [N, out] · [out, in] → [N, in]
+ *             dW += xᵀ · dy             // [in, N] · [N, out]  → [in, out]
+ *             db += Σ_rows dy           // [out]
+ * </pre>
+ */
+public final class Linear {
+    /** W [in, out]. */
+    public final Tensor weight;
+    /** b [out]. */
+    public final Tensor bias;
+    final Tensor dWeight;
+    final Tensor dBias;
+
+    /** A layer over live parameter tensors and their gradients (same shapes). */
+    public Linear(Tensor weight, Tensor bias, Tensor dWeight, Tensor dBias) {
+        this.weight = weight;
+        this.bias = bias;
+        this.dWeight = dWeight;
+        this.dBias = dBias;
+    }
+
+    /** {@code y = x·W + b}; x [N, in], y [N, out] (overwritten). */
+    public void forward(Tensor x, Tensor y) {
+        Matmul.gemm(false, false, 1f, x, weight, 0f, y);
+        ModelKernels.addBias(y, bias);
+    }
+
+    /** Accumulates dW, db and (when dx is not null) dx from dy [N, out] and the forward input x [N, in]. */
+    public void backward(Tensor dy, Tensor x, Tensor dx) {
+        if (dx != null) Matmul.gemm(false, true, 1f, dy, weight, 1f, dx);
+        Matmul.gemm(true, false, 1f, x, dy, 1f, dWeight);
+        ModelKernels.sumRowsInto(dy, dBias);
+    }
+}
