@@ -17,6 +17,8 @@ import picocli.CommandLine.Option;
         footer = {"%nRun 'loupe COMMAND --help' for a command's options and examples."},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                dev.loupe.cli.train.TrainCommand.class,
+                dev.loupe.cli.train.EvalCommand.class,
         })
 public final class Main implements Runnable {
 
