@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
+import dev.loupe.tokens.bpe.BpeFiles;
+import dev.loupe.tokens.bpe.ByteLevelBpe;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +20,11 @@ import java.util.Optional;
 /**
  * Finds, loads and saves the tokenizer that lives beside a model (SPEC §2 "Model directory"):
  * <ul>
+ *   <li>{@code vocab.json} + {@code merges.txt}: byte-level BPE in Hugging Face's GPT-2 layout
+ *       (GPT-2's own vocabulary, or one trained by {@link dev.loupe.tokens.bpe.BpeTrainer});</li>
  *   <li>{@value #TOKENIZER_JSON}: Loupe's own file, {@code {"type":"char","chars":[...]}} for a
  *       {@link CharTokenizer}.</li>
+ *   <li>{@value LlmcTokenizer#FILE_NAME}: llm.c's tokenizer file, decode only ({@link LlmcTokenizer}).</li>
  * </ul>
  * A model directory without tokenizer files is legal (commands that take ids still work), so
  * {@link #load} returns {@link Optional#empty()} for it.
@@ -41,8 +46,17 @@ public final class Tokenizers {
         if (!Files.isDirectory(modelDir)) {
             throw new LoupeException("tokenizer directory " + modelDir + " does not exist or is not a directory");
         }
+        Path vocab = modelDir.resolve(BpeFiles.VOCAB_JSON), merges = modelDir.resolve(BpeFiles.MERGES_TXT);
+        boolean hasVocab = Files.isRegularFile(vocab), hasMerges = Files.isRegularFile(merges);
+        if (hasVocab && hasMerges) return Optional.of(BpeFiles.loadHuggingFace(vocab, merges));
+        if (hasVocab != hasMerges) {
+            throw new LoupeException("directory " + modelDir + " has " + (hasVocab ? BpeFiles.VOCAB_JSON : BpeFiles.MERGES_TXT)
+                    + " but not " + (hasVocab ? BpeFiles.MERGES_TXT : BpeFiles.VOCAB_JSON) + ": a BPE tokenizer needs both");
+        }
         Path json = modelDir.resolve(TOKENIZER_JSON);
         if (Files.isRegularFile(json)) return Optional.of(loadJson(json));
+        Path llmc = modelDir.resolve(LlmcTokenizer.FILE_NAME);
+        if (Files.isRegularFile(llmc)) return Optional.of(LlmcTokenizer.read(llmc));
         return Optional.empty();
     }
 
@@ -53,7 +67,7 @@ public final class Tokenizers {
      */
     public static Tokenizer require(Path modelDir) {
         return load(modelDir).orElseThrow(() -> new LoupeException("directory " + modelDir
-                + " has no tokenizer (looked for " + TOKENIZER_JSON + ")"));
+                + " has no tokenizer (looked for vocab.json + merges.txt, " + TOKENIZER_JSON + ", " + LlmcTokenizer.FILE_NAME + ")"));
     }
 
     /**
@@ -67,6 +81,8 @@ public final class Tokenizers {
             ArrayNode chars = root.putArray("chars");
             c.chars().forEach(chars::add);
             writeJson(dir.resolve(TOKENIZER_JSON), root);
+        } else if (tokenizer instanceof ByteLevelBpe bpe) {
+            BpeFiles.saveHuggingFace(bpe, dir);
         } else {
             throw new IllegalArgumentException("cannot save a " + tokenizer.getClass().getSimpleName());
         }

@@ -36,7 +36,7 @@ public final class ModelDirectory {
      * A model read from disk.
      *
      * @param weights tensors in {@link GptConfig#expectedShapes()} order, names and shapes
-     * @param dir     the directory it came from
+     * @param dir     where it came from: the model directory, or the file for {@link LlmcCheckpoint}
      */
     public record LoadedModel(GptConfig config, Map<String, Tensor> weights, Path dir) {}
 

@@ -13,13 +13,20 @@ import java.util.Arrays;
  * per-head column slice of a weight matrix.
  */
 public final class Matmul {
-    private static volatile MatmulBackend backend = new ReferenceMatmul();
+    private static volatile MatmulBackend backend; // chosen on first use: a bad LOUPE_BACKEND is then a plain LoupeException
 
     private Matmul() {}
 
-    /** The backend in use. */
+    /** The backend in use: {@link Backends#fromEnvironment()} unless replaced. */
     public static MatmulBackend backend() {
-        return backend;
+        MatmulBackend b = backend;
+        if (b == null) {
+            synchronized (Matmul.class) {
+                if (backend == null) backend = Backends.fromEnvironment();
+                b = backend;
+            }
+        }
+        return b;
     }
 
     /** Replaces the backend (tests and benchmarks compare backends this way). */
@@ -72,7 +79,7 @@ public final class Matmul {
                     + " -> " + Arrays.toString(c.shape()));
         }
         if (m == 0 || n == 0) return;
-        backend.sgemm(transA, transB, m, n, k, alpha,
+        backend().sgemm(transA, transB, m, n, k, alpha,
                 ad.data(), ad.offset(), Math.max(1, ad.stride(0)),
                 bd.data(), bd.offset(), Math.max(1, bd.stride(0)),
                 beta, c.data(), c.offset(), Math.max(1, c.stride(0)));

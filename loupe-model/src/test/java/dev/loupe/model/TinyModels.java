@@ -1,0 +1,60 @@
+package dev.loupe.model;
+
+import dev.loupe.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Tiny models of every variant, with parameters large enough that every non-linearity bends. */
+final class TinyModels {
+    private TinyModels() {}
+
+    static GptConfig config(GptConfig.Positional pos, GptConfig.Norm norm, GptConfig.Mlp mlp, boolean tied, int layers) {
+        return new GptConfig(11, 8, 8, layers, 2, 12, 1e-5f, tied, norm, mlp, pos);
+    }
+
+    /** All 48 combinations of positions × norm × MLP × tying with two layers, plus 0-layer models. */
+    static List<GptConfig> allVariants() {
+        List<GptConfig> out = new ArrayList<>();
+        for (GptConfig.Positional p : GptConfig.Positional.values())
+            for (GptConfig.Norm n : GptConfig.Norm.values())
+                for (GptConfig.Mlp m : GptConfig.Mlp.values())
+                    for (boolean tied : new boolean[] {true, false})
+                        out.add(config(p, n, m, tied, 2));
+        out.add(config(GptConfig.Positional.NONE, GptConfig.Norm.PRE, GptConfig.Mlp.NONE, false, 0));
+        out.add(config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.GELU, true, 0));
+        return out;
+    }
+
+    static String describe(GptConfig c) {
+        return c.nLayer() + "L " + c.positional() + " " + c.norm() + "-LN mlp=" + c.mlp() + (c.tied() ? " tied" : " untied");
+    }
+
+    /**
+     * A model whose weights are N(0, 0.4²), biases N(0, 0.1²) and LayerNorm γ = 1 + N(0, 0.2²): with
+     * d_model = 8 the pre-activations are O(1), so GELU/SiLU curve, ReLU cuts and softmax is peaked.
+     */
+    static Gpt randomModel(GptConfig c, long seed) {
+        Gpt m = Gpt.create(c, seed);
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        for (Map.Entry<String, Tensor> e : m.parameters().entrySet()) {
+            float[] d = e.getValue().contiguousData();
+            boolean ln = e.getKey().contains("ln_");
+            boolean bias = e.getKey().endsWith(".bias");
+            for (int i = 0; i < d.length; i++) {
+                double g = Tensor.gaussian(r);
+                d[i] = (float) (ln && !bias ? 1 + 0.2 * g : bias ? 0.1 * g : 0.4 * g);
+            }
+        }
+        return m;
+    }
+
+    static int[] tokens(long seed, int n, int vocab) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = r.nextInt(vocab);
+        return ids;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.loupe.tensor.matmul;
+
+import dev.loupe.LoupeException;
+import dev.loupe.tensor.Parallel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Single-precision GEMM by the system's CBLAS (OpenBLAS on Linux, Accelerate on macOS), called
+ * through the Foreign Function &amp; Memory API with no JNI and no copies: the downcalls are linked
+ * with {@code Linker.Option.critical(true)}, which lets a heap {@code float[]} (as
+ * {@code MemorySegment.ofArray(arr).asSlice(off · 4)}) be passed as a pointer for the duration of
+ * the call. The price of a critical call is that the JVM cannot reach a safepoint on this thread
+ * until BLAS returns (a garbage collection waits for the product), acceptable for products of
+ * milliseconds; copying GPT-2-sized operands off-heap would cost more than the product.
+ *
+ * <p>Single-row products (m = 1, KV-cache decoding) go to {@code cblas_sgemv}: OpenBLAS's sgemm
+ * with M = 1 is about 5× slower than its sgemv. OpenBLAS's own thread pool is set to
+ * {@link Parallel#threads()} so that both backends use the same number of cores.
+ *
+ * <p>Create with {@link #load()}, which returns empty when no library is found.
+ */
+public final class BlasMatmul implements MatmulBackend {
+    private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+
+    private final MethodHandle sgemm;
+    private final MethodHandle sgemv;
+    private final String library;
+
+    private BlasMatmul(MethodHandle sgemm, MethodHandle sgemv, String library) {
+        this.sgemm = sgemm;
+        this.sgemv = sgemv;
+        this.library = library;
+    }
+
+    /** The BLAS library found on this system, or empty (see {@link #searched()} for where it looked). */
+    public static Optional<BlasMatmul> load() {
+        return Holder.INSTANCE;
+    }
+
+    /** Where {@link #load()} looks for a CBLAS library, in order: for error messages. */
+    public static List<String> searched() {
+        return Holder.CANDIDATES;
+    }
+
+    /** Why the library could not be loaded (empty when it was). */
+    public static String failure() {
+        return Holder.failure;
+    }
+
+    /** The file or name of the library in use, e.g. /usr/lib/x86_64-linux-gnu/libopenblas.so.0. */
+    public String library() {
+        return library;
+    }
+
+    @Override
+    public String name() {
+        return "blas";
+    }
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                      float alpha, float[] a, int aOff, int lda,
+                      float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc) {
+        if (m <= 0 || n <= 0) return;
+        try {
+            if (m == 1 && k > 0) {
+                // sgemm ignores C when beta == 0 (the BLAS specification); sgemv scales y by beta,
+                // and 0 · NaN = NaN in some versions, so clear y first.
+                if (beta == 0f) java.util.Arrays.fill(c, cOff, cOff + n, 0f);
+                // y[n] = alpha · op(B)ᵀ x + beta · y, with op(B) = B [k, n] or Bᵀ (B stored [n, k]).
+                int incx = transA ? lda : 1;
+                if (transB) {
+                    sgemv.invokeExact(ROW_MAJOR, NO_TRANS, n, k, alpha, slice(b, bOff), ldb,
+                            slice(a, aOff), incx, beta, slice(c, cOff), 1);
+                } else {
+                    sgemv.invokeExact(ROW_MAJOR, TRANS, k, n, alpha, slice(b, bOff), ldb,
+                            slice(a, aOff), incx, beta, slice(c, cOff), 1);
+                }
+            } else {
+                sgemm.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS,
+                        m, n, k, alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("BLAS call failed: " + t, t);
+        }
+    }
+
+    private static MemorySegment slice(float[] arr, int off) {
+        MemorySegment s = MemorySegment.ofArray(arr);
+        return off == 0 ? s : s.asSlice((long) off * Float.BYTES);
+    }
+
+    /** Lazy, once-per-JVM loading: the library either loads on first use or is reported absent. */
+    private static final class Holder {
+        static final List<String> CANDIDATES = candidates();
+        static String failure = "";
+        static final Optional<BlasMatmul> INSTANCE = tryLoad();
+
+        private static List<String> candidates() {
+            List<String> c = new ArrayList<>();
+            String env = System.getProperty("loupe.blas", System.getenv("LOUPE_BLAS"));
+            if (env != null && !env.isBlank()) c.add(env);
+            String os = System.getProperty("os.name", "").toLowerCase();
+            if (os.contains("mac")) {
+                c.add("/System/Library/Frameworks/Accelerate.framework/Accelerate");
+                c.add("libcblas.dylib");
+                c.add("/opt/homebrew/opt/openblas/lib/libopenblas.dylib");
+                c.add("/usr/local/opt/openblas/lib/libopenblas.dylib");
+            } else {
+                for (String dir : new String[] {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"}) {
+                    c.add(dir + "/libopenblas.so.0");
+                    c.add(dir + "/openblas-pthread/libopenblas.so.0");
+                    c.add(dir + "/openblas-openmp/libopenblas.so.0");
+                }
+                c.add("libopenblas.so.0");
+                c.add("libopenblas.so");
+            }
+            return List.copyOf(c);
+        }
+
+        private static Optional<BlasMatmul> tryLoad() {
+            Linker linker = Linker.nativeLinker();
+            StringBuilder why = new StringBuilder();
+            for (String cand : CANDIDATES) {
+                boolean isPath = cand.contains("/");
+                if (isPath && !Files.exists(Path.of(cand))) continue;
+                try {
+                    SymbolLookup lib = isPath ? SymbolLookup.libraryLookup(Path.of(cand), Arena.global())
+                            : SymbolLookup.libraryLookup(cand, Arena.global());
+                    Optional<MemorySegment> gemm = lib.find("cblas_sgemm"), gemv = lib.find("cblas_sgemv");
+                    if (gemm.isEmpty() || gemv.isEmpty()) {
+                        why.append(cand).append(": no cblas_sgemm/cblas_sgemv; ");
+                        continue;
+                    }
+                    Linker.Option critical = Linker.Option.critical(true);
+                    MethodHandle sgemm = linker.downcallHandle(gemm.get(), FunctionDescriptor.ofVoid(
+                            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
+                            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
+                    MethodHandle sgemv = linker.downcallHandle(gemv.get(), FunctionDescriptor.ofVoid(
+                            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
+                            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
+                    lib.find("openblas_set_num_threads").ifPresent(f -> {
+                        try {
+                            linker.downcallHandle(f, FunctionDescriptor.ofVoid(JAVA_INT)).invokeExact(Parallel.threads());
+                        } catch (Throwable t) {
+                            throw new LoupeException("openblas_set_num_threads failed in " + cand, t);
+                        }
+                    });
+                    return Optional.of(new BlasMatmul(sgemm, sgemv, cand));
+                } catch (IllegalArgumentException | IllegalCallerException e) {
+                    why.append(cand).append(": ").append(e.getMessage()).append("; ");
+                }
+            }
+            failure = why.isEmpty() ? "no library found" : why.toString();
+            return Optional.empty();
+        }
+    }
+}

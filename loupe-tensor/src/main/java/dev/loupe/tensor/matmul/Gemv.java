@@ -1,0 +1,160 @@
+package dev.loupe.tensor.matmul;
+
+import dev.loupe.tensor.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import static dev.loupe.tensor.matmul.MicroKernel.L;
+import static dev.loupe.tensor.matmul.MicroKernel.S;
+
+/**
+ * Products with a single row or column (m = 1 or n = 1), the shape of KV-cache decoding: every
+ * matrix value is used once, so speed is memory bandwidth, and packing would only add traffic.
+ * Two forms cover all transposes: the "axpy" form when the output runs along the matrix's rows
+ * (y += x[p] · M[p, :], reading rows sequentially) and the "dot" form when it runs across them
+ * (y[j] = M[j, :] · x). Work is split over the output, so each element's summation order depends
+ * only on k: the result is the same for any thread count.
+ */
+final class Gemv {
+    /** Output elements per thread below which splitting costs more than it saves. */
+    private static final int MIN_WORK_PER_THREAD = 1 << 15;
+    /** Output columns accumulated at once by the axpy form: 8 KB, stays in L1 across all of k. */
+    private static final int AXPY_BLOCK = 2048;
+
+    private Gemv() {}
+
+    /**
+     * y[yOff + j·yStride] = alpha · Σ_p x[xOff + p] · M[mOff + p·ld + j] + beta · y, for j in [0, n):
+     * M is [k, n] row-major, x is [k] contiguous.
+     */
+    static void axpyForm(int n, int k, float alpha, float[] x, int xOff, float[] m, int mOff, int ld,
+                         float beta, float[] y, int yOff, int yStride) {
+        int parts = parts((long) n * k, n / L);
+        Parallel.forRange(parts, 1, (from, to) -> {
+            float[] acc = new float[Math.min(AXPY_BLOCK, n)];
+            for (int t = from; t < to; t++) {
+                int j0 = split(n, parts, t), j1 = split(n, parts, t + 1);
+                for (int b0 = j0; b0 < j1; b0 += AXPY_BLOCK) {
+                    int b1 = Math.min(j1, b0 + AXPY_BLOCK);
+                    axpyBlock(b0, b1, k, x, xOff, m, mOff, ld, acc);
+                    for (int j = b0; j < b1; j++) {
+                        int yi = yOff + j * yStride;
+                        y[yi] = MicroKernel.combine(acc[j - b0], y[yi], alpha, beta);
+                    }
+                }
+            }
+        });
+    }
+
+    /** acc[j - j0] = Σ_p x[p] · M[p, j] for j in [j0, j1), four rows of M per sweep over acc. */
+    private static void axpyBlock(int j0, int j1, int k, float[] x, int xOff, float[] m, int mOff, int ld, float[] acc) {
+        int w = j1 - j0;
+        java.util.Arrays.fill(acc, 0, w, 0f);
+        int vEnd = j0 + S.loopBound(w);
+        int p = 0;
+        for (; p + 4 <= k; p += 4) {
+            float x0 = x[xOff + p], x1 = x[xOff + p + 1], x2 = x[xOff + p + 2], x3 = x[xOff + p + 3];
+            FloatVector v0 = FloatVector.broadcast(S, x0), v1 = FloatVector.broadcast(S, x1);
+            FloatVector v2 = FloatVector.broadcast(S, x2), v3 = FloatVector.broadcast(S, x3);
+            int r0 = mOff + p * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+            for (int j = j0; j < vEnd; j += L) {
+                FloatVector yv = FloatVector.fromArray(S, acc, j - j0);
+                yv = v0.fma(FloatVector.fromArray(S, m, r0 + j), yv);
+                yv = v1.fma(FloatVector.fromArray(S, m, r1 + j), yv);
+                yv = v2.fma(FloatVector.fromArray(S, m, r2 + j), yv);
+                yv = v3.fma(FloatVector.fromArray(S, m, r3 + j), yv);
+                yv.intoArray(acc, j - j0);
+            }
+            for (int j = vEnd; j < j1; j++) {
+                float yv = acc[j - j0];
+                yv = Math.fma(x0, m[r0 + j], yv);
+                yv = Math.fma(x1, m[r1 + j], yv);
+                yv = Math.fma(x2, m[r2 + j], yv);
+                yv = Math.fma(x3, m[r3 + j], yv);
+                acc[j - j0] = yv;
+            }
+        }
+        for (; p < k; p++) {
+            float x0 = x[xOff + p];
+            FloatVector v0 = FloatVector.broadcast(S, x0);
+            int r0 = mOff + p * ld;
+            for (int j = j0; j < vEnd; j += L) {
+                v0.fma(FloatVector.fromArray(S, m, r0 + j), FloatVector.fromArray(S, acc, j - j0)).intoArray(acc, j - j0);
+            }
+            for (int j = vEnd; j < j1; j++) acc[j - j0] = Math.fma(x0, m[r0 + j], acc[j - j0]);
+        }
+    }
+
+    /**
+     * y[yOff + j·yStride] = alpha · Σ_p M[mOff + j·ld + p] · x[xOff + p] + beta · y, for j in [0, n):
+     * M is [n, k] row-major, x is [k] contiguous.
+     */
+    static void dotForm(int n, int k, float alpha, float[] x, int xOff, float[] m, int mOff, int ld,
+                        float beta, float[] y, int yOff, int yStride) {
+        int parts = parts((long) n * k, n / 4);
+        Parallel.forRange(parts, 1, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int j = split(n, parts, t), j1 = split(n, parts, t + 1);
+                for (; j + 4 <= j1; j += 4) dot4(j, k, alpha, x, xOff, m, mOff, ld, beta, y, yOff, yStride);
+                for (; j < j1; j++) {
+                    int yi = yOff + j * yStride;
+                    y[yi] = MicroKernel.combine(dot(k, x, xOff, m, mOff + j * ld), y[yi], alpha, beta);
+                }
+            }
+        });
+    }
+
+    /** Four rows against x at once (x read once for four rows); same summation order as {@link #dot}. */
+    private static void dot4(int j, int k, float alpha, float[] x, int xOff, float[] m, int mOff, int ld,
+                             float beta, float[] y, int yOff, int yStride) {
+        int r0 = mOff + j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        int vEnd = S.loopBound(k);
+        for (int p = 0; p < vEnd; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
+            a0 = FloatVector.fromArray(S, m, r0 + p).fma(xv, a0);
+            a1 = FloatVector.fromArray(S, m, r1 + p).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, m, r2 + p).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, m, r3 + p).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (int p = vEnd; p < k; p++) {
+            float xv = x[xOff + p];
+            s0 = Math.fma(m[r0 + p], xv, s0);
+            s1 = Math.fma(m[r1 + p], xv, s1);
+            s2 = Math.fma(m[r2 + p], xv, s2);
+            s3 = Math.fma(m[r3 + p], xv, s3);
+        }
+        int yi = yOff + j * yStride;
+        y[yi] = MicroKernel.combine(s0, y[yi], alpha, beta);
+        y[yi + yStride] = MicroKernel.combine(s1, y[yi + yStride], alpha, beta);
+        y[yi + 2 * yStride] = MicroKernel.combine(s2, y[yi + 2 * yStride], alpha, beta);
+        y[yi + 3 * yStride] = MicroKernel.combine(s3, y[yi + 3 * yStride], alpha, beta);
+    }
+
+    private static float dot(int k, float[] x, int xOff, float[] m, int r0) {
+        FloatVector a0 = FloatVector.zero(S);
+        int vEnd = S.loopBound(k);
+        for (int p = 0; p < vEnd; p += L) {
+            a0 = FloatVector.fromArray(S, m, r0 + p).fma(FloatVector.fromArray(S, x, xOff + p), a0);
+        }
+        float s = a0.reduceLanes(VectorOperators.ADD);
+        for (int p = vEnd; p < k; p++) s = Math.fma(m[r0 + p], x[xOff + p], s);
+        return s;
+    }
+
+    /** Number of pieces to split the output into: one per thread when the work is worth it. */
+    private static int parts(long work, int maxParts) {
+        int t = Parallel.threads();
+        long byWork = work / MIN_WORK_PER_THREAD;
+        return (int) Math.max(1, Math.min(t, Math.min(byWork, maxParts)));
+    }
+
+    /** Boundary of piece t of [0, n) split into parts, aligned to the vector length. */
+    private static int split(int n, int parts, int t) {
+        if (t >= parts) return n;
+        long b = (long) n * t / parts;
+        return (int) Math.min(n, (b + L - 1) / L * L);
+    }
+}
