@@ -20,7 +20,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
     public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
         if (ex instanceof UsageException) {
-            err.println("loupe " + cmd.getCommandName() + ": " + ex.getMessage());
+            err.println(helpName(cmd) + ": " + ex.getMessage());
             err.println("Run '" + helpName(cmd) + " --help' for usage.");
             err.flush();
             return 2;

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class,
                 dev.loupe.cli.train.TrainCommand.class,
                 dev.loupe.cli.train.EvalCommand.class,
+                dev.loupe.cli.bench.BenchCommand.class,
         })
 public final class Main implements Runnable {
 

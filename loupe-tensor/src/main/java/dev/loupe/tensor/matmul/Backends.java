@@ -31,9 +31,9 @@ public final class Backends {
             case "java" -> new JavaMatmul();
             case "reference" -> new ReferenceMatmul();
             case "blas" -> BlasMatmul.load().orElseThrow(() -> new LoupeException(
-                    "backend 'blas' requested (LOUPE_BACKEND / loupe.backend) but no CBLAS library loads; searched "
+                    "matmul backend 'blas' requested but no CBLAS library loads; searched "
                             + String.join(", ", BlasMatmul.searched()) + " (" + BlasMatmul.failure()
-                            + "); install one (e.g. 'apt-get install libopenblas0-pthread') or set LOUPE_BACKEND=java"));
+                            + "); install one (e.g. 'apt-get install libopenblas0-pthread'), point LOUPE_BLAS at one, or use the java backend"));
             default -> throw new LoupeException("unknown matmul backend '" + name
                     + "' (LOUPE_BACKEND / loupe.backend): expected java, blas or auto");
         };

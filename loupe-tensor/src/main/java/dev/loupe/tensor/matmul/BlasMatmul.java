@@ -52,7 +52,10 @@ public final class BlasMatmul implements MatmulBackend {
         return Holder.INSTANCE;
     }
 
-    /** Where {@link #load()} looks for a CBLAS library, in order: for error messages. */
+    /**
+     * Where {@link #load()} looks for a CBLAS library, in order: {@code LOUPE_BLAS} (or the system
+     * property {@code loupe.blas}) alone when set, else the usual OpenBLAS/Accelerate locations.
+     */
     public static List<String> searched() {
         return Holder.CANDIDATES;
     }
@@ -115,7 +118,7 @@ public final class BlasMatmul implements MatmulBackend {
         private static List<String> candidates() {
             List<String> c = new ArrayList<>();
             String env = System.getProperty("loupe.blas", System.getenv("LOUPE_BLAS"));
-            if (env != null && !env.isBlank()) c.add(env);
+            if (env != null && !env.isBlank()) return List.of(env.trim()); // an explicit choice: only that
             String os = System.getProperty("os.name", "").toLowerCase();
             if (os.contains("mac")) {
                 c.add("/System/Library/Frameworks/Accelerate.framework/Accelerate");
@@ -139,7 +142,10 @@ public final class BlasMatmul implements MatmulBackend {
             StringBuilder why = new StringBuilder();
             for (String cand : CANDIDATES) {
                 boolean isPath = cand.contains("/");
-                if (isPath && !Files.exists(Path.of(cand))) continue;
+                if (isPath && !Files.exists(Path.of(cand))) {
+                    if (CANDIDATES.size() == 1) why.append(cand).append(": no such file");
+                    continue;
+                }
                 try {
                     SymbolLookup lib = isPath ? SymbolLookup.libraryLookup(Path.of(cand), Arena.global())
                             : SymbolLookup.libraryLookup(cand, Arena.global());
@@ -167,7 +173,7 @@ public final class BlasMatmul implements MatmulBackend {
                     why.append(cand).append(": ").append(e.getMessage()).append("; ");
                 }
             }
-            failure = why.isEmpty() ? "no library found" : why.toString();
+            failure = why.isEmpty() ? "none of them exists" : why.toString().replaceAll("; $", "");
             return Optional.empty();
         }
     }

@@ -1,0 +1,22 @@
+package dev.loupe.cli.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code loupe bench}: the parent of the benchmarks; alone it lists them. */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {"Measure speed against a peer in the same run.",
+                "Subcommands: kernels (matrix multiplication GFLOPS per backend and memory bandwidth, next to PyTorch)."},
+        footer = {"%nExample:%n  loupe bench kernels --repeat 5"},
+        subcommands = {KernelsCommand.class, TrainBenchCommand.class})
+public final class BenchCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing benchmark: choose one of "
+                + String.join(", ", spec.subcommands().keySet()) + ".");
+    }
+}
