@@ -1,0 +1,212 @@
+package dev.loupe.cli.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.cli.UsageException;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
+import dev.loupe.tensor.Parallel;
+import dev.loupe.train.AdamW;
+import dev.loupe.train.LrSchedule;
+import dev.loupe.train.TokenData;
+import dev.loupe.train.Trainer;
+import dev.loupe.train.TrainingSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code loupe bench train}: tokens per second of full training steps (forward, backward, gradient
+ * clipping, AdamW) for the configurations of PERFORMANCE.md, beside the PyTorch peer measured in the
+ * same run.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Time training steps (forward + backward + clip + AdamW) of GPT-2-shaped models on random",
+                "tokens with random weights: 2 warm-up steps, then the median of --steps steps. Configurations",
+                "(PERFORMANCE.md): small = 4 layers, d_model 256, 4 heads; 124m = GPT-2 small (12, 768, 12);",
+                "both with GPT-2's 50257-token vocabulary. When /usr/bin/python3 has torch, the same step in",
+                "PyTorch (bench/torch_train.py, 2 threads) is measured in the same run and the ratio printed.",
+                "For 124m the peak RSS is compared with params + grads + Adam moments + activations (llm.c's",
+                "activation count).", ""},
+        footer = {"", "Examples:", "  loupe bench train", "  loupe bench train --config all --seq 64,256 --json"})
+public final class TrainBenchCommand implements Callable<Integer> {
+    @Option(names = "--config", defaultValue = "small", description = "small | 124m | all (default: ${DEFAULT-VALUE}).")
+    String config;
+    @Option(names = "--batch", defaultValue = "4", description = "Batch size B (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--seq", defaultValue = "64", split = ",", description = "Sequence length(s) T, e.g. 64,256 (default: ${DEFAULT-VALUE}).")
+    int[] seqs;
+    @Option(names = "--steps", defaultValue = "5", description = "Measured steps after 2 warm-up steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+    @Option(names = "--no-torch", description = "Do not run the PyTorch peer.")
+    boolean noTorch;
+    @Option(names = "--json", description = "Print the results as JSON.")
+    boolean json;
+
+    static final int WARMUP = 2;
+    static final int VOCAB = 50257;
+
+    record Shape(String name, int layers, int dModel, int heads) {}
+
+    @Override
+    public Integer call() throws Exception {
+        List<Shape> shapes = switch (config) {
+            case "small" -> List.of(new Shape("small", 4, 256, 4));
+            case "124m" -> List.of(new Shape("124m", 12, 768, 12));
+            case "all" -> List.of(new Shape("small", 4, 256, 4), new Shape("124m", 12, 768, 12));
+            default -> throw new UsageException("--config must be small, 124m or all, got " + config);
+        };
+        if (steps < 5) throw new UsageException("--steps must be at least 5 (a median of fewer is noise), got " + steps);
+        if (batch < 1 || Arrays.stream(seqs).anyMatch(t -> t < 1)) throw new UsageException("--batch and --seq must be positive");
+        Path script = findScript();
+        String torchMissing = noTorch ? "--no-torch" : torchProblem(script);
+        ObjectMapper om = new ObjectMapper();
+        ArrayNode results = om.createArrayNode();
+        for (Shape s : shapes) {
+            for (int t : seqs) {
+                if (!json) System.err.printf("measuring %s B%d×T%d …%n", s.name(), batch, t);
+                double loupeMs = measureLoupe(s, t);
+                ObjectNode r = results.addObject();
+                r.put("config", s.name()).put("batch", batch).put("seq", t).put("threads", Parallel.threads());
+                r.put("loupe_ms_per_step", loupeMs).put("loupe_tokens_per_s", batch * t / (loupeMs / 1000));
+                if (torchMissing == null) {
+                    ObjectNode torch = measureTorch(script, s, t, om);
+                    double torchMs = torch.get("ms_per_step").asDouble();
+                    r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", batch * t / (torchMs / 1000));
+                    r.put("ratio", torchMs / loupeMs);
+                }
+                if (s.name().equals("124m")) memory(r, s, t);
+            }
+        }
+        if (json) {
+            ObjectNode root = om.createObjectNode();
+            root.set("results", results);
+            if (torchMissing != null) root.put("torch", "not measured: " + torchMissing);
+            System.out.println(root.toPrettyString());
+        } else {
+            if (torchMissing != null) System.out.println("PyTorch peer not measured: " + torchMissing);
+            System.out.printf("%-6s %-8s %14s %12s %14s %12s %8s%n", "config", "B×T", "Loupe ms/step", "Loupe tok/s",
+                    "torch ms/step", "torch tok/s", "ratio");
+            for (var r : results) {
+                System.out.printf("%-6s %-8s %14.0f %12.1f %14s %12s %8s%n", r.get("config").asText(),
+                        r.get("batch").asInt() + "×" + r.get("seq").asInt(), r.get("loupe_ms_per_step").asDouble(),
+                        r.get("loupe_tokens_per_s").asDouble(),
+                        r.has("torch_ms_per_step") ? String.format("%.0f", r.get("torch_ms_per_step").asDouble()) : "-",
+                        r.has("torch_tokens_per_s") ? String.format("%.1f", r.get("torch_tokens_per_s").asDouble()) : "-",
+                        r.has("ratio") ? String.format("%.2f×", r.get("ratio").asDouble()) : "-");
+                if (r.has("peak_rss_mb")) {
+                    System.out.printf("       peak RSS %.0f MB = %.2f × (params + grads + Adam m, v %.0f MB + activations %.0f MB)%n",
+                            r.get("peak_rss_mb").asDouble(), r.get("rss_ratio").asDouble(), r.get("state_mb").asDouble(),
+                            r.get("activations_mb").asDouble());
+                }
+            }
+            System.out.println("ratio = PyTorch time / Loupe time (> 1: Loupe is faster); medians of " + steps + " steps after "
+                    + WARMUP + " warm-up steps, " + Parallel.threads() + " threads.");
+        }
+        return 0;
+    }
+
+    /** Median milliseconds of a real training step ({@link Trainer}) after {@value #WARMUP} warm-up steps. */
+    private double measureLoupe(Shape s, int t) {
+        GptConfig c = GptConfig.gpt2(VOCAB, t, s.dModel(), s.layers(), s.heads());
+        Gpt model = Gpt.create(c, 1);
+        SplittableRandom r = new SplittableRandom(2);
+        int[] tokens = r.ints((long) (batch + 1) * t * 4, 0, VOCAB).toArray();
+        int total = WARMUP + steps;
+        TrainingSettings settings = new TrainingSettings(batch, t, total, new LrSchedule(1e-4, 1e-5, 0, total,
+                LrSchedule.Kind.CONSTANT), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1), 1.0, "random", 1, 0, 0, 0);
+        List<Double> ms = new ArrayList<>();
+        new Trainer(model, settings, new TokenData(List.of(tokens), List.of())).run(new Trainer.Listener() {
+            @Override
+            public void onStep(Trainer.StepReport rep) {
+                if (rep.step() > WARMUP) ms.add(rep.seconds() * 1000);
+            }
+        }, null);
+        return median(ms);
+    }
+
+    private ObjectNode measureTorch(Path script, Shape s, int t, ObjectMapper om) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), "" + s.layers(), "" + s.dModel(),
+                "" + s.heads(), "" + VOCAB, "" + batch, "" + t, "" + WARMUP, "" + steps);
+        pb.environment().put("OPENBLAS_NUM_THREADS", "2");
+        pb.environment().put("OMP_NUM_THREADS", "2");
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new dev.loupe.LoupeException("the PyTorch peer " + script + " failed (exit " + p.exitValue() + ")");
+        }
+        return (ObjectNode) om.readTree(out);
+    }
+
+    /** Peak RSS against params + grads + m + v and llm.c's activation count, 4 bytes each. */
+    private void memory(ObjectNode r, Shape s, int t) {
+        long peakKb = peakRssKb();
+        if (peakKb <= 0) return;
+        GptConfig c = GptConfig.gpt2(VOCAB, t, s.dModel(), s.layers(), s.heads());
+        long n = c.expectedShapes().values().stream().mapToLong(sh -> Arrays.stream(sh).asLongStream().reduce(1, (a, b) -> a * b)).sum();
+        long b = batch, d = s.dModel(), h = s.heads(), l = s.layers();
+        // llm.c train_gpt2.c fill_in_activation_sizes: per layer 16·BTC + 2·BHTT + 4·BT (ln1, qkv, atty, preatt,
+        // att, attproj, residual2, ln2, fch, fch_gelu, fcproj, residual3, means/rstds), plus encoded,
+        // ln_f, logits and probs
+        long acts = l * (16 * b * t * d + 2 * b * h * t * t + 4 * b * t) + 2 * b * t * d + 2 * b * t + 2 * b * t * VOCAB;
+        double stateMb = 4.0 * n * 4 / 1e6, actMb = acts * 4.0 / 1e6, peakMb = peakKb * 1024 / 1e6;
+        r.put("peak_rss_mb", peakMb).put("state_mb", stateMb).put("activations_mb", actMb)
+                .put("rss_ratio", peakMb / (stateMb + actMb));
+    }
+
+    private static long peakRssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    /** bench/torch_train.py of the repository: beside the launcher, found from the jar's location or the working directory. */
+    private static Path findScript() {
+        List<Path> candidates = new ArrayList<>();
+        String env = System.getenv("LOUPE_HOME");
+        if (env != null) candidates.add(Path.of(env, "bench", "torch_train.py"));
+        try {
+            Path jar = Path.of(TrainBenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path p = jar.getParent(); p != null; p = p.getParent()) candidates.add(p.resolve("bench/torch_train.py"));
+        } catch (Exception e) {
+            // no code source
+        }
+        candidates.add(Path.of("bench", "torch_train.py").toAbsolutePath());
+        return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+    }
+
+    private static String torchProblem(Path script) {
+        if (script == null) return "bench/torch_train.py not found (run from the repository or set LOUPE_HOME)";
+        if (!Files.isExecutable(Path.of("/usr/bin/python3"))) return "no /usr/bin/python3";
+        try {
+            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) return null;
+        } catch (IOException | InterruptedException e) {
+            return "cannot run /usr/bin/python3: " + e.getMessage();
+        }
+        return "/usr/bin/python3 has no torch (apt-get install python3-torch)";
+    }
+}

@@ -1,0 +1,108 @@
+package dev.loupe.cli.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.LoupeException;
+import dev.loupe.train.Evaluator;
+import dev.loupe.train.Trainer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+
+/**
+ * Shows training progress on stderr: a progress bar (step, loss, tokens/s, ETA) on a terminal,
+ * plain lines otherwise (about 20 per run, plus every evaluation); and, with {@code --log-json},
+ * one JSON object per line per step ({@code {"step","loss","lr","tokens_per_s"}}) and per
+ * evaluation ({@code {"step","val_loss"}}).
+ */
+final class ProgressReporter implements Trainer.Listener, AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final PrintStream err;
+    private final ProgressBar bar;
+    private final BufferedWriter log;
+    private final long startStep, steps;
+    private final long plainEvery;
+    private final long t0 = System.nanoTime();
+    private double tokensPerSecond; // smoothed
+
+    ProgressReporter(PrintStream err, long startStep, long steps, Path logJson, boolean append) {
+        this.err = err;
+        this.startStep = startStep;
+        this.steps = steps;
+        this.plainEvery = Math.max(1, (steps - startStep) / 20);
+        boolean tty = System.console() != null && System.console().isTerminal();
+        this.bar = tty ? new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
+                .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(err))
+                .setUpdateIntervalMillis(250).startsFrom(startStep, Duration.ZERO).build() : null;
+        try {
+            this.log = logJson == null ? null : Files.newBufferedWriter(logJson, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new LoupeException("cannot write the --log-json file " + logJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void onStep(Trainer.StepReport r) {
+        tokensPerSecond = tokensPerSecond == 0 ? r.tokensPerSecond() : 0.9 * tokensPerSecond + 0.1 * r.tokensPerSecond();
+        ObjectNode line = JSON.createObjectNode().put("step", r.step()).put("loss", r.loss()).put("lr", r.lr())
+                .put("tokens_per_s", Math.round(r.tokensPerSecond() * 10) / 10.0);
+        writeLog(line);
+        String msg = String.format("loss %.4f  lr %.2e  %,.0f tok/s", r.loss(), r.lr(), tokensPerSecond);
+        if (bar != null) {
+            bar.stepTo(r.step());
+            bar.setExtraMessage(msg);
+        } else if ((r.step() - startStep) % plainEvery == 0 || r.step() == steps || r.step() == startStep + 1) {
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            double eta = elapsed / (r.step() - startStep) * (steps - r.step());
+            err.printf("step %d/%d  %s  ETA %s%n", r.step(), steps, msg, duration(eta));
+        }
+    }
+
+    @Override
+    public void onEval(long step, Evaluator.Result result) {
+        writeLog(JSON.createObjectNode().put("step", step).put("val_loss", result.loss()));
+        String msg = String.format("step %d: validation loss %.4f (perplexity %.2f)", step, result.loss(), result.perplexity());
+        if (bar != null) bar.setExtraMessage(msg);
+        else err.println(msg);
+    }
+
+    private void writeLog(ObjectNode line) {
+        if (log == null) return;
+        try {
+            log.write(line.toString());
+            log.newLine();
+            log.flush();
+        } catch (IOException e) {
+            throw new LoupeException("cannot write the --log-json file: " + e.getMessage(), e);
+        }
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60)
+                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+
+    @Override
+    public void close() {
+        if (bar != null) bar.close();
+        if (log != null) {
+            try {
+                log.close();
+            } catch (IOException e) {
+                // already flushed line by line
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.loupe.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainBenchCommandTest {
+    @Test
+    void reportsMedianStepTimeAsJson() throws Exception {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        int code;
+        try {
+            code = new CommandLine(new TrainBenchCommand()).execute("--no-torch", "--batch", "1", "--seq", "4", "--json");
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(code).isZero();
+        JsonNode root = new ObjectMapper().readTree(out.toString());
+        assertThat(root.get("torch").asText()).contains("--no-torch");
+        JsonNode r = root.get("results").get(0);
+        assertThat(r.get("config").asText()).isEqualTo("small");
+        assertThat(r.get("loupe_ms_per_step").asDouble()).isPositive();
+        assertThat(r.get("loupe_tokens_per_s").asDouble())
+                .isCloseTo(4 / (r.get("loupe_ms_per_step").asDouble() / 1000), org.assertj.core.data.Percentage.withPercentage(1e-6));
+    }
+
+    @Test
+    void medianOfOddAndEvenCounts() {
+        assertThat(TrainBenchCommand.median(List.of(5.0, 1.0, 3.0))).isEqualTo(3.0);
+        assertThat(TrainBenchCommand.median(List.of(4.0, 1.0, 3.0, 2.0))).isEqualTo(2.5);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.loupe.train;
+
+import java.util.List;
+
+/**
+ * Consecutive, non-overlapping batches through one or more token shards, exactly like llm.c's
+ * {@code dataloader_next_batch} (single process, no shuffling): a shard of n tokens holds
+ * {@code s = (n − 1) / (B·T)} batches, and its batch k is the tokens
+ * {@code [k·B·T, (k+1)·B·T + 1)} (inputs are the first B·T, targets the same shifted by one).
+ * After the last whole batch of a shard the loader moves to the next shard; after the last shard it
+ * starts again at batch 0 of the first. Tokens past the last whole batch of a shard are never used
+ * (llm.c's "wrap at the end").
+ */
+public final class SequentialLoader implements TokenLoader {
+    private final List<int[]> shards;
+    private final int batch, seqLen;
+    private final long[] batchesPerShard;
+    private final long batchesPerEpoch;
+    private long position;
+
+    /**
+     * @param shards token arrays, read in this order; each needs at least B·T + 1 tokens
+     */
+    public SequentialLoader(List<int[]> shards, int batch, int seqLen) {
+        if (shards.isEmpty()) throw new IllegalArgumentException("no token shards");
+        this.shards = List.copyOf(shards);
+        this.batch = batch;
+        this.seqLen = seqLen;
+        this.batchesPerShard = new long[shards.size()];
+        long total = 0;
+        long bt = (long) batch * seqLen;
+        for (int i = 0; i < shards.size(); i++) {
+            int n = shards.get(i).length;
+            if (n < bt + 1) {
+                throw new dev.loupe.LoupeException("token shard " + (i + 1) + " holds " + n + " tokens, fewer than one batch of "
+                        + batch + " × " + seqLen + " + 1 = " + (bt + 1) + "; use a smaller --batch or --seq");
+            }
+            batchesPerShard[i] = (n - 1) / bt;
+            total += batchesPerShard[i];
+        }
+        this.batchesPerEpoch = total;
+    }
+
+    /** Batches in one pass over all shards. */
+    public long batchesPerEpoch() { return batchesPerEpoch; }
+
+    @Override
+    public TokenBatch next() {
+        long k = position % batchesPerEpoch;
+        int shard = 0;
+        while (k >= batchesPerShard[shard]) k -= batchesPerShard[shard++];
+        position++;
+        int bt = batch * seqLen;
+        int start = Math.toIntExact(k * bt);
+        int[] tokens = shards.get(shard);
+        int[] inputs = new int[bt], targets = new int[bt];
+        System.arraycopy(tokens, start, inputs, 0, bt);
+        System.arraycopy(tokens, start + 1, targets, 0, bt);
+        return new TokenBatch(inputs, targets, batch, seqLen);
+    }
+
+    @Override public long position() { return position; }
+
+    @Override
+    public void seek(long position) {
+        if (position < 0) throw new IllegalArgumentException("negative loader position " + position);
+        this.position = position;
+    }
+
+    @Override public String kind() { return "sequential"; }
+}
