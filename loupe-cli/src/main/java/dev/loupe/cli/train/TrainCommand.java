@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
                 "--data is UTF-8 text (tokenized character by character; the vocabulary is saved as",
                 "tokenizer.json beside the model), an llm.c or nanoGPT .bin token file, or a directory of",
                 ".bin files (names containing 'val' are validation data). Without validation data the last",
-                "10% of the tokens are held out.",
+                "10%% of the tokens are held out.",
                 "",
                 "--out DIR becomes a model directory (config.json + model.safetensors, usable by every",
                 "command) with checkpoints/ (optimizer state, data position, loss history) and loss.png /",
@@ -51,7 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE|DIR", description = "Training text, .bin token file, or directory of .bin files.")
     Path data;
-    @Option(names = "--val-data", paramLabel = "FILE", description = "Validation text or .bin file (default: the last 10% of --data).")
+    @Option(names = "--val-data", paramLabel = "FILE", description = "Validation text or .bin file (default: the last 10%% of --data).")
     Path valData;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output model directory; resumed when it holds a checkpoint.")
     Path out;
