@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
         footer = {"%nRun 'loupe COMMAND --help' for a command's options and examples."},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                dev.loupe.cli.quickstart.QuickstartCommand.class,
                 dev.loupe.cli.size.SizeCommand.class,
                 dev.loupe.cli.tokens.TokenizeCommand.class,
                 dev.loupe.cli.tokens.DetokenizeCommand.class,

@@ -24,7 +24,7 @@ import java.time.Duration;
  * one JSON object per line per step ({@code {"step","loss","lr","tokens_per_s"}}) and per
  * evaluation ({@code {"step","val_loss"}}).
  */
-final class ProgressReporter implements Trainer.Listener, AutoCloseable {
+public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final PrintStream err;
     private final ProgressBar bar;
@@ -34,7 +34,7 @@ final class ProgressReporter implements Trainer.Listener, AutoCloseable {
     private final long t0 = System.nanoTime();
     private double tokensPerSecond; // smoothed
 
-    ProgressReporter(PrintStream err, long startStep, long steps, Path logJson, boolean append) {
+    public ProgressReporter(PrintStream err, long startStep, long steps, Path logJson, boolean append) {
         this.err = err;
         this.startStep = startStep;
         this.steps = steps;
