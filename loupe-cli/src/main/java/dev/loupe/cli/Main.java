@@ -54,7 +54,18 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler(new Errors(debug));
         cli.setParameterExceptionHandler(Errors::usage);
         cli.setUsageHelpAutoWidth(true);
+        if (debug) logEnvironment();
         return cli.execute(args);
+    }
+
+    /** With --debug: which kernels will run, so a slow or odd result can be traced to its backend. */
+    private static void logEnvironment() {
+        try {
+            System.err.println("loupe: debug: Java " + Runtime.version() + ", " + dev.loupe.tensor.Parallel.threads()
+                    + " threads, matmul backend " + dev.loupe.tensor.matmul.Backends.describe(dev.loupe.tensor.matmul.Matmul.backend()));
+        } catch (RuntimeException e) {
+            System.err.println("loupe: debug: matmul backend unavailable: " + e.getMessage());
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -69,6 +69,21 @@ public class MainTest {
     }
 
     @Test
+    void debugNamesTheMatmulBackend() {
+        Result r = run("--debug", "size", "--preset", "gpt2");
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).contains("matmul backend");
+    }
+
+    @Test
+    void userMistakeIsOneLineWithoutStackTrace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Result r = run("logits", "--model", dir.resolve("missing").toString(), "--ids", "1,2");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).doesNotContain("\tat ").doesNotContain("Exception");
+    }
+
+    @Test
     void versionNamesJava() {
         Result r = run("--version");
         assertThat(r.code()).isZero();
