@@ -6,10 +6,9 @@ import dev.loupe.model.GptConfig.Mlp;
 import dev.loupe.model.GptConfig.Norm;
 import dev.loupe.model.GptConfig.Positional;
 import dev.loupe.tensor.Tensor;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,25 +16,27 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
+import java.util.function.LongConsumer;
 
 /**
  * Random mutations of valid files: the parsers either succeed or throw {@link LoupeException};
  * never an NPE, an index error, or an out-of-memory from a lying length or shape.
+ * Each case is a seed; the same seed gives the same mutated file, and a failure names it.
+ * {@code -Dloupe.test.seed=N} changes the base seed to explore other mutations.
  */
 class ParserFuzzTest {
     static final String JSON_CHARS = "0123456789-.,:\"{}[]eE tnul";
+    static final int CASES = 400;
+    @TempDir
     static Path dir;
     static byte[] validWeights;
     static String validConfig;
 
-    @BeforeContainer
+    @BeforeAll
     static void makeValidFiles() throws IOException {
-        dir = Files.createTempDirectory("loupe-fuzz");
         GptConfig c = new GptConfig(5, 4, 4, 1, 2, 8, 1e-5f, false, Norm.PRE, Mlp.GELU, Positional.LEARNED);
         Map<String, Tensor> w = new LinkedHashMap<>();
         long seed = 0;
@@ -45,10 +46,16 @@ class ParserFuzzTest {
         validConfig = Files.readString(dir.resolve("valid/config.json"));
     }
 
-    @AfterContainer
-    static void cleanUp() throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    /** Runs {@code check} on {@link #CASES} seeds; anything it throws becomes a failure naming the case and its seed. */
+    static void forEachSeed(String name, LongConsumer check) {
+        SplittableRandom seeds = new SplittableRandom(Long.getLong("loupe.test.seed", name.hashCode()));
+        for (int i = 0; i < CASES; i++) {
+            long seed = seeds.nextLong();
+            try {
+                check.accept(seed);
+            } catch (Throwable t) {
+                throw new AssertionError(String.format("%s failed on case %d of %d, seed %dL: %s", name, i, CASES, seed, t), t);
+            }
         }
     }
 
@@ -97,11 +104,24 @@ class ParserFuzzTest {
         return b;
     }
 
-    @Property(tries = 400)
-    void mutatedSafetensorsFailOnlyWithLoupeException(@ForAll long seed) throws IOException {
-        Path d = Files.createDirectories(dir.resolve("m" + seed));
-        Files.write(d.resolve("model.safetensors"), mutate(validWeights, seed));
-        Files.writeString(d.resolve("config.json"), validConfig);
+    @Test
+    void mutatedSafetensorsFailOnlyWithLoupeException() {
+        forEachSeed("mutatedSafetensorsFailOnlyWithLoupeException", seed -> {
+            byte[] mutated = mutate(validWeights, seed);
+            try {
+                Path d = Files.createDirectories(dir.resolve("m" + seed));
+                Files.write(d.resolve("model.safetensors"), mutated);
+                Files.writeString(d.resolve("config.json"), validConfig);
+                readEverything(d);
+            } catch (Throwable t) {
+                throw new AssertionError("mutate(validWeights, " + seed + "L), " + mutated.length + " bytes, starting "
+                        + printable(mutated, 160) + ", threw " + t + " instead of LoupeException", t);
+            }
+        });
+    }
+
+    /** Opens and reads every tensor, then the whole directory; a LoupeException is the only acceptable failure. */
+    private static void readEverything(Path d) throws IOException {
         try {
             try (SafetensorsFile f = Safetensors.open(d.resolve("model.safetensors"))) {
                 for (String name : f.entries().keySet()) {
@@ -115,17 +135,37 @@ class ParserFuzzTest {
             ModelDirectory.read(d);
         } catch (LoupeException expected) {
             // the only acceptable failure
-        } finally {
-            Files.delete(d.resolve("model.safetensors"));
-            Files.delete(d.resolve("config.json"));
-            Files.delete(d);
         }
     }
 
-    @Property(tries = 400)
-    void mutatedConfigsFailOnlyWithLoupeException(@ForAll long seed) {
+    /** The first {@code max} bytes, printable ASCII as is and the rest as {@code \xNN}. */
+    private static String printable(byte[] b, int max) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(b.length, max); i++) {
+            int c = b[i] & 0xff;
+            s.append(c >= 0x20 && c < 0x7f && c != '\\' ? String.valueOf((char) c) : String.format("\\x%02X", c));
+        }
+        return s.append(b.length > max ? "..." : "").toString();
+    }
+
+    @Test
+    void mutatedConfigsFailOnlyWithLoupeException() {
+        forEachSeed("mutatedConfigsFailOnlyWithLoupeException", seed -> {
+            String config = mutateConfig(validConfig, seed);
+            try {
+                ConfigJson.parse(config, "config.json");
+            } catch (LoupeException expected) {
+                // the only acceptable failure
+            } catch (Throwable t) {
+                throw new AssertionError("config.json " + config + " threw " + t + " instead of LoupeException", t);
+            }
+        });
+    }
+
+    /** One of: truncation, 1-4 chars replaced by JSON characters, 1-4 chars deleted. */
+    static String mutateConfig(String valid, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        StringBuilder s = new StringBuilder(validConfig);
+        StringBuilder s = new StringBuilder(valid);
         int kind = r.nextInt(3);
         if (kind == 0) {
             s.setLength(r.nextInt(s.length()));
@@ -136,10 +176,6 @@ class ParserFuzzTest {
                 else s.deleteCharAt(at);
             }
         }
-        try {
-            ConfigJson.parse(s.toString(), "config.json");
-        } catch (LoupeException expected) {
-            // the only acceptable failure
-        }
+        return s.toString();
     }
 }
