@@ -54,6 +54,7 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler(new Errors(debug));
         cli.setParameterExceptionHandler(Errors::usage);
         cli.setUsageHelpAutoWidth(true);
+        CommandList.install(cli);
         if (debug) logEnvironment();
         return cli.execute(args);
     }
