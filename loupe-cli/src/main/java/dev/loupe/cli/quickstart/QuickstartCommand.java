@@ -27,13 +27,13 @@ import java.util.concurrent.Callable;
 /**
  * {@code loupe quickstart}: the main job on an embedded default. Trains a tiny attention-only
  * transformer on generated repeated sequences for a few seconds and shows what it learned: to copy
- * from earlier in the context, with the previous-token and induction attention that do it.
+ * from earlier in the context, and which heads attend to the symbol to copy.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-        description = {"Train a tiny 2-layer attention-only transformer for a few seconds on generated data "
-                + "(random symbols, each block repeated once) and show what it learned: it cannot predict the "
-                + "random half, but it learns to copy the repeated half by looking back — with a previous-token "
-                + "head and an induction head, which the command finds in the attention patterns.",
+        description = {"Train a tiny 2-layer attention-only transformer for a few seconds on generated data. "
+                + "The data are blocks of random symbols, each block repeated once: the model cannot predict the "
+                + "random half, but it learns to copy the repeated half by looking back, and the command shows "
+                + "which attention heads look where.",
                 "",
                 "Nothing is downloaded. The model is saved to --out for the other commands."},
         footer = {"", "Examples:",
