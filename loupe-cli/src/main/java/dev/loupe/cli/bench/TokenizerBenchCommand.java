@@ -58,7 +58,7 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
         } else {
             System.out.printf(Locale.ROOT, "GPT-2 BPE encoding of %s: %,d bytes, %,d tokens, median of %d rounds%n",
                     text.getFileName(), r.bytes(), r.tokens(), rounds);
-            System.out.printf(Locale.ROOT, "  loupe    %8.2f MB/s  (%d threads)%n", r.loupeMBps(), r.threads());
+            System.out.printf(Locale.ROOT, "  loupe    %8.2f MB/s  (%d thread%s)%n", r.loupeMBps(), r.threads(), r.threads() == 1 ? "" : "s");
             System.out.printf(Locale.ROOT, "  jtokkit  %8.2f MB/s  (r50k_base encodeOrdinary, 1 thread)%n", r.jtokkitMBps());
             System.out.printf(Locale.ROOT, "  ratio    %8.2fx     (target: at least 2x)%n", r.speedup());
             System.out.printf("  ids      %s%n", r.identical() ? "identical" : "DIFFERENT");
