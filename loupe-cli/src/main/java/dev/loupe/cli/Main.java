@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.hub.FetchCommand.class,
                 dev.loupe.cli.model.LogitsCommand.class,
                 dev.loupe.cli.model.GenerateCommand.class,
+                dev.loupe.cli.model.ConvertCommand.class,
                 dev.loupe.cli.train.TrainCommand.class,
                 dev.loupe.cli.train.EvalCommand.class,
                 dev.loupe.cli.bench.BenchCommand.class,

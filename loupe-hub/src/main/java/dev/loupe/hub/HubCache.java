@@ -25,9 +25,17 @@ import java.util.stream.Stream;
  */
 public record HubCache(Path loupeRoot, Path huggingFaceRoot) {
 
-    /** The caches named by the environment variables (see class comment). */
+    /**
+     * The caches named by the environment variables (see class comment). The system properties
+     * {@code loupe.cache} and {@code loupe.hf-hub-cache}, when set, take the place of
+     * {@code $LOUPE_CACHE} and {@code $HF_HUB_CACHE} (tests point them at temporary directories).
+     */
     public static HubCache fromEnvironment() {
-        return fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        String loupe = System.getProperty("loupe.cache"), hf = System.getProperty("loupe.hf-hub-cache");
+        if (loupe != null) env.put("LOUPE_CACHE", loupe);
+        if (hf != null) env.put("HF_HUB_CACHE", hf);
+        return fromEnvironment(env, Path.of(System.getProperty("user.home")));
     }
 
     static HubCache fromEnvironment(Map<String, String> env, Path home) {

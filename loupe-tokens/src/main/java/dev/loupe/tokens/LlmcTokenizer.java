@@ -124,6 +124,11 @@ public final class LlmcTokenizer implements Tokenizer {
         return tokens.length;
     }
 
+    /** The bytes of token {@code id} (a copy). */
+    public byte[] bytesOf(int id) {
+        return tokens[check(id)].clone();
+    }
+
     @Override
     public String tokenText(int id) {
         return TokenBytes.display(tokens[check(id)]);

@@ -1,6 +1,7 @@
 package dev.loupe.cli.model;
 
 import dev.loupe.LoupeException;
+import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.Generator;
 import dev.loupe.model.Sampler;
@@ -10,7 +11,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.OptionalInt;
@@ -30,8 +30,9 @@ import java.util.concurrent.Callable;
                 "  loupe generate --model models/gpt2 --prompt \"Once upon a time\" --max-tokens 40",
                 "  loupe generate --model models/shakespeare --prompt \"ROMEO:\" --temperature 0.8 --top-k 40 --seed 7"})
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory with its tokenizer.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
+            description = "Model directory with its tokenizer, or a hub name fetched with 'loupe fetch' (gpt2).")
+    ModelRef model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue.")
     String prompt;

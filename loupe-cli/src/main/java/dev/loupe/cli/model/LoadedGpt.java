@@ -1,6 +1,7 @@
 package dev.loupe.cli.model;
 
 import dev.loupe.LoupeException;
+import dev.loupe.cli.ModelRef;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.tokens.Tokenizer;
@@ -12,7 +13,8 @@ import java.util.Optional;
 /** A model directory opened for the model commands: the network and, when present, its tokenizer. */
 record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
 
-    static LoadedGpt open(Path dir) {
+    static LoadedGpt open(ModelRef ref) {
+        Path dir = ref.dir();
         ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
         return new LoadedGpt(Gpt.fromWeights(m.config(), m.weights()), Tokenizers.load(dir), dir);
     }

@@ -1,6 +1,7 @@
 package dev.loupe.cli.model;
 
 import dev.loupe.LoupeException;
+import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.Gpt;
 import dev.loupe.tensor.Tensor;
@@ -25,9 +26,10 @@ import java.util.concurrent.Callable;
                 "  loupe logits --model models/tiny --ids 5,17,2 --out logits.npy",
                 "  python3 -c \"import numpy as np; print(np.load('logits.npy').shape)\""})
 public final class LogitsCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Model directory (config.json + model.safetensors, tokenizer files for --text).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
+            description = "Model directory (config.json + model.safetensors, tokenizer files for --text), "
+                    + "or a hub name fetched with 'loupe fetch' (gpt2).")
+    ModelRef model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;

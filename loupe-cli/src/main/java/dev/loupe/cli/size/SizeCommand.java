@@ -7,6 +7,7 @@ import dev.loupe.analysis.napkin.Flops;
 import dev.loupe.analysis.napkin.MemoryEstimate;
 import dev.loupe.analysis.napkin.ParameterCount;
 import dev.loupe.analysis.napkin.ShapeAdvice;
+import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,8 +32,9 @@ public final class SizeCommand implements Callable<Integer> {
     @Option(names = "--preset", paramLabel = "NAME", description = "gpt2, gpt2-medium, gpt2-large, gpt2-xl or gpt3-175b.")
     String preset;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A model directory: its config.json gives the shape.")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
+            description = "A model directory or fetched hub name (gpt2): its config.json gives the shape.")
+    ModelRef model;
 
     @Option(names = "--vocab", paramLabel = "V", description = "Vocabulary size.") Long vocab;
     @Option(names = "--d-model", paramLabel = "D", description = "Residual stream width d_model.") Long dModel;
@@ -92,7 +94,7 @@ public final class SizeCommand implements Callable<Integer> {
             if (preset != null || vocab != null || dModel != null || layers != null || heads != null) {
                 throw new UsageException("--model cannot be combined with --preset or --vocab/--d-model/--layers/--heads");
             }
-            return Architecture.of(model.getFileName().toString(), dev.loupe.model.io.ModelDirectory.readConfig(model));
+            return Architecture.of(model.displayName(), dev.loupe.model.io.ModelDirectory.readConfig(model.dir()));
         }
         if (preset != null) {
             if (vocab != null || dModel != null || layers != null || heads != null) {

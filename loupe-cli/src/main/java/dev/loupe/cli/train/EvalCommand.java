@@ -1,5 +1,6 @@
 package dev.loupe.cli.train;
 
+import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.io.ModelDirectory;
@@ -20,8 +21,9 @@ import java.util.concurrent.Callable;
                 ".bin files are llm.c or nanoGPT token files.", ""},
         footer = {"", "Example:", "  loupe eval --model runs/shake --data shakespeare.txt"})
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
+            description = "Model directory, or a hub name fetched with 'loupe fetch' (gpt2).")
+    ModelRef model;
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Text or .bin token file.")
     Path data;
     @Option(names = "--seq", description = "Tokens per window (default: the model's context, at most 1024).")
@@ -35,14 +37,15 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ModelDirectory.LoadedModel m = ModelDirectory.read(model);
+        Path dir = model.dir();
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
         Gpt gpt = Gpt.fromWeights(m.config(), m.weights());
         int t = seq != null ? seq : Math.min(1024, m.config().nPositions());
         if (t < 1 || t > m.config().nPositions()) {
             throw new UsageException("--seq must be in 1.." + m.config().nPositions() + " (the model's context), got " + t);
         }
         if (batch < 1) throw new UsageException("--batch must be positive, got " + batch);
-        int[] tokens = TrainingDataFiles.evalTokens(data, Tokenizers.load(model));
+        int[] tokens = TrainingDataFiles.evalTokens(data, Tokenizers.load(dir));
         int max = tokens.length == 0 ? -1 : java.util.Arrays.stream(tokens).max().getAsInt();
         if (max >= m.config().vocabSize()) {
             throw new dev.loupe.LoupeException(data + " holds token id " + max + " but the model's vocabulary has "

@@ -3,6 +3,7 @@ package dev.loupe.cli.train;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
+import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
@@ -33,10 +34,10 @@ import java.util.concurrent.Callable;
                 "weight matrices and embeddings only), warm-up + cosine or constant learning rate and",
                 "global-norm gradient clipping.",
                 "",
-                "--data is UTF-8 text (tokenized character by character; the vocabulary is saved as",
-                "tokenizer.json beside the model), an llm.c or nanoGPT .bin token file, or a directory of",
-                ".bin files (names containing 'val' are validation data). Without validation data the last",
-                "10%% of the tokens are held out.",
+                "--data is UTF-8 text, an llm.c or nanoGPT .bin token file, or a directory of .bin files",
+                "(names containing 'val' are validation data). Without validation data the last 10%% of the",
+                "tokens are held out. Text is tokenized with --tokenizer: char (tokenizer.json), gpt2 or",
+                "bpe:N (vocab.json + merges.txt); the tokenizer is saved beside the model and reused on resume.",
                 "",
                 "--out DIR becomes a model directory (config.json + model.safetensors, usable by every",
                 "command) with checkpoints/ (optimizer state, data position, loss history) and loss.png /",
@@ -45,6 +46,8 @@ import java.util.concurrent.Callable;
                 ""},
         footer = {"", "Examples:",
                 "  loupe train --data shakespeare.txt --out runs/shake --steps 2000",
+                "  loupe train --data shakespeare.txt --out runs/bpe --tokenizer bpe:4096",
+                "  loupe train --data shakespeare.txt --out runs/ft --init gpt2 --steps 200 --lr 1e-4",
                 "  loupe train --data shakespeare.txt --out runs/ao --layers 2 --attn-only --log-json runs/ao.jsonl",
                 "  loupe train --data tinyshakespeare/ --out runs/tok --loader sequential --batch 4 --seq 64"})
 public final class TrainCommand implements Callable<Integer> {
@@ -55,8 +58,10 @@ public final class TrainCommand implements Callable<Integer> {
     Path valData;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output model directory; resumed when it holds a checkpoint.")
     Path out;
-    @Option(names = "--init", paramLabel = "DIR", description = "Start from this model directory's weights (and tokenizer) instead of random ones.")
-    Path init;
+    @Option(names = "--init", paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
+            description = "Start from this model's weights (and tokenizer) instead of random ones: a model directory or a "
+                    + "hub name fetched with 'loupe fetch' (gpt2).")
+    ModelRef init;
 
     // model shape (new models only)
     @Option(names = "--layers", defaultValue = "2", description = "Number of blocks (default: ${DEFAULT-VALUE}).")
@@ -75,7 +80,9 @@ public final class TrainCommand implements Callable<Integer> {
     String positional;
     @Option(names = "--mlp", defaultValue = "gelu", description = "MLP non-linearity: gelu|relu|swiglu (default: ${DEFAULT-VALUE}).")
     String mlp;
-    @Option(names = "--tokenizer", defaultValue = "char", description = "Tokenizer for text data: char (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tokenizer", defaultValue = "char", paramLabel = "char|gpt2|bpe:N",
+            description = "Tokenizer of a new model: char (one token per character), gpt2 (GPT-2's 50,257-token BPE), "
+                    + "bpe:N (a byte-level BPE of N ≥ 257 tokens learned from --data) (default: ${DEFAULT-VALUE}).")
     String tokenizer;
 
     // optimisation
@@ -166,16 +173,22 @@ public final class TrainCommand implements Callable<Integer> {
                 for (String o : SHAPE_OPTIONS) {
                     if (matched(o)) throw new UsageException(o + " cannot be combined with --init: the model's shape comes from " + init);
                 }
-                ModelDirectory.LoadedModel m = ModelDirectory.read(init);
+                Path initDir = init.dir();
+                ModelDirectory.LoadedModel m = ModelDirectory.read(initDir);
                 model = Gpt.fromWeights(m.config(), m.weights());
-                tok = Tokenizers.load(init);
+                tok = Tokenizers.load(initDir);
             } else {
                 model = null;
                 tok = Optional.empty();
             }
         }
 
-        TrainingDataFiles.Loaded loaded = TrainingDataFiles.load(data, valData, tok);
+        Optional<TokenizerChoice> choice = matched("--tokenizer") ? Optional.of(TokenizerChoice.parse(tokenizer)) : Optional.empty();
+        TrainingDataFiles.Loaded loaded = TrainingDataFiles.load(data, valData, tok, choice, err);
+        if (loaded.tokenizer().isPresent() && loaded.data().maxTokenId() >= loaded.tokenizer().get().vocabSize()) {
+            throw new LoupeException(data + " holds token id " + loaded.data().maxTokenId() + " but the tokenizer has only "
+                    + loaded.tokenizer().get().vocabSize() + " tokens");
+        }
         if (model == null) {
             int vocab = loaded.tokenizer().map(Tokenizer::vocabSize)
                     .orElse(Math.max(TrainingDataFiles.GPT2_VOCAB, loaded.data().maxTokenId() + 1));
@@ -233,10 +246,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (!tokenizer.equals("char")) {
-            throw new UsageException("--tokenizer " + tokenizer + " is not available yet; this build trains with --tokenizer char"
-                    + " on text, or on GPT-2 token files (.bin)");
-        }
+        TokenizerChoice.parse(tokenizer); // a bad value is a usage error before anything is read
         if (!List.of("cosine", "constant").contains(schedule)) throw new UsageException("--schedule must be cosine or constant, got " + schedule);
         if (!List.of("random", "sequential").contains(loader)) throw new UsageException("--loader must be random or sequential, got " + loader);
         if (!List.of("pre", "post").contains(norm)) throw new UsageException("--norm must be pre or post, got " + norm);

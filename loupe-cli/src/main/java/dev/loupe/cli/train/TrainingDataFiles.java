@@ -1,12 +1,13 @@
 package dev.loupe.cli.train;
 
 import dev.loupe.LoupeException;
-import dev.loupe.tokens.CharTokenizer;
+import dev.loupe.cli.UsageException;
 import dev.loupe.tokens.TokenFile;
 import dev.loupe.tokens.Tokenizer;
 import dev.loupe.train.TokenData;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,14 +43,24 @@ final class TrainingDataFiles {
     }
 
     /**
-     * Loads the data; {@code tokenizer} is the model's existing one (resume or --init), or empty to
-     * build a character vocabulary from text.
+     * Loads the data. {@code tokenizer} is the model's existing one (resume or --init), or empty
+     * for a new model, which then gets {@code choice} ({@code --tokenizer}; when not given: a
+     * character vocabulary for text, none for token files). Token files accept only
+     * {@code --tokenizer gpt2} (their ids are GPT-2's), which is then saved with the model.
      */
-    static Loaded load(Path data, Path valData, Optional<Tokenizer> tokenizer) {
+    static Loaded load(Path data, Path valData, Optional<Tokenizer> tokenizer, Optional<TokenizerChoice> choice, PrintStream err) {
         if (!Files.exists(data)) throw new LoupeException("training data " + data + " does not exist");
         List<int[]> train = new ArrayList<>(), val = new ArrayList<>();
         Optional<Tokenizer> tok = tokenizer;
         String description;
+        boolean text = !Files.isDirectory(data) && !isTokenFile(data);
+        if (tok.isEmpty() && !text && choice.isPresent()) {
+            if (choice.get().kind() != TokenizerChoice.Kind.GPT2) {
+                throw new UsageException("--tokenizer " + choice.get() + " applies to text data; " + data
+                        + " holds token ids already (--tokenizer gpt2 attaches GPT-2's vocabulary to them)");
+            }
+            tok = Optional.of(choice.get().build("", err));
+        }
         if (Files.isDirectory(data)) {
             List<Path> bins = list(data);
             if (bins.isEmpty()) throw new LoupeException("data directory " + data + " holds no .bin token files");
@@ -62,11 +73,12 @@ final class TrainingDataFiles {
             train.add(TokenFile.readAll(data));
             description = data + " (token file)";
         } else {
-            String text = readText(data);
-            Tokenizer t = tok.orElseGet(() -> CharTokenizer.fromCorpus(text));
+            String corpus = readText(data);
+            TokenizerChoice c = choice.orElse(new TokenizerChoice(TokenizerChoice.Kind.CHAR, 0));
+            Tokenizer t = tok.orElseGet(() -> c.build(corpus, err));
             tok = Optional.of(t);
-            train.add(t.encode(text));
-            description = data + " (text, " + text.length() + " characters)";
+            train.add(t.encode(corpus));
+            description = data + " (text, " + corpus.length() + " characters)";
         }
         if (valData != null) {
             if (!Files.isRegularFile(valData)) throw new LoupeException("validation data " + valData + " is not a file");

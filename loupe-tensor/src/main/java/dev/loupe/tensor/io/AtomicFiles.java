@@ -9,10 +9,13 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes a file so that readers see either the old content or the complete new content, never a
@@ -23,6 +26,11 @@ import java.nio.file.StandardOpenOption;
  * {@link StandardCopyOption#ATOMIC_MOVE}, then {@code fsync} the directory so the rename itself
  * is durable (skipped silently where the platform cannot open a directory, e.g. Windows).
  * Missing parent directories are created.
+ *
+ * <p>Permissions: the temporary file is created like any new file (mode 0666 minus the umask,
+ * i.e. 0644 under the usual umask 022; not the owner-only 0600 of
+ * {@link Files#createTempFile}), and when it replaces an existing file it takes that file's
+ * permissions, so rewriting a file never changes who may read it.
  */
 public final class AtomicFiles {
 
@@ -46,7 +54,8 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            tmp = createTemporary(dir, abs.getFileName().toString());
+            copyPermissions(abs, tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16) {
@@ -87,6 +96,27 @@ public final class AtomicFiles {
     /** Atomically replaces {@code target} with {@code text} in UTF-8. */
     public static void writeString(Path target, String text) {
         writeBytes(target, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A new empty file {@code .NAME.RANDOM.tmp} in {@code dir}, created with the default (umask) permissions. */
+    private static Path createTemporary(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dir.resolve("." + name + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 100) throw e;
+            }
+        }
+    }
+
+    /** Gives {@code tmp} the POSIX permissions of the file it will replace, if there is one. */
+    private static void copyPermissions(Path target, Path tmp) throws IOException {
+        if (!Files.isRegularFile(target)) return;
+        PosixFileAttributeView from = Files.getFileAttributeView(target, PosixFileAttributeView.class);
+        PosixFileAttributeView to = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+        if (from == null || to == null) return; // not a POSIX file system (Windows): nothing to keep
+        to.setPermissions(from.readAttributes().permissions());
     }
 
     private static void syncDirectory(Path dir) {

@@ -1,12 +1,17 @@
 package dev.loupe.tensor.io;
 
 import dev.loupe.LoupeException;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,5 +47,27 @@ class AtomicFilesTest {
         try (Stream<Path> s = Files.list(dir)) {
             assertThat(s.toList()).containsExactly(p);
         }
+    }
+
+    @Test
+    void newFilesGetDefaultPermissionsAndReplacedFilesKeepTheirs() throws IOException {
+        Assumptions.assumeTrue(Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null,
+                "POSIX permissions only (not on this file system)");
+        Path plain = Files.createFile(dir.resolve("plain.txt")); // what any new file gets under this umask
+        Path p = dir.resolve("file.txt");
+        AtomicFiles.writeString(p, "one");
+        assertThat(Files.getPosixFilePermissions(p)).isEqualTo(Files.getPosixFilePermissions(plain))
+                .contains(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+        Set<PosixFilePermission> custom = PosixFilePermissions.fromString("rw-r-----");
+        Files.setPosixFilePermissions(p, custom);
+        AtomicFiles.writeString(p, "two");
+        assertThat(Files.readString(p)).isEqualTo("two");
+        assertThat(Files.getPosixFilePermissions(p)).isEqualTo(custom);
+
+        Set<PosixFilePermission> open = PosixFilePermissions.fromString("rw-rw-r--");
+        Files.setPosixFilePermissions(p, open);
+        AtomicFiles.writeString(p, "three");
+        assertThat(Files.getPosixFilePermissions(p)).isEqualTo(open);
     }
 }
