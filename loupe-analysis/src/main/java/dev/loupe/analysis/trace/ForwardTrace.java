@@ -373,7 +373,7 @@ public final class ForwardTrace {
         double[][] xhat = standardize(x, mu, sigma);
         double[] gamma = vector(ln.weight), beta = vector(ln.bias);
         double[][] y = affine(xhat, gamma, beta);
-        step(title, "μ = mean_k x[k],  σ = √(mean_k (x[k] − μ)² + ε),  LN(x) = γ ⊙ (x − μ)/σ + β   (ε = " + ln.eps + ")",
+        step(title, "μ = mean_k x[k],  σ = √(mean_k (x[k] − μ)² + ε),  LN(x) = γ ⊙ (x − μ)/σ + β   (ε = " + String.format(Locale.ROOT, "%.0e", ln.eps) + ")",
                 "[T, d_model] = [" + t + ", " + d + "], one μ and σ per token",
                 where + " Each token's vector is re-centred to mean 0 and rescaled to standard deviation 1 (x̂), then "
                         + "stretched by γ and shifted by β (learned, one per dimension).",

@@ -21,7 +21,7 @@ public final class TinyModel {
     /** What the model is trained on. */
     public static final String CORPUS = "the cat sat on the mat . a dog sat on a mat . the dog sat on the cat . a cat sat on the dog .";
     public static final long SEED = 7;
-    public static final int TRAINING_STEPS = 300;
+    public static final int TRAINING_STEPS = 60;
     private static final int WINDOW = 8;
 
     private TinyModel() {}

@@ -17,10 +17,10 @@ import static dev.loupe.analysis.trace.PlainMath.*;
  * finite differences, the chain rule one step back to a single unembedding weight, and one AdamW
  * update of that weight (moments, bias corrections, decoupled decay, the step).
  *
- * <p>The weight is W_U[j, k] with j the token whose logit gradient is largest among the tokens
- * that the unembedding alone reaches (in a tied model a token that also occurs in the prompt gets
- * gradient through the embedding too; such tokens are skipped), and k the dimension with the
- * largest gradient in that row. When every token of a tied vocabulary occurs in the prompt, the
+ * <p>The weight is W_U[j, k] with j the last position's target (the word after the prompt: its row
+ * is pulled towards the final state) and k the dimension with the largest gradient in that row. In
+ * a tied model a token that also occurs in the prompt gets gradient through the embedding too, so
+ * then j is the token with the largest logit gradient among those absent from the prompt. When every token of a tied vocabulary occurs in the prompt, the
  * final LayerNorm's gain γ_f[k] is traced instead. The tests check the numbers against
  * {@link Gpt#forwardBackward} and a real {@link AdamW#step}.
  */
@@ -155,7 +155,7 @@ public final class TrainingStepTrace {
             gradient = g[k];
             chain = new double[t][3];
             for (int i = 0; i < t; i++) chain[i] = new double[] {dLogits[i][j], xf[i][k], dLogits[i][j] * xf[i][k]};
-            chainCols = List.of("∂L/∂ℓ_i[j]", "LN_f(x)_i[k]", "product");
+            chainCols = List.of("∂L/∂ℓ[j]", "LN_f[k]", "product");
             title = "Back one step: the gradient of one unembedding weight";
             formula = "ℓ_i[j] = Σ_k LN_f(x)_i[k]·W_U[j, k]   ⇒   ∂L/∂W_U[j, k] = Σ_i ∂L/∂ℓ_i[j] · LN_f(x)_i[k]";
             title += String.format(Locale.ROOT, " (j = %s, k = %d)", fwd.tokenName(j), k);
@@ -177,7 +177,7 @@ public final class TrainingStepTrace {
             gradient = g[k];
             chain = new double[t][3];
             for (int i = 0; i < t; i++) chain[i] = new double[] {dy[i][k], xhat[i][k], dy[i][k] * xhat[i][k]};
-            chainCols = List.of("∂L/∂LN_f_i[k]", "x̂_i[k]", "product");
+            chainCols = List.of("∂L/∂LN[k]", "x̂[k]", "product");
             title = "Back two steps: the gradient of the final LayerNorm's gain γ_f[" + k + "]";
             formula = "∂L/∂LN_f(x)_i = ∂L/∂ℓ_i · W_U,   LN_f(x)_i[k] = γ_f[k]·x̂_i[k] + β_f[k]   ⇒   ∂L/∂γ_f[k] = Σ_i ∂L/∂LN_f(x)_i[k] · x̂_i[k]";
         }
@@ -203,7 +203,7 @@ public final class TrainingStepTrace {
         double[][] adam = {{before, gradient, m, vv, mHat, vHat, decayed, delta, after}};
         step("One AdamW update of that weight",
                 "m = β₁·m + (1−β₁)·g,  v = β₂·v + (1−β₂)·g²,  m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  "
-                        + "θ ← θ·(1 − lr·wd) − lr·m̂/(√v̂ + ε)",
+                        + "θ decayed = θ·(1 − lr·wd),  step = −lr·m̂/(√v̂ + ε),  θ new = θ decayed + step",
                 "one number each",
                 String.format(Locale.ROOT, "Step t = 1 from m = v = 0, with lr = %s, β₁ = %s, β₂ = %s, ε = %s, weight decay %s%s. "
                         + "On the first step the bias corrections undo the (1−β) factors, so m̂ = g and v̂ = g²: the weight "
@@ -213,7 +213,7 @@ public final class TrainingStepTrace {
                         decays ? " (decoupled: the weight shrinks by lr·wd before the step)"
                                 : " (not applied: gains and biases are not decayed)"),
                 new TraceTensor("adamw", "AdamW, step 1", tensor(adam), List.of(weightLabel(fwd)),
-                        List.of("θ", "g", "m", "v", "m̂", "v̂", "θ·(1−lr·wd)", "−lr·m̂/(√v̂+ε)", "θ new")));
+                        List.of("θ", "g", "m", "v", "m̂", "v̂", "θ decayed", "step", "θ new")));
     }
 
     /** The token j of the traced W_U row, or −1 when none qualifies (tied and all in the prompt). */
@@ -221,10 +221,12 @@ public final class TrainingStepTrace {
         boolean tied = fwd.model().config().tied();
         int[] ids = fwd.ids();
         int v = dLogits[0].length, best = -1;
+        int wanted = y[y.length - 1];
+        if (!tied || Arrays.stream(ids).noneMatch(id -> id == wanted)) return wanted;
         double bestSize = -1;
         for (int j = 0; j < v; j++) {
             final int jj = j;
-            if (tied && Arrays.stream(ids).anyMatch(id -> id == jj)) continue;
+            if (Arrays.stream(ids).anyMatch(id -> id == jj)) continue;
             double size = 0;
             for (double[] row : dLogits) size += Math.abs(row[j]);
             if (size > bestSize) {
@@ -271,7 +273,8 @@ public final class TrainingStepTrace {
     }
 
     private static String num(double x) {
-        return String.format(Locale.ROOT, "%s", x == Math.rint(x) && Math.abs(x) < 1e6 ? String.valueOf((long) x) : String.valueOf(x));
+        if (x == Math.rint(x) && Math.abs(x) < 1e6) return String.valueOf((long) x);
+        return x < 1e-3 ? String.format(Locale.ROOT, "%.0e", x) : String.valueOf(x);
     }
 
     private void step(String title, String formula, String shape, String meaning, TraceTensor... shown) {
