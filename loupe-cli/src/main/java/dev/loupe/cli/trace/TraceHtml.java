@@ -102,7 +102,7 @@ final class TraceHtml {
         }
         // legend: a gradient bar from the scale's low end to its high end
         int ly = top + rows * cellH + 12, lw = Math.max(120, Math.min(240, cols * cell));
-        String id = "g" + Integer.toHexString(t.key().hashCode()) + rows + cols;
+        String id = "legend-" + t.key().replaceAll("[^A-Za-z0-9_.-]", "_");
         s.append("<defs><linearGradient id=\"").append(id).append("\">");
         for (int i = 0; i <= 10; i++) {
             double x = signed ? -range + 2 * range * i / 10 : range * i / 10;
