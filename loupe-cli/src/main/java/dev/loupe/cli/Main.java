@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class,
                 dev.loupe.cli.quickstart.QuickstartCommand.class,
                 dev.loupe.cli.size.SizeCommand.class,
+                dev.loupe.cli.trace.TraceCommand.class,
+                dev.loupe.cli.trace.ContrastCommand.class,
                 dev.loupe.cli.tokens.TokenizeCommand.class,
                 dev.loupe.cli.tokens.DetokenizeCommand.class,
                 dev.loupe.cli.hub.FetchCommand.class,
