@@ -323,6 +323,42 @@ public final class ReferenceOps {
         return Tensor.of(v, x.shape());
     }
 
+    /**
+     * SwiGLU's gating (Shazeer, 2020) on {@code gateUp} [..., 2n], gate columns first, then up:
+     * {@code silu(gate) ⊙ up} [..., n].
+     */
+    public static Tensor swiglu(Tensor gateUp) {
+        int[] shape = gateUp.shape();
+        int n = shape[shape.length - 1] / 2;
+        shape[shape.length - 1] = n;
+        float[] v = gateUp.toArray(), out = new float[v.length / 2];
+        for (int r = 0; r < out.length / Math.max(1, n); r++) {
+            for (int j = 0; j < n; j++) {
+                double gate = v[2 * n * r + j], up = v[2 * n * r + n + j];
+                out[n * r + j] = (float) (gate / (1 + Math.exp(-gate)) * up);
+            }
+        }
+        return Tensor.of(out, shape);
+    }
+
+    /**
+     * Backward of {@link #swiglu}: the gradient of {@code gateUp} [..., 2n] from dout [..., n],
+     * {@code dgate = dout · up · σ(gate)·(1 + gate·(1 − σ(gate)))} next to {@code dup = dout · silu(gate)}.
+     */
+    public static Tensor swigluBackward(Tensor gateUp, Tensor dout) {
+        int n = gateUp.dim(-1) / 2;
+        float[] v = gateUp.toArray(), g = dout.toArray(), dx = new float[v.length];
+        for (int r = 0; r < g.length / Math.max(1, n); r++) {
+            for (int j = 0; j < n; j++) {
+                double gate = v[2 * n * r + j], up = v[2 * n * r + n + j], d = g[n * r + j];
+                double s = 1 / (1 + Math.exp(-gate));
+                dx[2 * n * r + j] = (float) (d * up * s * (1 + gate * (1 - s)));
+                dx[2 * n * r + n + j] = (float) (d * gate * s);
+            }
+        }
+        return Tensor.of(dx, gateUp.shape());
+    }
+
     // ---------------------------------------------------------------- reductions
 
     /** Largest absolute value; NaN if any element is NaN; 0 for an empty tensor. */

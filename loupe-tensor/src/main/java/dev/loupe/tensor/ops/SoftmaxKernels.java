@@ -18,23 +18,24 @@ import static dev.loupe.tensor.ops.KernelSupport.S;
 public final class SoftmaxKernels {
     private SoftmaxKernels() {}
 
-    /** Softmax in place over each of {@code rows} rows of width {@code d}. */
-    public static void softmaxRows(float[] x, int off, int rows, int d) {
+    /** Softmax in place over each of {@code rows} rows of width {@code d}, row r starting at {@code off + r·ld}. */
+    public static void softmaxRows(float[] x, int off, int rows, int d, int ld) {
         KernelSupport.rows(rows, d, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) softmaxRow(x, off + r * d, d, d);
+            for (int r = r0; r < r1; r++) softmaxRow(x, off + r * ld, d, d);
         });
     }
 
     /**
      * Causal softmax in place over a stack of [T, d] score matrices ({@code rows} rows in all, T =
-     * {@code rowsPerMatrix}): row i of each matrix attends to columns j ≤ i + {@code offset}; the
-     * masked columns are set to 0. With a KV cache of length d and T new queries, offset = d − T.
+     * {@code rowsPerMatrix}, row r starting at {@code off + r·ld}): row i of each matrix attends to
+     * columns j ≤ i + {@code offset}; the masked columns are set to 0. With a KV cache of length d and
+     * T new queries, offset = d − T.
      */
-    public static void softmaxRowsCausal(float[] x, int off, int rows, int d, int rowsPerMatrix, int offset) {
+    public static void softmaxRowsCausal(float[] x, int off, int rows, int d, int ld, int rowsPerMatrix, int offset) {
         KernelSupport.rows(rows, d, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 long visible = (long) (r % rowsPerMatrix) + offset + 1;
-                softmaxRow(x, off + r * d, d, (int) Math.max(0, Math.min(d, visible)));
+                softmaxRow(x, off + r * ld, d, (int) Math.max(0, Math.min(d, visible)));
             }
         });
     }
