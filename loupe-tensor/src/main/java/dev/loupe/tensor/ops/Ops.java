@@ -162,7 +162,7 @@ public final class Ops {
      * {@code targets} (N ids in [0, V)): {@code loss = (1/N)·Σ_r (log Σ_j e^(z_rj − m_r) − (z_r,y_r − m_r))}.
      * Writes the row probabilities {@code softmax(z_r)} into {@code probsOut} (contiguous, logits'
      * shape), kept for {@link #crossEntropyBackward}; {@code probsOut} may be {@code logits} itself to
-     * save the memory of a [B·T, V] tensor.
+     * save the memory of a [B·T, V] tensor, or null when only the loss is wanted.
      *
      * @return the mean loss (per-row losses summed in order in double: deterministic)
      */
@@ -173,12 +173,12 @@ public final class Ops {
     /** As {@link #crossEntropy(Tensor, int[], Tensor)}, also writing each row's loss to {@code rowLossesOut} [N] unless null. */
     public static double crossEntropy(Tensor logits, int[] targets, Tensor probsOut, float[] rowLossesOut) {
         int n = ReferenceOps.checkTargets(logits, targets, "crossEntropy");
-        Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
-        float[] p = probsOut.contiguousData();
+        if (probsOut != null) Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
+        float[] p = probsOut == null ? null : probsOut.contiguousData();
         Tensor z = logits.contiguous();
         int v = logits.dim(-1);
         float[] losses = rowLossesOut != null ? rowLossesOut : new float[n];
-        SoftmaxKernels.crossEntropyRows(z.data(), z.offset(), targets, p, probsOut.offset(), losses, n, v);
+        SoftmaxKernels.crossEntropyRows(z.data(), z.offset(), targets, p, probsOut == null ? 0 : probsOut.offset(), losses, n, v);
         double total = 0;
         for (int r = 0; r < n; r++) total += losses[r];
         return n == 0 ? 0 : total / n;

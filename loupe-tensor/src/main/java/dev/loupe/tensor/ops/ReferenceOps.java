@@ -142,14 +142,14 @@ public final class ReferenceOps {
      * integer targets (length N, each in [0, V)): {@code loss = (1/N)·Σ_r −log softmax(z_r)[y_r]},
      * with {@code −log p[y] = log Σ_j e^(z_j − m) − (z_y − m)}, m the row max. Writes the
      * probabilities {@code softmax(z_r)} into {@code probsOut} (contiguous, logits' shape; it may be
-     * the logits tensor itself) for the backward pass, and each row's loss into {@code rowLossesOut}
-     * unless null.
+     * the logits tensor itself, or null) for the backward pass, and each row's loss into
+     * {@code rowLossesOut} unless null.
      */
     public static double crossEntropy(Tensor logits, int[] targets, Tensor probsOut, float[] rowLossesOut) {
         int v = logits.dim(-1);
         int n = checkTargets(logits, targets, "crossEntropy");
-        Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
-        float[] z = logits.toArray(), p = probsOut.contiguousData();
+        if (probsOut != null) Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
+        float[] z = logits.toArray(), p = probsOut == null ? null : probsOut.contiguousData();
         double total = 0;
         for (int r = 0; r < n; r++) {
             int o = r * v;
@@ -160,7 +160,7 @@ public final class ReferenceOps {
             double loss = Math.log(sum) - (z[o + targets[r]] - max);
             if (rowLossesOut != null) rowLossesOut[r] = (float) loss;
             total += loss;
-            for (int j = 0; j < v; j++) p[probsOut.offset() + o + j] = (float) (Math.exp(z[o + j] - max) / sum);
+            if (p != null) for (int j = 0; j < v; j++) p[probsOut.offset() + o + j] = (float) (Math.exp(z[o + j] - max) / sum);
         }
         return n == 0 ? 0 : total / n;
     }

@@ -118,17 +118,20 @@ public final class SoftmaxKernels {
      * probabilities {@code p = softmax(logits)} to {@code probs} (which may be the logits array itself,
      * at the same offset, to save memory) and each row's loss {@code −log p[target] = log Σ_j e^(z_j − m)
      * − (z_target − m)}, computed from the logits (no log of a rounded probability), to
-     * {@code losses[r]}.
+     * {@code losses[r]}. With {@code probs} null only the losses are computed.
      */
     public static void crossEntropyRows(float[] logits, int lo, int[] targets, float[] probs, int po,
                                         float[] losses, int rows, int v) {
         KernelSupport.rows(rows, v, (r0, r1) -> {
+            float[] scratch = probs == null ? new float[v] : null;
             for (int r = r0; r < r1; r++) {
                 int lr = lo + r * v, pr = po + r * v;
                 float max = max(logits, lr, v);
                 float zt = logits[lr + targets[r]];
-                float sum = expMinusMaxAndSum(logits, lr, v, max, probs, pr);
+                float sum = probs == null ? expMinusMaxAndSum(logits, lr, v, max, scratch, 0)
+                        : expMinusMaxAndSum(logits, lr, v, max, probs, pr);
                 losses[r] = (float) (Math.log(sum) - ((double) zt - max));
+                if (probs == null) continue;
                 float inv = 1f / sum;
                 int j = 0;
                 for (int bound = S.loopBound(v); j < bound; j += L) FloatVector.fromArray(S, probs, pr + j).mul(inv).intoArray(probs, pr + j);

@@ -155,6 +155,9 @@ class SoftmaxOpsTest {
                 assertThat(loss).isCloseTo(lossRef, within(1e-5 * Math.max(1, lossRef)));
                 assertClose(rows, rowsRef, 1e-5, 1e-5, "row losses");
                 assertClose(p, pRef, REL, ABS);
+                float[] lossOnly = new float[n];
+                assertThat(Ops.crossEntropy(logits, targets, null, lossOnly)).isEqualTo(loss);
+                assertThat(lossOnly).containsExactly(rows);
 
                 Tensor g = Tensor.randn(seed++, 1f, shape), gRef = g.copy();
                 Ops.crossEntropyBackward(p, targets, 0.5f, g);
