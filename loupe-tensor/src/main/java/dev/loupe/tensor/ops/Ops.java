@@ -271,54 +271,42 @@ public final class Ops {
 
     /** GELU, tanh form (GPT-2's {@code gelu_new}): {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. */
     public static Tensor gelu(Tensor x) {
-        Tensor out = Tensor.zeros(x.shape());
-        geluInto(x, out);
-        return out;
+        return map(x, ActivationKernels::gelu, "gelu");
     }
 
     /** {@link #gelu} into {@code out} (contiguous, x's shape; overwritten). */
     public static void geluInto(Tensor x, Tensor out) {
-        Tensor xd = denseInput(x, out, "gelu");
-        ActivationKernels.gelu(xd.data(), xd.offset(), out.data(), out.offset(), out.size());
+        mapInto(x, out, ActivationKernels::gelu, "gelu");
     }
 
     /** {@code dx = gelu'(x) · dout} (see {@link ActivationKernels#geluBackward}). */
     public static Tensor geluBackward(Tensor x, Tensor dout) {
-        Tensor dx = Tensor.zeros(x.shape());
-        geluBackwardInto(x, dout, dx);
-        return dx;
+        return mapBackward(x, dout, ActivationKernels::geluBackward, "geluBackward");
     }
 
     /** {@link #geluBackward} into {@code dx} (contiguous, x's shape; overwritten, not accumulated). */
     public static void geluBackwardInto(Tensor x, Tensor dout, Tensor dx) {
-        Tensor xd = denseInput(x, dx, "geluBackward"), g = denseInput(dout, dx, "geluBackward");
-        ActivationKernels.geluBackward(xd.data(), xd.offset(), g.data(), g.offset(), dx.data(), dx.offset(), dx.size());
+        mapBackwardInto(x, dout, dx, ActivationKernels::geluBackward, "geluBackward");
     }
 
     /** {@code max(0, x)}. */
     public static Tensor relu(Tensor x) {
-        Tensor out = Tensor.zeros(x.shape());
-        reluInto(x, out);
-        return out;
+        return map(x, ActivationKernels::relu, "relu");
     }
 
     /** {@link #relu} into {@code out} (contiguous, x's shape; overwritten). */
     public static void reluInto(Tensor x, Tensor out) {
-        Tensor xd = denseInput(x, out, "relu");
-        ActivationKernels.relu(xd.data(), xd.offset(), out.data(), out.offset(), out.size());
+        mapInto(x, out, ActivationKernels::relu, "relu");
     }
 
     /** {@code dx = dout · [x > 0]}. */
     public static Tensor reluBackward(Tensor x, Tensor dout) {
-        Tensor dx = Tensor.zeros(x.shape());
-        reluBackwardInto(x, dout, dx);
-        return dx;
+        return mapBackward(x, dout, ActivationKernels::reluBackward, "reluBackward");
     }
 
     /** {@link #reluBackward} into {@code dx} (contiguous, x's shape; overwritten, not accumulated). */
     public static void reluBackwardInto(Tensor x, Tensor dout, Tensor dx) {
-        Tensor xd = denseInput(x, dx, "reluBackward"), g = denseInput(dout, dx, "reluBackward");
-        ActivationKernels.reluBackward(xd.data(), xd.offset(), g.data(), g.offset(), dx.data(), dx.offset(), dx.size());
+        mapBackwardInto(x, dout, dx, ActivationKernels::reluBackward, "reluBackward");
     }
 
     /**
@@ -326,28 +314,22 @@ public final class Ops {
      * {@code SwiGLU(x) = (silu(x·W_gate) ⊙ (x·W_up))·W_down}.
      */
     public static Tensor silu(Tensor x) {
-        Tensor out = Tensor.zeros(x.shape());
-        siluInto(x, out);
-        return out;
+        return map(x, ActivationKernels::silu, "silu");
     }
 
     /** {@link #silu} into {@code out} (contiguous, x's shape; overwritten). */
     public static void siluInto(Tensor x, Tensor out) {
-        Tensor xd = denseInput(x, out, "silu");
-        ActivationKernels.silu(xd.data(), xd.offset(), out.data(), out.offset(), out.size());
+        mapInto(x, out, ActivationKernels::silu, "silu");
     }
 
     /** {@code dx = dout · σ(x)·(1 + x·(1 − σ(x)))}, the derivative of {@link #silu}. */
     public static Tensor siluBackward(Tensor x, Tensor dout) {
-        Tensor dx = Tensor.zeros(x.shape());
-        siluBackwardInto(x, dout, dx);
-        return dx;
+        return mapBackward(x, dout, ActivationKernels::siluBackward, "siluBackward");
     }
 
     /** {@link #siluBackward} into {@code dx} (contiguous, x's shape; overwritten, not accumulated). */
     public static void siluBackwardInto(Tensor x, Tensor dout, Tensor dx) {
-        Tensor xd = denseInput(x, dx, "siluBackward"), g = denseInput(dout, dx, "siluBackward");
-        ActivationKernels.siluBackward(xd.data(), xd.offset(), g.data(), g.offset(), dx.data(), dx.offset(), dx.size());
+        mapBackwardInto(x, dout, dx, ActivationKernels::siluBackward, "siluBackward");
     }
 
     /**
@@ -389,11 +371,43 @@ public final class Ops {
         if (n > 0) ActivationKernels.swigluBackward(x.data(), x.offset(), g.data(), g.offset(), dx, dGateUp.offset(), dout.size() / n, n);
     }
 
-    /** The dense form of {@code in}, after checking that {@code out} is contiguous and has in's shape. */
-    private static Tensor denseInput(Tensor in, Tensor out, String op) {
-        Tensor.requireSameShape(in, out, op);
-        out.contiguousData();
-        return in.contiguous();
+    /** An elementwise kernel {@code out[i] = f(x[i])} over n elements, as in {@link ActivationKernels}. */
+    @FunctionalInterface
+    private interface MapKernel {
+        void run(float[] x, int xo, float[] out, int oo, int n);
+    }
+
+    /** Its backward {@code dx[i] = f'(x[i]) · dout[i]}. */
+    @FunctionalInterface
+    private interface MapBackwardKernel {
+        void run(float[] x, int xo, float[] dout, int go, float[] dx, int oo, int n);
+    }
+
+    private static Tensor map(Tensor x, MapKernel kernel, String op) {
+        Tensor out = Tensor.zeros(x.shape());
+        mapInto(x, out, kernel, op);
+        return out;
+    }
+
+    private static void mapInto(Tensor x, Tensor out, MapKernel kernel, String op) {
+        Tensor.requireSameShape(x, out, op);
+        float[] o = out.contiguousData();
+        Tensor xd = x.contiguous();
+        kernel.run(xd.data(), xd.offset(), o, out.offset(), out.size());
+    }
+
+    private static Tensor mapBackward(Tensor x, Tensor dout, MapBackwardKernel kernel, String op) {
+        Tensor dx = Tensor.zeros(x.shape());
+        mapBackwardInto(x, dout, dx, kernel, op);
+        return dx;
+    }
+
+    private static void mapBackwardInto(Tensor x, Tensor dout, Tensor dx, MapBackwardKernel kernel, String op) {
+        Tensor.requireSameShape(x, dout, op);
+        Tensor.requireSameShape(x, dx, op + " (dx)");
+        float[] o = dx.contiguousData();
+        Tensor xd = x.contiguous(), g = dout.contiguous();
+        kernel.run(xd.data(), xd.offset(), g.data(), g.offset(), o, dx.offset(), dx.size());
     }
 
     /** n for a gated pair: {@code gateUp} [..., 2n] and {@code half} [..., n] with the same leading shape. */

@@ -55,11 +55,16 @@ public final class ReductionKernels {
                 partial[b] = s;
             }
         };
-        if (n < 2 * KernelSupport.GRAIN) task.run(0, blocks);
-        else Parallel.forRange(blocks, KernelSupport.GRAIN / BLOCK, task);
+        forBlocks(blocks, n, task);
         double s = 0;
         for (double p : partial) s += p;
         return s;
+    }
+
+    /** Runs {@code task} over block indices [0, blocks) of n elements: inline when small, else in parallel. */
+    private static void forBlocks(int blocks, int n, Parallel.RangeTask task) {
+        if (n < 2 * KernelSupport.GRAIN) task.run(0, blocks);
+        else Parallel.forRange(blocks, KernelSupport.GRAIN / BLOCK, task);
     }
 
     /** max |x| over {@code x[o .. o+n)}; NaN if any element is NaN; 0 for n = 0. */
@@ -77,8 +82,7 @@ public final class ReductionKernels {
                 partial[b] = m;
             }
         };
-        if (n < 2 * KernelSupport.GRAIN) task.run(0, blocks);
-        else Parallel.forRange(blocks, KernelSupport.GRAIN / BLOCK, task);
+        forBlocks(blocks, n, task);
         float m = 0f;
         for (float p : partial) m = Math.max(m, p);
         return m;
@@ -104,8 +108,7 @@ public final class ReductionKernels {
                 }
             }
         };
-        if (n < 2 * KernelSupport.GRAIN) task.run(0, blocks);
-        else Parallel.forRange(blocks, KernelSupport.GRAIN / BLOCK, task);
+        forBlocks(blocks, n, task);
         for (int f : first) if (f >= 0) return f;
         return -1;
     }
