@@ -3,6 +3,7 @@ package dev.loupe.model;
 import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.matmul.Matmul;
+import dev.loupe.tensor.ops.Ops;
 
 /**
  * Causal multi-head self-attention (Vaswani et al., 2017), GPT-2 layout: one fused projection
@@ -104,7 +105,7 @@ public final class Attention {
                 Tensor v = block(values, kRow, keyLen, vCol + h * dHead);            // [Tk, d_head]
                 Tensor p = pattern(s.pattern, b, h, keyLen);                         // [T, Tk]
                 Matmul.gemm(false, true, scale, q, k, 0f, p);                        // S = Q Kᵀ / √d_head
-                ModelKernels.causalSoftmax(p, past);                                 // P
+                Ops.softmaxRowsInPlace(p, true, past);                               // P, key j ≤ past + i
                 Matmul.gemm(false, false, 1f, p, v, 0f, block(s.z, b * seqLen, seqLen, h * dHead)); // z_h = P V
             }
         });
@@ -126,7 +127,7 @@ public final class Attention {
                 Tensor dzh = block(g.dz, r, seqLen, h * dHead);
                 Matmul.gemm(false, true, 1f, dzh, v, 0f, dp);                         // dP = dz_h V_hᵀ
                 Matmul.gemm(true, false, 1f, p, dzh, 0f, block(g.dQkv, r, seqLen, 2 * dModel + h * dHead)); // dV_h = Pᵀ dz_h
-                ModelKernels.softmaxBackwardInPlace(p, dp);                           // dS
+                Ops.softmaxBackwardRowsInPlace(p, dp);                                // dS
                 Matmul.gemm(false, false, scale, dp, k, 0f, block(g.dQkv, r, seqLen, h * dHead));          // dQ_h
                 Matmul.gemm(true, false, scale, dp, q, 0f, block(g.dQkv, r, seqLen, dModel + h * dHead));  // dK_h
             }

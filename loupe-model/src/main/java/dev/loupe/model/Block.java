@@ -1,6 +1,7 @@
 package dev.loupe.model;
 
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.ops.Ops;
 
 /**
  * One transformer block: attention then (unless attention-only) an MLP, each reading the residual
@@ -36,24 +37,24 @@ public final class Block {
         if (norm == GptConfig.Norm.PRE) {
             ln1.forward(x, s.attnIn, s.ln1Mean, s.ln1Rstd);                         // LN1(x)
             attn.forward(s.attnIn, s, batch, seqLen, cache, layer, s.attnOut);      // Attn(·)
-            ModelKernels.add(x, s.attnOut, s.residMid);                             // mid = x + Attn
+            Ops.add(x, s.attnOut, s.residMid);                             // mid = x + Attn
             if (mlp == null) {
                 s.residMid.copyInto(out);
                 return;
             }
             ln2.forward(s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd);                // LN2(mid)
             mlp.forward(s.mlpIn, s.mlpPre, s.mlpPost, s.mlpOut);                   // MLP(·)
-            ModelKernels.add(s.residMid, s.mlpOut, out);                            // out = mid + MLP
+            Ops.add(s.residMid, s.mlpOut, out);                            // out = mid + MLP
         } else {
             attn.forward(x, s, batch, seqLen, cache, layer, s.attnOut);             // Attn(x)
-            ModelKernels.add(x, s.attnOut, s.attnSum);                              // x + Attn
+            Ops.add(x, s.attnOut, s.attnSum);                              // x + Attn
             ln1.forward(s.attnSum, s.residMid, s.ln1Mean, s.ln1Rstd);              // mid = LN1(·)
             if (mlp == null) {
                 s.residMid.copyInto(out);
                 return;
             }
             mlp.forward(s.residMid, s.mlpPre, s.mlpPost, s.mlpOut);                // MLP(mid)
-            ModelKernels.add(s.residMid, s.mlpOut, s.mlpSum);                       // mid + MLP
+            Ops.add(s.residMid, s.mlpOut, s.mlpSum);                       // mid + MLP
             ln2.forward(s.mlpSum, out, s.ln2Mean, s.ln2Rstd);                      // out = LN2(·)
         }
     }

@@ -1,8 +1,8 @@
 package dev.loupe.model;
 
 import dev.loupe.LoupeException;
-import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.ops.Ops;
 
 /**
  * Next-token cross-entropy, mean over the N positions of a batch:
@@ -12,22 +12,29 @@ import dev.loupe.tensor.Tensor;
  *   forward:  p = softmax(z)  per row          // z [N, V]
  *   backward: dz = (p − onehot(y)) / N          // written over z (the logits buffer)
  * </pre>
- * Row losses are summed in row order in double, so the result does not depend on the thread count.
+ * The model's view of {@link Ops#crossEntropy}: targets outside the vocabulary are a
+ * {@link LoupeException} (they come from the user's token files), and the gradient replaces the
+ * logits so that the loss head needs no second [N, V] buffer (llm.c does the same). Row losses are
+ * summed in row order in double, so the result does not depend on the thread count.
  */
 public final class CrossEntropy {
     private CrossEntropy() {}
 
     /** Mean loss of logits [N, V] against targets [N]; logits are left unchanged. */
     public static float loss(Tensor logits, int[] targets) {
-        return run(logits, targets, false);
+        checkTargets(logits, targets);
+        return (float) Ops.crossEntropy(logits, targets, null);
     }
 
     /** Mean loss, and replaces logits [N, V] by d(loss)/d(logits) = (softmax − onehot) / N. */
     public static float lossAndGradient(Tensor logits, int[] targets) {
-        return run(logits, targets, true);
+        checkTargets(logits, targets);
+        float loss = (float) Ops.crossEntropy(logits, targets, logits);   // logits ← p
+        Ops.crossEntropyBackwardInPlace(logits, targets, 1f);             // p ← (p − onehot) / N
+        return loss;
     }
 
-    private static float run(Tensor logits, int[] targets, boolean gradient) {
+    private static void checkTargets(Tensor logits, int[] targets) {
         int v = logits.dim(1), n = logits.dim(0);
         if (targets.length != n) {
             throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
@@ -35,27 +42,5 @@ public final class CrossEntropy {
         for (int y : targets) {
             if (y < 0 || y >= v) throw new LoupeException("target token id " + y + " is outside the vocabulary [0, " + v + ")");
         }
-        float[] z = logits.contiguousData();
-        int zo = logits.offset();
-        double[] rowLoss = new double[n];
-        float invN = 1f / n;
-        Parallel.forRange(n, Math.max(1, 8192 / v), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int o = zo + r * v;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < v; j++) max = Math.max(max, z[o + j]);
-                double sum = 0;
-                for (int j = 0; j < v; j++) sum += Math.exp(z[o + j] - max);
-                double logSum = Math.log(sum) + max;
-                rowLoss[r] = logSum - z[o + targets[r]];
-                if (gradient) {
-                    for (int j = 0; j < v; j++) z[o + j] = (float) Math.exp(z[o + j] - logSum) * invN;
-                    z[o + targets[r]] -= invN;
-                }
-            }
-        });
-        double total = 0;
-        for (double l : rowLoss) total += l;
-        return (float) (total / n);
     }
 }

@@ -36,7 +36,7 @@ public final class LayerNorm {
 
     /** y [N, d] = LN(x [N, d]); mean and rstd [N] are kept for {@link #backward}. */
     public void forward(Tensor x, Tensor y, Tensor mean, Tensor rstd) {
-        ModelKernels.layerNorm(x, weight, bias, eps, y, mean, rstd);
+        Ops.layerNormInto(x, weight, bias, eps, y, mean, rstd);
     }
 
     /** Accumulates dx [N, d] (+=), dγ and dβ from dy [N, d] and the forward's x, mean, rstd. */

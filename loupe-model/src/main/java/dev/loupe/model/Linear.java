@@ -2,6 +2,7 @@ package dev.loupe.model;
 
 import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.matmul.Matmul;
+import dev.loupe.tensor.ops.Ops;
 
 /**
  * An affine map on row vectors, {@code y = x·W + b}, with W stored [in, out] as in GPT-2's
@@ -35,13 +36,13 @@ public final class Linear {
     /** {@code y = x·W + b}; x [N, in], y [N, out] (overwritten). */
     public void forward(Tensor x, Tensor y) {
         Matmul.gemm(false, false, 1f, x, weight, 0f, y);
-        ModelKernels.addBias(y, bias);
+        Ops.addInto(y, bias);
     }
 
     /** Accumulates dW, db and (when dx is not null) dx from dy [N, out] and the forward input x [N, in]. */
     public void backward(Tensor dy, Tensor x, Tensor dx) {
         if (dx != null) Matmul.gemm(false, true, 1f, dy, weight, 1f, dx);
         Matmul.gemm(true, false, 1f, x, dy, 1f, dWeight);
-        ModelKernels.sumRowsInto(dy, dBias);
+        Ops.sumRowsInto(dy, dBias);
     }
 }

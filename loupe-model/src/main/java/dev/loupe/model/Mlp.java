@@ -1,7 +1,7 @@
 package dev.loupe.model;
 
-import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.ops.Ops;
 
 /**
  * The position-wise MLP: up-projection {@code c_fc}, a non-linearity φ, down-projection
@@ -26,14 +26,12 @@ public final class Mlp {
     public final Linear fc;
     /** c_proj: W_out [d_mlp, d_model]. */
     public final Linear proj;
-    private final int dMlp;
 
     public Mlp(GptConfig.Mlp kind, Linear fc, Linear proj) {
         if (kind == GptConfig.Mlp.NONE) throw new IllegalArgumentException("an attention-only block has no MLP");
         this.kind = kind;
         this.fc = fc;
         this.proj = proj;
-        this.dMlp = proj.weight.dim(0);
     }
 
     /** Width of c_fc's output: d_mlp, or 2·d_mlp for SwiGLU (gate and up side by side). */
@@ -56,47 +54,23 @@ public final class Mlp {
         fc.backward(dPre, x, dx);
     }
 
-    /** post = φ(pre), row by row. */
+    /** post = φ(pre). */
     void activate(Tensor pre, Tensor post) {
-        int w = pre.dim(1), rows = pre.dim(0);
-        float[] a = pre.contiguousData(), o = post.contiguousData();
-        int ao = pre.offset(), oo = post.offset();
-        Parallel.forRange(rows, Math.max(1, 8192 / w), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int pi = ao + r * w, qi = oo + r * dMlp;
-                switch (kind) {
-                    case GELU -> { for (int j = 0; j < dMlp; j++) o[qi + j] = ModelKernels.gelu(a[pi + j]); }
-                    case RELU -> { for (int j = 0; j < dMlp; j++) o[qi + j] = Math.max(0f, a[pi + j]); }
-                    case SWIGLU -> {
-                        for (int j = 0; j < dMlp; j++) o[qi + j] = ModelKernels.silu(a[pi + j]) * a[pi + dMlp + j];
-                    }
-                    case NONE -> throw new IllegalStateException();
-                }
-            }
-        });
+        switch (kind) {
+            case GELU -> Ops.geluInto(pre, post);
+            case RELU -> Ops.reluInto(pre, post);
+            case SWIGLU -> Ops.swigluInto(pre, post);
+            case NONE -> throw new IllegalStateException();
+        }
     }
 
     /** dpre (overwritten) from dpost and the saved pre-activations. */
     void activateBackward(Tensor pre, Tensor dPost, Tensor dPre) {
-        int w = pre.dim(1), rows = pre.dim(0);
-        float[] a = pre.contiguousData(), g = dPost.contiguousData(), o = dPre.contiguousData();
-        int ao = pre.offset(), go = dPost.offset(), oo = dPre.offset();
-        Parallel.forRange(rows, Math.max(1, 8192 / w), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int pi = ao + r * w, gi = go + r * dMlp, di = oo + r * w;
-                switch (kind) {
-                    case GELU -> { for (int j = 0; j < dMlp; j++) o[di + j] = ModelKernels.geluGrad(a[pi + j]) * g[gi + j]; }
-                    case RELU -> { for (int j = 0; j < dMlp; j++) o[di + j] = a[pi + j] > 0f ? g[gi + j] : 0f; }
-                    case SWIGLU -> {
-                        for (int j = 0; j < dMlp; j++) {
-                            float gate = a[pi + j], up = a[pi + dMlp + j];
-                            o[di + j] = g[gi + j] * up * ModelKernels.siluGrad(gate);
-                            o[di + dMlp + j] = g[gi + j] * ModelKernels.silu(gate);
-                        }
-                    }
-                    case NONE -> throw new IllegalStateException();
-                }
-            }
-        });
+        switch (kind) {
+            case GELU -> Ops.geluBackwardInto(pre, dPost, dPre);
+            case RELU -> Ops.reluBackwardInto(pre, dPost, dPre);
+            case SWIGLU -> Ops.swigluBackwardInto(pre, dPost, dPre);
+            case NONE -> throw new IllegalStateException();
+        }
     }
 }

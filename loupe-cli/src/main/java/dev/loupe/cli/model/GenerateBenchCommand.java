@@ -3,6 +3,7 @@ package dev.loupe.cli.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.cli.UsageException;
+import dev.loupe.cli.bench.TorchPeer;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.KvCache;
@@ -13,12 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -52,8 +49,6 @@ public final class GenerateBenchCommand implements Runnable {
     @Option(names = "--no-peer", description = "Skip the PyTorch peer.")
     boolean noPeer;
 
-    static final String PYTHON = System.getenv().getOrDefault("LOUPE_PYTHON", "/usr/bin/python3");
-
     @Override
     public void run() {
         if (layers < 1 || dModel < 1 || heads < 1 || dModel % heads != 0 || vocab < 1 || prompt < 1 || tokens < 1 || warmup < 0) {
@@ -85,58 +80,24 @@ public final class GenerateBenchCommand implements Runnable {
                 layers, dModel, vocab, Parallel.threads(), Matmul.backend().name());
         System.out.printf(Locale.ROOT, "  loupe: %6.1f tokens/s (median step %.1f ms)%n", loupe, sorted[tokens / 2]);
         if (noPeer) return;
-        String peer = torchPeer();
-        if (peer.startsWith("{")) {
-            try {
-                JsonNode j = new ObjectMapper().readTree(peer);
-                double t = j.get("tokens_per_s").asDouble();
-                System.out.printf(Locale.ROOT, "  torch: %6.1f tokens/s (median step %.1f ms; torch %s, %d threads)%n",
-                        t, j.get("median_step_ms").asDouble(), j.get("version").asText(), j.get("threads").asInt());
-                System.out.printf(Locale.ROOT, "  loupe/torch: %.2f%n", loupe / t);
-            } catch (IOException e) {
-                System.out.println("No peer: unreadable output from the torch peer; Loupe's figure alone.");
-            }
-        } else {
-            System.out.println("No peer: " + peer + "; Loupe's figure alone.");
-        }
-    }
-
-    /** The peer's JSON line, or why there is none. */
-    private String torchPeer() {
-        if (!Files.isExecutable(Path.of(PYTHON))) return PYTHON + " not found (set LOUPE_PYTHON to a Python with torch)";
-        Path script = null;
-        try (InputStream in = GenerateBenchCommand.class.getResourceAsStream("/bench/torch_generate.py")) {
-            if (in == null) return "bench/torch_generate.py is missing from the loupe jar (rebuild it)";
-            script = Files.createTempFile("loupe-torch-generate", ".py");
-            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
-            String threads = Integer.toString(Parallel.threads());
-            ProcessBuilder pb = new ProcessBuilder(PYTHON, script.toString(), "--threads", threads,
-                    "--layers", "" + layers, "--d", "" + dModel, "--heads", "" + heads, "--vocab", "" + vocab,
-                    "--ctx", "" + Math.max(1024, prompt + warmup + tokens), "--prompt", "" + prompt,
-                    "--warmup", "" + warmup, "--tokens", "" + tokens);
-            pb.environment().put("OPENBLAS_NUM_THREADS", threads);
-            pb.environment().put("OMP_NUM_THREADS", threads);
-            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        String peer;
+        try {
             System.err.println("bench: PyTorch peer…");
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            int rc = p.waitFor();
-            if (rc == 3) return "torch is not installed for " + PYTHON;
-            if (rc != 0) return "the torch peer failed (exit " + rc + ")";
-            return out;
+            peer = TorchPeer.runScript("/bench/torch_generate.py", Parallel.threads(), List.of(
+                    "--layers", "" + layers, "--d", "" + dModel, "--heads", "" + heads, "--vocab", "" + vocab,
+                    "--ctx", "" + Math.max(1024, ctx), "--prompt", "" + prompt, "--warmup", "" + warmup, "--tokens", "" + tokens));
+        } catch (TorchPeer.Absent e) {
+            System.out.println("No peer: " + e.getMessage() + "; Loupe's figure alone.");
+            return;
+        }
+        try {
+            JsonNode j = new ObjectMapper().readTree(peer);
+            double t = j.get("tokens_per_s").asDouble();
+            System.out.printf(Locale.ROOT, "  torch: %6.1f tokens/s (median step %.1f ms; torch %s, %d threads)%n",
+                    t, j.get("median_step_ms").asDouble(), j.get("version").asText(), j.get("threads").asInt());
+            System.out.printf(Locale.ROOT, "  loupe/torch: %.2f%n", loupe / t);
         } catch (IOException e) {
-            return "the torch peer could not run: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        } finally {
-            if (script != null) {
-                try {
-                    Files.deleteIfExists(script);
-                } catch (IOException ignored) {
-                    // a temp file left behind is harmless
-                }
-            }
+            System.out.println("No peer: unreadable output from the torch peer; Loupe's figure alone.");
         }
     }
 }

@@ -118,16 +118,76 @@ public final class ActivationKernels {
             int i = from;
             for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + i);
-                FloatVector s = v.neg().lanewise(VectorOperators.EXP).add(1f);
-                s = FloatVector.broadcast(S, 1f).div(s);
-                FloatVector grad = s.mul(v.mul(s.neg().add(1f)).add(1f));
-                grad.mul(FloatVector.fromArray(S, dout, go + i)).intoArray(dx, oo + i);
+                siluGrad(v, sigmoid(v)).mul(FloatVector.fromArray(S, dout, go + i)).intoArray(dx, oo + i);
             }
             for (; i < to; i++) {
                 double z = x[xo + i];
-                double s = 1 / (1 + Math.exp(-z));
-                dx[oo + i] = (float) (dout[go + i] * s * (1 + z * (1 - s)));
+                dx[oo + i] = (float) (dout[go + i] * siluGrad(z));
             }
         });
+    }
+
+    /**
+     * SwiGLU's gating (Shazeer, 2020) on {@code rows} rows of width 2n, gate columns first, then up:
+     * {@code out[r, j] = silu(gate[r, j]) · up[r, j]}, out [rows, n].
+     */
+    public static void swiglu(float[] x, int xo, float[] out, int oo, int rows, int n) {
+        KernelSupport.rows(rows, 2 * n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int gr = xo + r * 2 * n, ur = gr + n, or = oo + r * n;
+                int j = 0;
+                for (int bound = S.loopBound(n); j < bound; j += L) {
+                    FloatVector g = FloatVector.fromArray(S, x, gr + j);
+                    g.mul(sigmoid(g)).mul(FloatVector.fromArray(S, x, ur + j)).intoArray(out, or + j);
+                }
+                for (; j < n; j++) {
+                    double z = x[gr + j];
+                    out[or + j] = (float) (z * sigmoid(z) * x[ur + j]);
+                }
+            }
+        });
+    }
+
+    /**
+     * Backward of {@link #swiglu}, overwriting dx [rows, 2n] (gate | up):
+     * {@code dgate = dout ⊙ up ⊙ silu'(gate)}, {@code dup = dout ⊙ silu(gate)}.
+     */
+    public static void swigluBackward(float[] x, int xo, float[] dout, int go, float[] dx, int dxo, int rows, int n) {
+        KernelSupport.rows(rows, 2 * n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int gr = xo + r * 2 * n, ur = gr + n, dr = go + r * n, dg = dxo + r * 2 * n, du = dg + n;
+                int j = 0;
+                for (int bound = S.loopBound(n); j < bound; j += L) {
+                    FloatVector g = FloatVector.fromArray(S, x, gr + j), u = FloatVector.fromArray(S, x, ur + j);
+                    FloatVector d = FloatVector.fromArray(S, dout, dr + j), s = sigmoid(g);
+                    d.mul(u).mul(siluGrad(g, s)).intoArray(dx, dg + j);
+                    d.mul(g.mul(s)).intoArray(dx, du + j);
+                }
+                for (; j < n; j++) {
+                    double z = x[gr + j], u = x[ur + j], d = dout[dr + j];
+                    dx[dg + j] = (float) (d * u * siluGrad(z));
+                    dx[du + j] = (float) (d * z * sigmoid(z));
+                }
+            }
+        });
+    }
+
+    /** σ(v) = 1 / (1 + e^(−v)), lanewise. */
+    private static FloatVector sigmoid(FloatVector v) {
+        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    /** silu'(v) = σ(v)·(1 + v·(1 − σ(v))), lanewise, given s = σ(v). */
+    private static FloatVector siluGrad(FloatVector v, FloatVector s) {
+        return s.mul(v.mul(s.neg().add(1f)).add(1f));
+    }
+
+    private static double sigmoid(double z) {
+        return 1 / (1 + Math.exp(-z));
+    }
+
+    private static double siluGrad(double z) {
+        double s = sigmoid(z);
+        return s * (1 + z * (1 - s));
     }
 }

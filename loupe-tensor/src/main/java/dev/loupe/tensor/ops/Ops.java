@@ -13,10 +13,13 @@ import java.util.Arrays;
  * classes for the float32 tolerances).
  *
  * <p>Unless stated otherwise, inputs may be any views (non-contiguous ones are first copied to a
- * dense layout) and outputs are new contiguous tensors; methods named {@code …Into}, {@code …InPlace}
- * or {@code …Backward} that take output tensors write into contiguous tensors in place, and the
- * {@code …Backward} ones accumulate ({@code +=}). Reductions and every other kernel give the same
- * result for any thread count.
+ * dense layout) and outputs are new contiguous tensors. Methods named {@code …Into} or
+ * {@code …InPlace} write into contiguous tensors they are given, so that a training loop allocates
+ * nothing per step: they overwrite their output, except where the output is an accumulator named
+ * {@code acc} ({@link #addInto}, {@link #sumRowsInto}). The {@code …Backward} methods that take
+ * gradient tensors ({@link #layerNormBackward}, {@link #crossEntropyBackward},
+ * {@link #gatherBackward}) accumulate ({@code +=}), so several paths can add their gradients.
+ * Reductions and every other kernel give the same result for any thread count.
  */
 public final class Ops {
     private Ops() {}
@@ -39,6 +42,18 @@ public final class Ops {
         if (n == 0) return;
         if (inner == n) ElementwiseKernels.add(o, acc.offset(), bd.data(), bd.offset(), o, acc.offset(), n);
         else ElementwiseKernels.addRowBroadcast(o, acc.offset(), bd.data(), bd.offset(), o, acc.offset(), n / inner, inner);
+    }
+
+    /**
+     * {@code out = a + b} (same shapes) into a contiguous {@code out}, which may be {@code a} or
+     * {@code b}: a residual connection written into a preallocated buffer.
+     */
+    public static void add(Tensor a, Tensor b, Tensor out) {
+        Tensor.requireSameShape(a, b, "add");
+        Tensor.requireSameShape(a, out, "add (out)");
+        float[] o = out.contiguousData();
+        Tensor ad = a.contiguous(), bd = b.contiguous();
+        ElementwiseKernels.add(ad.data(), ad.offset(), bd.data(), bd.offset(), o, out.offset(), out.size());
     }
 
     /** {@code y += alpha · x} (same shapes; {@code y} contiguous). */
@@ -88,7 +103,7 @@ public final class Ops {
     public static Tensor softmax(Tensor x, int axis) {
         Tensor out = x.transpose(axis, -1).copy();
         int d = out.dim(-1);
-        if (d > 0) SoftmaxKernels.softmaxRows(out.data(), 0, out.size() / d, d);
+        if (d > 0) SoftmaxKernels.softmaxRows(out.data(), 0, out.size() / d, d, d);
         return isLast(x, axis) ? out : out.transpose(axis, -1).contiguous();
     }
 
@@ -110,19 +125,34 @@ public final class Ops {
     }
 
     /**
-     * Softmax in place over the last axis of a contiguous tensor [..., T, S]; with {@code causal}, row i
-     * of each [T, S] matrix sees only columns {@code j ≤ i + offset}, the others becoming exactly 0
-     * (GPT's autoregressive mask, applied without writing −∞). offset = 0 for training on [T, T]
-     * scores; offset = S − T when T new queries attend to a KV cache of S keys. A row that sees no
-     * column becomes all zeros.
+     * Softmax in place over the last axis of a contiguous tensor [..., T, S], or of a row-dense 2-D
+     * view [T, S] (rows {@code stride(0)} apart: the first S columns of a pattern buffer sized for a
+     * whole KV cache). With {@code causal}, row i of each [T, S] matrix sees only columns
+     * {@code j ≤ i + offset}, the others becoming exactly 0 (GPT's autoregressive mask, applied
+     * without writing −∞). offset = 0 for training on [T, T] scores; offset = S − T when T new
+     * queries attend to a KV cache of S keys. A row that sees no column becomes all zeros.
      */
     public static void softmaxRowsInPlace(Tensor x, boolean causal, int offset) {
-        float[] v = x.contiguousData();
         int d = x.dim(-1);
         if (d == 0 || x.size() == 0) return;
+        int ld = rowStride(x, "softmaxRowsInPlace");
         int rows = x.size() / d;
-        if (causal) SoftmaxKernels.softmaxRowsCausal(v, x.offset(), rows, d, x.rank() >= 2 ? x.dim(-2) : 1, offset);
-        else SoftmaxKernels.softmaxRows(v, x.offset(), rows, d);
+        if (causal) SoftmaxKernels.softmaxRowsCausal(x.data(), x.offset(), rows, d, ld, x.rank() >= 2 ? x.dim(-2) : 1, offset);
+        else SoftmaxKernels.softmaxRows(x.data(), x.offset(), rows, d, ld);
+    }
+
+    /**
+     * Softmax backward over the last axis, in place: on entry {@code dy} holds dL/dy, on exit dL/dx,
+     * {@code dx = y ⊙ (dy − Σ_j dy_j·y_j)} per row, with y the softmax output (both contiguous, same
+     * shape). Entries masked by a causal softmax (y = 0) get gradient 0. The attention backward's
+     * [T, T] step, without the allocations of {@link #softmaxBackward}.
+     */
+    public static void softmaxBackwardRowsInPlace(Tensor y, Tensor dy) {
+        Tensor.requireSameShape(y, dy, "softmaxBackwardRowsInPlace");
+        float[] yd = y.contiguousData(), g = dy.contiguousData();
+        int d = y.dim(-1);
+        if (d == 0 || y.size() == 0) return;
+        SoftmaxKernels.softmaxBackwardRows(yd, y.offset(), g, dy.offset(), g, dy.offset(), y.size() / d, d);
     }
 
     // ---------------------------------------------------------------- cross-entropy
@@ -132,7 +162,7 @@ public final class Ops {
      * {@code targets} (N ids in [0, V)): {@code loss = (1/N)·Σ_r (log Σ_j e^(z_rj − m_r) − (z_r,y_r − m_r))}.
      * Writes the row probabilities {@code softmax(z_r)} into {@code probsOut} (contiguous, logits'
      * shape), kept for {@link #crossEntropyBackward}; {@code probsOut} may be {@code logits} itself to
-     * save the memory of a [B·T, V] tensor.
+     * save the memory of a [B·T, V] tensor, or null when only the loss is wanted.
      *
      * @return the mean loss (per-row losses summed in order in double: deterministic)
      */
@@ -143,12 +173,12 @@ public final class Ops {
     /** As {@link #crossEntropy(Tensor, int[], Tensor)}, also writing each row's loss to {@code rowLossesOut} [N] unless null. */
     public static double crossEntropy(Tensor logits, int[] targets, Tensor probsOut, float[] rowLossesOut) {
         int n = ReferenceOps.checkTargets(logits, targets, "crossEntropy");
-        Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
-        float[] p = probsOut.contiguousData();
+        if (probsOut != null) Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
+        float[] p = probsOut == null ? null : probsOut.contiguousData();
         Tensor z = logits.contiguous();
         int v = logits.dim(-1);
         float[] losses = rowLossesOut != null ? rowLossesOut : new float[n];
-        SoftmaxKernels.crossEntropyRows(z.data(), z.offset(), targets, p, probsOut.offset(), losses, n, v);
+        SoftmaxKernels.crossEntropyRows(z.data(), z.offset(), targets, p, probsOut == null ? 0 : probsOut.offset(), losses, n, v);
         double total = 0;
         for (int r = 0; r < n; r++) total += losses[r];
         return n == 0 ? 0 : total / n;
@@ -189,18 +219,25 @@ public final class Ops {
      * null) receive μ and rstd for the backward pass.
      */
     public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor meanOut, Tensor rstdOut) {
+        Tensor out = Tensor.zeros(x.shape());
+        layerNormInto(x, gamma, beta, eps, out, meanOut, rstdOut);
+        return out;
+    }
+
+    /** {@link #layerNorm} into a preallocated contiguous {@code out} of x's shape (overwritten). */
+    public static void layerNormInto(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor out, Tensor meanOut, Tensor rstdOut) {
         int d = x.dim(-1);
         checkVector(gamma, d, "layerNorm γ");
         checkVector(beta, d, "layerNorm β");
+        Tensor.requireSameShape(x, out, "layerNorm (out)");
+        float[] o = out.contiguousData();
         Tensor xd = x.contiguous(), g = gamma.contiguous(), b = beta.contiguous();
-        Tensor out = Tensor.zeros(x.shape());
         int rows = d == 0 ? 0 : out.size() / d;
         checkStats(meanOut, rows, "layerNorm mean");
         checkStats(rstdOut, rows, "layerNorm rstd");
-        LayerNormKernels.forward(xd.data(), xd.offset(), g.data(), g.offset(), b.data(), b.offset(), eps, out.data(), 0,
+        LayerNormKernels.forward(xd.data(), xd.offset(), g.data(), g.offset(), b.data(), b.offset(), eps, o, out.offset(),
                 meanOut == null ? null : meanOut.contiguousData(), meanOut == null ? 0 : meanOut.offset(),
                 rstdOut == null ? null : rstdOut.contiguousData(), rstdOut == null ? 0 : rstdOut.offset(), rows, d);
-        return out;
     }
 
     /**
@@ -227,35 +264,49 @@ public final class Ops {
     }
 
     // ---------------------------------------------------------------- activations
+    //
+    // Each activation comes as f(x) → new tensor and fInto(x, out) into a preallocated contiguous
+    // out of x's shape (overwritten); each backward as fBackward(x, dout) → new tensor and
+    // fBackwardInto(x, dout, dx), which overwrites dx (it does not accumulate).
 
     /** GELU, tanh form (GPT-2's {@code gelu_new}): {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. */
     public static Tensor gelu(Tensor x) {
-        Tensor xd = x.contiguous(), out = Tensor.zeros(x.shape());
-        ActivationKernels.gelu(xd.data(), xd.offset(), out.data(), 0, out.size());
-        return out;
+        return map(x, ActivationKernels::gelu, "gelu");
+    }
+
+    /** {@link #gelu} into {@code out} (contiguous, x's shape; overwritten). */
+    public static void geluInto(Tensor x, Tensor out) {
+        mapInto(x, out, ActivationKernels::gelu, "gelu");
     }
 
     /** {@code dx = gelu'(x) · dout} (see {@link ActivationKernels#geluBackward}). */
     public static Tensor geluBackward(Tensor x, Tensor dout) {
-        Tensor.requireSameShape(x, dout, "geluBackward");
-        Tensor xd = x.contiguous(), g = dout.contiguous(), out = Tensor.zeros(x.shape());
-        ActivationKernels.geluBackward(xd.data(), xd.offset(), g.data(), g.offset(), out.data(), 0, out.size());
-        return out;
+        return mapBackward(x, dout, ActivationKernels::geluBackward, "geluBackward");
+    }
+
+    /** {@link #geluBackward} into {@code dx} (contiguous, x's shape; overwritten, not accumulated). */
+    public static void geluBackwardInto(Tensor x, Tensor dout, Tensor dx) {
+        mapBackwardInto(x, dout, dx, ActivationKernels::geluBackward, "geluBackward");
     }
 
     /** {@code max(0, x)}. */
     public static Tensor relu(Tensor x) {
-        Tensor xd = x.contiguous(), out = Tensor.zeros(x.shape());
-        ActivationKernels.relu(xd.data(), xd.offset(), out.data(), 0, out.size());
-        return out;
+        return map(x, ActivationKernels::relu, "relu");
+    }
+
+    /** {@link #relu} into {@code out} (contiguous, x's shape; overwritten). */
+    public static void reluInto(Tensor x, Tensor out) {
+        mapInto(x, out, ActivationKernels::relu, "relu");
     }
 
     /** {@code dx = dout · [x > 0]}. */
     public static Tensor reluBackward(Tensor x, Tensor dout) {
-        Tensor.requireSameShape(x, dout, "reluBackward");
-        Tensor xd = x.contiguous(), g = dout.contiguous(), out = Tensor.zeros(x.shape());
-        ActivationKernels.reluBackward(xd.data(), xd.offset(), g.data(), g.offset(), out.data(), 0, out.size());
-        return out;
+        return mapBackward(x, dout, ActivationKernels::reluBackward, "reluBackward");
+    }
+
+    /** {@link #reluBackward} into {@code dx} (contiguous, x's shape; overwritten, not accumulated). */
+    public static void reluBackwardInto(Tensor x, Tensor dout, Tensor dx) {
+        mapBackwardInto(x, dout, dx, ActivationKernels::reluBackward, "reluBackward");
     }
 
     /**
@@ -263,17 +314,112 @@ public final class Ops {
      * {@code SwiGLU(x) = (silu(x·W_gate) ⊙ (x·W_up))·W_down}.
      */
     public static Tensor silu(Tensor x) {
-        Tensor xd = x.contiguous(), out = Tensor.zeros(x.shape());
-        ActivationKernels.silu(xd.data(), xd.offset(), out.data(), 0, out.size());
-        return out;
+        return map(x, ActivationKernels::silu, "silu");
+    }
+
+    /** {@link #silu} into {@code out} (contiguous, x's shape; overwritten). */
+    public static void siluInto(Tensor x, Tensor out) {
+        mapInto(x, out, ActivationKernels::silu, "silu");
     }
 
     /** {@code dx = dout · σ(x)·(1 + x·(1 − σ(x)))}, the derivative of {@link #silu}. */
     public static Tensor siluBackward(Tensor x, Tensor dout) {
-        Tensor.requireSameShape(x, dout, "siluBackward");
-        Tensor xd = x.contiguous(), g = dout.contiguous(), out = Tensor.zeros(x.shape());
-        ActivationKernels.siluBackward(xd.data(), xd.offset(), g.data(), g.offset(), out.data(), 0, out.size());
+        return mapBackward(x, dout, ActivationKernels::siluBackward, "siluBackward");
+    }
+
+    /** {@link #siluBackward} into {@code dx} (contiguous, x's shape; overwritten, not accumulated). */
+    public static void siluBackwardInto(Tensor x, Tensor dout, Tensor dx) {
+        mapBackwardInto(x, dout, dx, ActivationKernels::siluBackward, "siluBackward");
+    }
+
+    /**
+     * SwiGLU's gating (Shazeer, 2020) on the fused up-projection {@code gateUp} [..., 2n], whose first
+     * n columns are the gate and the last n the up-projection: {@code silu(gate) ⊙ up} [..., n].
+     */
+    public static Tensor swiglu(Tensor gateUp) {
+        int[] shape = gateUp.shape();
+        shape[shape.length - 1] /= 2;
+        Tensor out = Tensor.zeros(shape);
+        swigluInto(gateUp, out);
         return out;
+    }
+
+    /** {@link #swiglu} into a preallocated contiguous {@code out} [..., n] (overwritten). */
+    public static void swigluInto(Tensor gateUp, Tensor out) {
+        int n = checkGated(gateUp, out, "swiglu");
+        float[] o = out.contiguousData();
+        Tensor x = gateUp.contiguous();
+        if (n > 0) ActivationKernels.swiglu(x.data(), x.offset(), o, out.offset(), out.size() / n, n);
+    }
+
+    /**
+     * Backward of {@link #swiglu}: from dout [..., n] the gradient of {@code gateUp} [..., 2n],
+     * {@code dgate = dout ⊙ up ⊙ silu'(gate)} next to {@code dup = dout ⊙ silu(gate)}.
+     */
+    public static Tensor swigluBackward(Tensor gateUp, Tensor dout) {
+        Tensor dx = Tensor.zeros(gateUp.shape());
+        swigluBackwardInto(gateUp, dout, dx);
+        return dx;
+    }
+
+    /** {@link #swigluBackward} into a contiguous {@code dGateUp} of gateUp's shape (overwritten). */
+    public static void swigluBackwardInto(Tensor gateUp, Tensor dout, Tensor dGateUp) {
+        int n = checkGated(gateUp, dout, "swigluBackward");
+        Tensor.requireSameShape(gateUp, dGateUp, "swigluBackward (dGateUp)");
+        float[] dx = dGateUp.contiguousData();
+        Tensor x = gateUp.contiguous(), g = dout.contiguous();
+        if (n > 0) ActivationKernels.swigluBackward(x.data(), x.offset(), g.data(), g.offset(), dx, dGateUp.offset(), dout.size() / n, n);
+    }
+
+    /** An elementwise kernel {@code out[i] = f(x[i])} over n elements, as in {@link ActivationKernels}. */
+    @FunctionalInterface
+    private interface MapKernel {
+        void run(float[] x, int xo, float[] out, int oo, int n);
+    }
+
+    /** Its backward {@code dx[i] = f'(x[i]) · dout[i]}. */
+    @FunctionalInterface
+    private interface MapBackwardKernel {
+        void run(float[] x, int xo, float[] dout, int go, float[] dx, int oo, int n);
+    }
+
+    private static Tensor map(Tensor x, MapKernel kernel, String op) {
+        Tensor out = Tensor.zeros(x.shape());
+        mapInto(x, out, kernel, op);
+        return out;
+    }
+
+    private static void mapInto(Tensor x, Tensor out, MapKernel kernel, String op) {
+        Tensor.requireSameShape(x, out, op);
+        float[] o = out.contiguousData();
+        Tensor xd = x.contiguous();
+        kernel.run(xd.data(), xd.offset(), o, out.offset(), out.size());
+    }
+
+    private static Tensor mapBackward(Tensor x, Tensor dout, MapBackwardKernel kernel, String op) {
+        Tensor dx = Tensor.zeros(x.shape());
+        mapBackwardInto(x, dout, dx, kernel, op);
+        return dx;
+    }
+
+    private static void mapBackwardInto(Tensor x, Tensor dout, Tensor dx, MapBackwardKernel kernel, String op) {
+        Tensor.requireSameShape(x, dout, op);
+        Tensor.requireSameShape(x, dx, op + " (dx)");
+        float[] o = dx.contiguousData();
+        Tensor xd = x.contiguous(), g = dout.contiguous();
+        kernel.run(xd.data(), xd.offset(), g.data(), g.offset(), o, dx.offset(), dx.size());
+    }
+
+    /** n for a gated pair: {@code gateUp} [..., 2n] and {@code half} [..., n] with the same leading shape. */
+    private static int checkGated(Tensor gateUp, Tensor half, String op) {
+        int[] a = gateUp.shape(), b = half.shape();
+        boolean ok = a.length == b.length && a.length > 0 && a[a.length - 1] == 2 * b[b.length - 1];
+        for (int i = 0; ok && i < a.length - 1; i++) ok = a[i] == b[i];
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": expected gate | up [..., 2n] and [..., n] with the same leading shape, got "
+                    + Arrays.toString(a) + " and " + Arrays.toString(b));
+        }
+        return b[b.length - 1];
     }
 
     // ---------------------------------------------------------------- reductions
@@ -313,6 +459,19 @@ public final class Ops {
     /** Sum along {@code axis}, which is removed from the shape (e.g. a bias gradient: dout [T, d] summed over axis 0). */
     public static Tensor sum(Tensor x, int axis) {
         return reduce(x, axis, ReductionKernels.Kind.SUM);
+    }
+
+    /**
+     * {@code acc[j] += Σ_rows x[r, j]}: x [..., d] summed over every leading position onto
+     * {@code acc} [d] (contiguous), in row order. The gradient of a bias added to every position:
+     * {@code db += Σ_rows dy}.
+     */
+    public static void sumRowsInto(Tensor x, Tensor acc) {
+        int d = x.dim(-1);
+        checkVector(acc, d, "sumRowsInto acc");
+        float[] a = acc.contiguousData();
+        Tensor xd = x.contiguous();
+        if (d > 0) ReductionKernels.addColumnSums(xd.data(), xd.offset(), xd.size() / d, d, a, acc.offset());
     }
 
     /** Mean along {@code axis}, which is removed from the shape. */
@@ -376,6 +535,14 @@ public final class Ops {
     }
 
     // ---------------------------------------------------------------- checks
+
+    /** Distance between the rows of x's last axis: its width when x is contiguous, stride(0) for a row-dense 2-D view. */
+    private static int rowStride(Tensor x, String op) {
+        if (x.isContiguous()) return x.dim(-1);
+        if (x.isRowDense2d() && x.stride(0) >= x.dim(1)) return x.stride(0);
+        throw new IllegalArgumentException(op + ": expected a contiguous tensor or a row-dense 2-D view, got shape "
+                + Arrays.toString(x.shape()) + " with strides " + Arrays.toString(x.strides()));
+    }
 
     private static boolean isLast(Tensor x, int axis) {
         return axis == -1 || axis == x.rank() - 1;

@@ -55,11 +55,16 @@ public final class ReductionKernels {
                 partial[b] = s;
             }
         };
-        if (n < 2 * KernelSupport.GRAIN) task.run(0, blocks);
-        else Parallel.forRange(blocks, KernelSupport.GRAIN / BLOCK, task);
+        forBlocks(blocks, n, task);
         double s = 0;
         for (double p : partial) s += p;
         return s;
+    }
+
+    /** Runs {@code task} over block indices [0, blocks) of n elements: inline when small, else in parallel. */
+    private static void forBlocks(int blocks, int n, Parallel.RangeTask task) {
+        if (n < 2 * KernelSupport.GRAIN) task.run(0, blocks);
+        else Parallel.forRange(blocks, KernelSupport.GRAIN / BLOCK, task);
     }
 
     /** max |x| over {@code x[o .. o+n)}; NaN if any element is NaN; 0 for n = 0. */
@@ -77,8 +82,7 @@ public final class ReductionKernels {
                 partial[b] = m;
             }
         };
-        if (n < 2 * KernelSupport.GRAIN) task.run(0, blocks);
-        else Parallel.forRange(blocks, KernelSupport.GRAIN / BLOCK, task);
+        forBlocks(blocks, n, task);
         float m = 0f;
         for (float p : partial) m = Math.max(m, p);
         return m;
@@ -104,8 +108,7 @@ public final class ReductionKernels {
                 }
             }
         };
-        if (n < 2 * KernelSupport.GRAIN) task.run(0, blocks);
-        else Parallel.forRange(blocks, KernelSupport.GRAIN / BLOCK, task);
+        forBlocks(blocks, n, task);
         for (int f : first) if (f >= 0) return f;
         return -1;
     }
@@ -128,14 +131,32 @@ public final class ReductionKernels {
             });
             return;
         }
+        reduceMiddle(x, o, outer, d, inner, kind, false, out, oo);
+    }
+
+    /**
+     * {@code acc[j] += Σ_r x[r, j]} over {@code rows} dense rows of width {@code d}: the column sums,
+     * added onto {@code acc} (from offset {@code ao}) in row order, e.g. the gradient of a bias that
+     * was added to every position.
+     */
+    public static void addColumnSums(float[] x, int o, int rows, int d, float[] acc, int ao) {
+        reduceMiddle(x, o, 1, rows, d, Kind.SUM, true, acc, ao);
+    }
+
+    /**
+     * The middle-axis case of {@link #reduceAxis} ({@code inner > 1}): blocks of output columns in
+     * parallel, the d input slices added in order inside each block. With {@code accumulate} the
+     * outputs start from their current values (SUM only) instead of 0 / −∞.
+     */
+    private static void reduceMiddle(float[] x, int o, int outer, int d, int inner, Kind kind, boolean accumulate,
+                                     float[] out, int oo) {
         final int block = 256;
         int innerBlocks = (inner + block - 1) / block;
         KernelSupport.rows(outer * innerBlocks, Math.min(block, inner) * d, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int ob = t / innerBlocks, c0 = (t % innerBlocks) * block, c1 = Math.min(inner, c0 + block);
                 int dst = oo + ob * inner;
-                float init = kind == Kind.MAX ? Float.NEGATIVE_INFINITY : 0f;
-                java.util.Arrays.fill(out, dst + c0, dst + c1, init);
+                if (!accumulate) java.util.Arrays.fill(out, dst + c0, dst + c1, kind == Kind.MAX ? Float.NEGATIVE_INFINITY : 0f);
                 for (int j = 0; j < d; j++) {
                     int src = o + (ob * d + j) * inner;
                     int c = c0;

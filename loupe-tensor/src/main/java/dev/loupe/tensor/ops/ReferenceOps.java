@@ -79,18 +79,7 @@ public final class ReferenceOps {
         Tensor xt = x.transpose(axis, -1).contiguous();
         int d = xt.dim(-1);
         float[] v = xt.toArray();
-        for (int r = 0; r < v.length / Math.max(1, d); r++) {
-            int o = r * d;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < d; j++) max = Math.max(max, v[o + j]);
-            double sum = 0;
-            double[] e = new double[d];
-            for (int j = 0; j < d; j++) {
-                e[j] = max == Double.NEGATIVE_INFINITY ? 0 : Math.exp(v[o + j] - max);
-                sum += e[j];
-            }
-            for (int j = 0; j < d; j++) v[o + j] = (float) (sum == 0 ? 0 : e[j] / sum);
-        }
+        for (int r = 0; r < v.length / Math.max(1, d); r++) softmaxRow(v, r * d, d, d);
         return Tensor.of(v, xt.shape()).transpose(axis, -1).contiguous();
     }
 
@@ -123,16 +112,24 @@ public final class ReferenceOps {
         for (int r = 0; r < rows; r++) {
             int o = x.offset() + r * d;
             int visible = causal ? (int) Math.max(0, Math.min(d, (long) (r % t) + offset + 1)) : d;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < visible; j++) max = Math.max(max, v[o + j]);
-            double sum = 0;
-            double[] e = new double[visible];
-            for (int j = 0; j < visible; j++) {
-                e[j] = max == Double.NEGATIVE_INFINITY ? 0 : Math.exp(v[o + j] - max);
-                sum += e[j];
-            }
-            for (int j = 0; j < d; j++) v[o + j] = j < visible && sum != 0 ? (float) (e[j] / sum) : 0f;
+            softmaxRow(v, o, d, visible);
         }
+    }
+
+    /**
+     * Softmax of {@code v[o .. o+visible)} in place, max-subtracted, in double; {@code v[o+visible .. o+d)}
+     * become 0. A row with nothing to see (visible = 0, or all −∞) becomes all zeros.
+     */
+    private static void softmaxRow(float[] v, int o, int d, int visible) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < visible; j++) max = Math.max(max, v[o + j]);
+        double sum = 0;
+        double[] e = new double[visible];
+        for (int j = 0; j < visible; j++) {
+            e[j] = max == Double.NEGATIVE_INFINITY ? 0 : Math.exp(v[o + j] - max);
+            sum += e[j];
+        }
+        for (int j = 0; j < d; j++) v[o + j] = j < visible && sum != 0 ? (float) (e[j] / sum) : 0f;
     }
 
     // ---------------------------------------------------------------- cross-entropy
@@ -142,14 +139,14 @@ public final class ReferenceOps {
      * integer targets (length N, each in [0, V)): {@code loss = (1/N)·Σ_r −log softmax(z_r)[y_r]},
      * with {@code −log p[y] = log Σ_j e^(z_j − m) − (z_y − m)}, m the row max. Writes the
      * probabilities {@code softmax(z_r)} into {@code probsOut} (contiguous, logits' shape; it may be
-     * the logits tensor itself) for the backward pass, and each row's loss into {@code rowLossesOut}
-     * unless null.
+     * the logits tensor itself, or null) for the backward pass, and each row's loss into
+     * {@code rowLossesOut} unless null.
      */
     public static double crossEntropy(Tensor logits, int[] targets, Tensor probsOut, float[] rowLossesOut) {
         int v = logits.dim(-1);
         int n = checkTargets(logits, targets, "crossEntropy");
-        Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
-        float[] z = logits.toArray(), p = probsOut.contiguousData();
+        if (probsOut != null) Tensor.requireSameShape(logits, probsOut, "crossEntropy (probabilities)");
+        float[] z = logits.toArray(), p = probsOut == null ? null : probsOut.contiguousData();
         double total = 0;
         for (int r = 0; r < n; r++) {
             int o = r * v;
@@ -160,7 +157,7 @@ public final class ReferenceOps {
             double loss = Math.log(sum) - (z[o + targets[r]] - max);
             if (rowLossesOut != null) rowLossesOut[r] = (float) loss;
             total += loss;
-            for (int j = 0; j < v; j++) p[probsOut.offset() + o + j] = (float) (Math.exp(z[o + j] - max) / sum);
+            if (p != null) for (int j = 0; j < v; j++) p[probsOut.offset() + o + j] = (float) (Math.exp(z[o + j] - max) / sum);
         }
         return n == 0 ? 0 : total / n;
     }
@@ -264,63 +261,90 @@ public final class ReferenceOps {
 
     /** GELU, tanh form (GPT-2's {@code gelu_new}): {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}. */
     public static Tensor gelu(Tensor x) {
-        float[] v = x.toArray();
-        for (int i = 0; i < v.length; i++) {
-            double z = v[i];
-            v[i] = (float) (0.5 * z * (1 + Math.tanh(GELU_C * (z + 0.044715 * z * z * z))));
-        }
-        return Tensor.of(v, x.shape());
+        return map(x, z -> 0.5 * z * (1 + Math.tanh(GELU_C * (z + 0.044715 * z * z * z))));
     }
 
     /** Derivative of {@link #gelu} applied to the upstream gradient: {@code dx = gelu'(x) · dout}. */
     public static Tensor geluBackward(Tensor x, Tensor dout) {
-        Tensor.requireSameShape(x, dout, "geluBackward");
-        float[] v = x.toArray(), g = dout.toArray();
-        for (int i = 0; i < v.length; i++) {
-            double z = v[i];
-            double u = GELU_C * (z + 0.044715 * z * z * z);
-            double t = Math.tanh(u);
+        return mapBackward(x, dout, "geluBackward", (z, g) -> {
+            double t = Math.tanh(GELU_C * (z + 0.044715 * z * z * z));
             double du = GELU_C * (1 + 3 * 0.044715 * z * z);
-            v[i] = (float) ((0.5 * (1 + t) + 0.5 * z * (1 - t * t) * du) * g[i]);
-        }
-        return Tensor.of(v, x.shape());
+            return (0.5 * (1 + t) + 0.5 * z * (1 - t * t) * du) * g;
+        });
     }
 
     /** {@code max(0, x)}. */
     public static Tensor relu(Tensor x) {
-        float[] v = x.toArray();
-        for (int i = 0; i < v.length; i++) v[i] = v[i] > 0 ? v[i] : 0f;
-        return Tensor.of(v, x.shape());
+        return map(x, z -> z > 0 ? z : 0);
     }
 
     /** {@code dx = dout · [x > 0]}. */
     public static Tensor reluBackward(Tensor x, Tensor dout) {
-        Tensor.requireSameShape(x, dout, "reluBackward");
-        float[] v = x.toArray(), g = dout.toArray();
-        for (int i = 0; i < v.length; i++) v[i] = v[i] > 0 ? g[i] : 0f;
-        return Tensor.of(v, x.shape());
+        return mapBackward(x, dout, "reluBackward", (z, g) -> z > 0 ? g : 0);
     }
 
     /** SiLU (swish), the gate of SwiGLU (Shazeer, 2020): {@code x·σ(x) = x / (1 + e^(−x))}. */
     public static Tensor silu(Tensor x) {
-        float[] v = x.toArray();
-        for (int i = 0; i < v.length; i++) {
-            double z = v[i];
-            v[i] = (float) (z / (1 + Math.exp(-z)));
-        }
-        return Tensor.of(v, x.shape());
+        return map(x, z -> z / (1 + Math.exp(-z)));
     }
 
     /** {@code dx = dout · σ(x)·(1 + x·(1 − σ(x)))}, the derivative of {@link #silu}. */
     public static Tensor siluBackward(Tensor x, Tensor dout) {
-        Tensor.requireSameShape(x, dout, "siluBackward");
-        float[] v = x.toArray(), g = dout.toArray();
-        for (int i = 0; i < v.length; i++) {
-            double z = v[i];
+        return mapBackward(x, dout, "siluBackward", (z, g) -> {
             double s = 1 / (1 + Math.exp(-z));
-            v[i] = (float) (g[i] * s * (1 + z * (1 - s)));
-        }
+            return g * s * (1 + z * (1 - s));
+        });
+    }
+
+    /** {@code f(x)} elementwise, evaluated in double and rounded once. */
+    private static Tensor map(Tensor x, java.util.function.DoubleUnaryOperator f) {
+        float[] v = x.toArray();
+        for (int i = 0; i < v.length; i++) v[i] = (float) f.applyAsDouble(v[i]);
         return Tensor.of(v, x.shape());
+    }
+
+    /** {@code dx = grad(x, dout)} elementwise, e.g. {@code f'(x) · dout}, in double and rounded once. */
+    private static Tensor mapBackward(Tensor x, Tensor dout, String op, java.util.function.DoubleBinaryOperator grad) {
+        Tensor.requireSameShape(x, dout, op);
+        float[] v = x.toArray(), g = dout.toArray();
+        for (int i = 0; i < v.length; i++) v[i] = (float) grad.applyAsDouble(v[i], g[i]);
+        return Tensor.of(v, x.shape());
+    }
+
+    /**
+     * SwiGLU's gating (Shazeer, 2020) on {@code gateUp} [..., 2n], gate columns first, then up:
+     * {@code silu(gate) ⊙ up} [..., n].
+     */
+    public static Tensor swiglu(Tensor gateUp) {
+        int[] shape = gateUp.shape();
+        int n = shape[shape.length - 1] / 2;
+        shape[shape.length - 1] = n;
+        float[] v = gateUp.toArray(), out = new float[v.length / 2];
+        for (int r = 0; r < out.length / Math.max(1, n); r++) {
+            for (int j = 0; j < n; j++) {
+                double gate = v[2 * n * r + j], up = v[2 * n * r + n + j];
+                out[n * r + j] = (float) (gate / (1 + Math.exp(-gate)) * up);
+            }
+        }
+        return Tensor.of(out, shape);
+    }
+
+    /**
+     * Backward of {@link #swiglu}: the gradient of {@code gateUp} [..., 2n] from dout [..., n],
+     * {@code dgate = dout · up · σ(gate)·(1 + gate·(1 − σ(gate)))} next to {@code dup = dout · silu(gate)}.
+     */
+    public static Tensor swigluBackward(Tensor gateUp, Tensor dout) {
+        int n = gateUp.dim(-1) / 2;
+        float[] v = gateUp.toArray(), g = dout.toArray(), dx = new float[v.length];
+        for (int r = 0; r < g.length / Math.max(1, n); r++) {
+            for (int j = 0; j < n; j++) {
+                double gate = v[2 * n * r + j], up = v[2 * n * r + n + j], d = g[n * r + j];
+                double s = 1 / (1 + Math.exp(-gate));
+                dx[2 * n * r + j] = (float) (d * up * s * (1 + gate * (1 - s)));
+                dx[2 * n * r + n + j] = (float) (d * gate * s);
+            }
+        }
+        return Tensor.of(dx, gateUp.shape());
     }
 
     // ---------------------------------------------------------------- reductions

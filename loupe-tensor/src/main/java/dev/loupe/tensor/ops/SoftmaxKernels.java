@@ -18,23 +18,24 @@ import static dev.loupe.tensor.ops.KernelSupport.S;
 public final class SoftmaxKernels {
     private SoftmaxKernels() {}
 
-    /** Softmax in place over each of {@code rows} rows of width {@code d}. */
-    public static void softmaxRows(float[] x, int off, int rows, int d) {
+    /** Softmax in place over each of {@code rows} rows of width {@code d}, row r starting at {@code off + r·ld}. */
+    public static void softmaxRows(float[] x, int off, int rows, int d, int ld) {
         KernelSupport.rows(rows, d, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) softmaxRow(x, off + r * d, d, d);
+            for (int r = r0; r < r1; r++) softmaxRow(x, off + r * ld, d, d);
         });
     }
 
     /**
      * Causal softmax in place over a stack of [T, d] score matrices ({@code rows} rows in all, T =
-     * {@code rowsPerMatrix}): row i of each matrix attends to columns j ≤ i + {@code offset}; the
-     * masked columns are set to 0. With a KV cache of length d and T new queries, offset = d − T.
+     * {@code rowsPerMatrix}, row r starting at {@code off + r·ld}): row i of each matrix attends to
+     * columns j ≤ i + {@code offset}; the masked columns are set to 0. With a KV cache of length d and
+     * T new queries, offset = d − T.
      */
-    public static void softmaxRowsCausal(float[] x, int off, int rows, int d, int rowsPerMatrix, int offset) {
+    public static void softmaxRowsCausal(float[] x, int off, int rows, int d, int ld, int rowsPerMatrix, int offset) {
         KernelSupport.rows(rows, d, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 long visible = (long) (r % rowsPerMatrix) + offset + 1;
-                softmaxRow(x, off + r * d, d, (int) Math.max(0, Math.min(d, visible)));
+                softmaxRow(x, off + r * ld, d, (int) Math.max(0, Math.min(d, visible)));
             }
         });
     }
@@ -117,17 +118,20 @@ public final class SoftmaxKernels {
      * probabilities {@code p = softmax(logits)} to {@code probs} (which may be the logits array itself,
      * at the same offset, to save memory) and each row's loss {@code −log p[target] = log Σ_j e^(z_j − m)
      * − (z_target − m)}, computed from the logits (no log of a rounded probability), to
-     * {@code losses[r]}.
+     * {@code losses[r]}. With {@code probs} null only the losses are computed.
      */
     public static void crossEntropyRows(float[] logits, int lo, int[] targets, float[] probs, int po,
                                         float[] losses, int rows, int v) {
         KernelSupport.rows(rows, v, (r0, r1) -> {
+            float[] scratch = probs == null ? new float[v] : null;
             for (int r = r0; r < r1; r++) {
                 int lr = lo + r * v, pr = po + r * v;
                 float max = max(logits, lr, v);
                 float zt = logits[lr + targets[r]];
-                float sum = expMinusMaxAndSum(logits, lr, v, max, probs, pr);
+                float sum = probs == null ? expMinusMaxAndSum(logits, lr, v, max, scratch, 0)
+                        : expMinusMaxAndSum(logits, lr, v, max, probs, pr);
                 losses[r] = (float) (Math.log(sum) - ((double) zt - max));
+                if (probs == null) continue;
                 float inv = 1f / sum;
                 int j = 0;
                 for (int bound = S.loopBound(v); j < bound; j += L) FloatVector.fromArray(S, probs, pr + j).mul(inv).intoArray(probs, pr + j);

@@ -8,9 +8,10 @@ import java.util.function.Function;
 
 import static dev.loupe.tensor.ops.OpsTesting.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * GELU, ReLU and SiLU kernels against {@link ReferenceOps}, and their backward passes against float64
+ * GELU, ReLU, SiLU and SwiGLU kernels against {@link ReferenceOps}, and their backward passes against float64
  * central differences of the reference forward.
  *
  * <p>Tolerance: the vectorised tanh/exp are within 0.5 ulp of the true value, but the kernels
@@ -45,6 +46,48 @@ class ActivationOpsTest {
         float[] a = away.data();
         for (int i = 0; i < a.length; i++) if (Math.abs(a[i]) < 0.05f) a[i] = 0.5f;
         gradientCheck(away, w, ReferenceOps::relu, Ops::reluBackward);
+    }
+
+    @Test
+    void swigluMatchesReferenceForwardAndBackward() {
+        long seed = 200;
+        for (int[] shape : SHAPES) {
+            int[] gated = shape.clone();
+            gated[gated.length - 1] *= 2;
+            for (Layout layout : Layout.values()) {
+                Tensor x = random(seed++, layout, gated), g = random(seed++, Layout.CONTIGUOUS, shape);
+                assertClose(Ops.swiglu(x), ReferenceOps.swiglu(x), REL, ABS);
+                assertClose(Ops.swigluBackward(x, g), ReferenceOps.swigluBackward(x, g), REL, ABS);
+            }
+        }
+        assertThatThrownBy(() -> Ops.swigluInto(Tensor.zeros(2, 6), Tensor.zeros(2, 4)))
+                .hasMessageContaining("[2, 6]").hasMessageContaining("[2, 4]");
+    }
+
+    @Test
+    void swigluBackwardMatchesCentralDifferencesOfTheReferenceForward() {
+        Tensor x = Tensor.randn(5, 2f, 3, 2 * 37), w = Tensor.randn(6, 1f, 3, 37); // 37: vector lanes and a tail
+        gradientCheck(x, w, ReferenceOps::swiglu, Ops::swigluBackward);
+    }
+
+    @Test
+    void intoVariantsOverwriteTheirPreallocatedOutput() {
+        Tensor x = random(7, Layout.TRANSPOSED, 33, 7), g = Tensor.randn(8, 1f, 33, 7);
+        Tensor out = Tensor.randn(9, 1f, 33, 7); // stale values that must not leak into the result
+        Ops.geluInto(x, out);
+        assertThat(out.toArray()).containsExactly(Ops.gelu(x).toArray());
+        Ops.geluBackwardInto(x, g, out);
+        assertThat(out.toArray()).containsExactly(Ops.geluBackward(x, g).toArray());
+        Ops.reluInto(x, out);
+        assertThat(out.toArray()).containsExactly(Ops.relu(x).toArray());
+        Ops.reluBackwardInto(x, g, out);
+        assertThat(out.toArray()).containsExactly(Ops.reluBackward(x, g).toArray());
+        Tensor gated = Tensor.randn(10, 1f, 33, 14), dGated = Tensor.randn(11, 1f, 33, 14);
+        Ops.swigluInto(gated, out);
+        assertThat(out.toArray()).containsExactly(Ops.swiglu(gated).toArray());
+        Ops.swigluBackwardInto(gated, g, dGated);
+        assertThat(dGated.toArray()).containsExactly(Ops.swigluBackward(gated, g).toArray());
+        assertThatThrownBy(() -> Ops.geluInto(x, Tensor.zeros(7, 33).transpose(0, 1))).hasMessageContaining("contiguous");
     }
 
     @Test

@@ -23,6 +23,9 @@ class ElementwiseOpsTest {
                 for (Layout lb : Layout.values()) {
                     Tensor a = random(seed++, la, shape), b = random(seed++, lb, shape);
                     assertClose(Ops.add(a, b), ReferenceOps.add(a, b), 0, 0);
+                    Tensor out = Tensor.randn(seed++, 1f, shape);
+                    Ops.add(a, b, out);
+                    assertClose(out, ReferenceOps.add(a, b), 0, 0);
                     assertClose(Ops.hadamard(a, b), ReferenceOps.hadamard(a, b), 0, 0);
                     assertClose(Ops.scale(a, -0.37f), ReferenceOps.scale(a, -0.37f), 0, 0);
                 }

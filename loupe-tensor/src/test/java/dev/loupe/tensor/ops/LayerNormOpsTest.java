@@ -33,6 +33,9 @@ class LayerNormOpsTest {
                 assertClose(mean, meanRef, 1e-5, 1e-6);
                 assertClose(rstd, rstdRef, 1e-5, 1e-6);
                 assertThat(Ops.layerNorm(x, gamma, beta, 1e-5f, null, null).toArray()).containsExactly(y.toArray());
+                Tensor into = Tensor.randn(seed++, 1f, shape); // stale values must be overwritten
+                Ops.layerNormInto(x, gamma, beta, 1e-5f, into, null, null);
+                assertThat(into.toArray()).containsExactly(y.toArray());
             }
         }
     }

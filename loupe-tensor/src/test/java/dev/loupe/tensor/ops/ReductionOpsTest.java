@@ -58,6 +58,21 @@ class ReductionOpsTest {
     }
 
     @Test
+    void sumRowsIntoAccumulatesTheColumnSums() {
+        long seed = 30;
+        for (int[] shape : new int[][] {{1, 1}, {7, 33}, {300, 7}, {64, 1000}, {2, 5, 33}}) {
+            for (Layout layout : Layout.values()) {
+                int d = shape[shape.length - 1];
+                Tensor x = random(seed++, layout, shape), acc = Tensor.randn(seed++, 1f, d);
+                Tensor expected = ReferenceOps.add(ReferenceOps.sum(x.reshape(-1, d), 0), acc);
+                Ops.sumRowsInto(x, acc);
+                assertClose(acc, expected, 1e-5, 1e-4);
+            }
+        }
+        assertThatThrownBy(() -> Ops.sumRowsInto(Tensor.zeros(3, 4), Tensor.zeros(5))).hasMessageContaining("expected 4 values");
+    }
+
+    @Test
     void argmaxMatchesReferenceIncludingTiesAndNaN() {
         long seed = 40;
         for (int[] shape : SHAPES) {

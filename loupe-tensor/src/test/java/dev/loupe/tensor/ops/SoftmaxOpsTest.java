@@ -85,6 +85,33 @@ class SoftmaxOpsTest {
     }
 
     @Test
+    void causalSoftmaxOnARowDenseViewLeavesTheRestOfTheBufferAlone() {
+        // A [T, S] slice of a pattern buffer sized for 40 keys, as attention uses with a KV cache.
+        for (int[] ts : new int[][] {{1, 9}, {5, 9}, {33, 33}, {7, 37}}) {
+            int t = ts[0], s = ts[1];
+            Tensor buffer = Tensor.randn(ts[0] * 100L + s, 3f, t, 40), before = buffer.copy();
+            Tensor view = buffer.slice(1, 0, s), ref = view.contiguous();
+            Ops.softmaxRowsInPlace(view, true, s - t);
+            ReferenceOps.softmaxRowsInPlace(ref, true, s - t);
+            assertClose(view.contiguous(), ref, REL, ABS);
+            assertThat(buffer.slice(1, s, 40).toArray()).containsExactly(before.slice(1, s, 40).toArray());
+        }
+    }
+
+    @Test
+    void softmaxBackwardInPlaceMatchesReference() {
+        long seed = 70;
+        for (int[] shape : new int[][] {{1, 1}, {7, 7}, {33, 33}, {3, 64, 64}, {3, 1000}}) {
+            Tensor y = Tensor.randn(seed++, 3f, shape);
+            Ops.softmaxRowsInPlace(y, true, 0);
+            Tensor dy = Tensor.randn(seed++, 1f, shape);
+            Tensor expected = ReferenceOps.softmaxBackward(y, dy, -1);
+            Ops.softmaxBackwardRowsInPlace(y, dy);
+            assertClose(dy, expected, 1e-5, 1e-6);
+        }
+    }
+
+    @Test
     void causalMaskZeroesTheFutureAndRowsStillSumToOne() {
         int t = 33;
         Tensor scores = Tensor.randn(3, 4f, 2, t, t);
@@ -128,6 +155,9 @@ class SoftmaxOpsTest {
                 assertThat(loss).isCloseTo(lossRef, within(1e-5 * Math.max(1, lossRef)));
                 assertClose(rows, rowsRef, 1e-5, 1e-5, "row losses");
                 assertClose(p, pRef, REL, ABS);
+                float[] lossOnly = new float[n];
+                assertThat(Ops.crossEntropy(logits, targets, null, lossOnly)).isEqualTo(loss);
+                assertThat(lossOnly).containsExactly(rows);
 
                 Tensor g = Tensor.randn(seed++, 1f, shape), gRef = g.copy();
                 Ops.crossEntropyBackward(p, targets, 0.5f, g);
