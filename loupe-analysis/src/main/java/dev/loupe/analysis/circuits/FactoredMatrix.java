@@ -254,18 +254,19 @@ public final class FactoredMatrix {
      * row blocks of about {@value #BLOCK_FLOATS} floats: O(m·n·r) work, O(n·block) memory.
      */
     public List<Entry> largestEntries(int k) {
-        return scan(k, 1f);
+        return scan(k, 1f, BLOCK_FLOATS);
     }
 
     /** The k smallest (most negative) entries of M, smallest first, by the same bounded scan. */
     public List<Entry> smallestEntries(int k) {
-        return scan(k, -1f);
+        return scan(k, -1f, BLOCK_FLOATS);
     }
 
-    private List<Entry> scan(int k, float sign) {
+    /** The scan behind the top-entry queries; sign −1 ranks the most negative first. Package-private for tests. */
+    List<Entry> scan(int k, float sign, int blockFloats) {
         int m = rows(), n = columns();
         k = (int) Math.min(Math.max(0, k), (long) m * n);
-        int block = (int) Math.max(1, Math.min(m, BLOCK_FLOATS / Math.max(1, n)));
+        int block = (int) Math.max(1, Math.min(m, blockFloats / Math.max(1, n)));
         Tensor buffer = Tensor.zeros(block, n);
         TopEntries best = new TopEntries(k);
         int kk = k;
