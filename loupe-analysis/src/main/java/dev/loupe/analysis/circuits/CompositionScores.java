@@ -52,17 +52,20 @@ public final class CompositionScores {
     public static CompositionScores compute(HeadCircuits circuits, Consumer<String> progress) {
         int layers = circuits.layers(), heads = circuits.heads(), d = circuits.dModel(), n = layers * heads;
         Composition[] kinds = Composition.values();
-        // writer side: R_V·W_O per head, stacked in head order
+        // writer side R_V·W_O [k, d] and reader sides A·R_Bᵀ [d, k] per head: small float64 QRs (EJML, no
+        // Matmul), independent per head, so spread over the cores
+        progress.accept("compressing " + n + " heads' W_OV and W_QK factors (thin QR, " + 4 * n + " of them)");
         Tensor[] writers = new Tensor[n];
-        for (int i = 0; i < n; i++) writers[i] = circuits.ov(i / heads, i % heads).rowCompressed();   // [k, d]
+        Tensor[][] readers = new Tensor[kinds.length][n];
+        Parallel.forRange(n, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                writers[i] = circuits.ov(i / heads, i % heads).rowCompressed();
+                for (Composition kind : kinds) readers[kind.ordinal()][i] = kind.reader(circuits, i / heads, i % heads).columnCompressed();
+            }
+        });
         int[] rowOffset = offsets(writers, 0);
         Tensor writerStack = stackRows(writers, rowOffset, d);                                        // [Σk, d]
         double[] writerNorm = norms(writers);
-        // reader side: A·R_Bᵀ per head and kind
-        Tensor[][] readers = new Tensor[kinds.length][n];
-        for (Composition kind : kinds) {
-            for (int i = 0; i < n; i++) readers[kind.ordinal()][i] = kind.reader(circuits, i / heads, i % heads).columnCompressed(); // [d, k]
-        }
         double[][][] scores = new double[kinds.length][n][n];
         for (double[][] s : scores) for (double[] row : s) Arrays.fill(row, Double.NaN);
         for (Composition kind : kinds) {

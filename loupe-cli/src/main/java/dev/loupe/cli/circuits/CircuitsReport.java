@@ -41,6 +41,7 @@ record CircuitsReport(HeadCircuits circuits, List<Head> heads, List<CompositionS
         progress.accept("embedding products W_U·W_E and W_Eᵀ·W_E (vocab " + vocab + ")");
         List<Head> heads = new ArrayList<>();
         for (HeadId h : chosen) {
+            if (h.head() == 0) progress.accept("head scores of layer " + h.layer() + " (eigenvalues of the full OV and QK circuits)");
             double ov = c.ovCopyingScore(h.layer(), h.head()), qk = c.qkMatchingScore(h.layer(), h.head());
             List<TokenPair> ovPairs = List.of(), qkPairs = List.of();
             if (scan) {
