@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.train.TrainCommand.class,
                 dev.loupe.cli.train.EvalCommand.class,
                 dev.loupe.cli.bench.BenchCommand.class,
+                dev.loupe.cli.circuits.CircuitsCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,137 @@
+package dev.loupe.cli.circuits;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.analysis.circuits.Composition;
+import dev.loupe.analysis.circuits.CompositionBaseline;
+import dev.loupe.analysis.circuits.CompositionScores;
+import dev.loupe.analysis.circuits.HeadCircuits;
+import dev.loupe.analysis.circuits.HeadId;
+import dev.loupe.analysis.circuits.TokenPair;
+import dev.loupe.cli.Main;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
+import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.tokens.CharTokenizer;
+import dev.loupe.tokens.Tokenizers;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CircuitsCommandTest {
+    @TempDir
+    Path tmp;
+    Path dir;
+    Gpt gpt;
+    CharTokenizer tok = CharTokenizer.fromCorpus("the quick brown fox jumps\n");
+
+    @BeforeEach
+    void writeTinyModel() {
+        GptConfig c = new GptConfig(tok.vocabSize(), 16, 16, 3, 2, 0, 1e-5f, true, GptConfig.Norm.PRE, GptConfig.Mlp.NONE,
+                GptConfig.Positional.LEARNED);
+        gpt = Gpt.create(c, 5);
+        dir = tmp.resolve("tiny");
+        ModelDirectory.write(dir, c, gpt.parameters());
+        Tokenizers.save(tok, dir);
+    }
+
+    @Test
+    void jsonHoldsEveryHeadEveryLaterPairAndTheBaselineWithTheLibrarysNumbers() throws Exception {
+        Result r = run("circuits", "--model", dir.toString(), "--json", "--top", "3");
+        assertThat(r.code).as(r.err).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out);
+        HeadCircuits c = new HeadCircuits(gpt);
+        assertThat(j.get("model").get("layers").asInt()).isEqualTo(3);
+        assertThat(j.get("heads")).hasSize(6);
+        for (JsonNode h : j.get("heads")) {
+            int l = h.get("layer").asInt(), hd = h.get("head").asInt();
+            assertThat(h.get("ov_copying_score").asDouble()).isEqualTo(c.ovCopyingScore(l, hd));
+            assertThat(h.get("qk_copying_score").asDouble()).isEqualTo(c.qkMatchingScore(l, hd));
+            List<TokenPair> ov = TokenPair.top(c.fullOv(l, hd), 3, tok::tokenText);
+            assertThat(h.get("ov_top_pairs")).hasSize(3);
+            JsonNode first = h.get("ov_top_pairs").get(0);
+            assertThat(first.get("source").asInt()).isEqualTo(ov.get(0).rowToken());
+            assertThat(first.get("out").asInt()).isEqualTo(ov.get(0).columnToken());
+            assertThat(first.get("source_text").asText()).isEqualTo(tok.tokenText(ov.get(0).rowToken()));
+            assertThat(first.get("value").asDouble()).isEqualTo(ov.get(0).value());
+            assertThat(h.get("qk_top_pairs").get(0).get("destination").asInt())
+                    .isEqualTo(c.fullQk(l, hd).largestEntries(1).get(0).row());
+        }
+        CompositionScores all = CompositionScores.compute(c);
+        assertThat(j.get("composition")).hasSize(2 * 2 * 3);            // (0→1), (0→2), (1→2), 2 × 2 heads each
+        for (JsonNode p : j.get("composition")) {
+            HeadId from = new HeadId(p.get("from").get(0).asInt(), p.get("from").get(1).asInt());
+            HeadId to = new HeadId(p.get("to").get(0).asInt(), p.get("to").get(1).asInt());
+            assertThat(to.layer()).isGreaterThan(from.layer());
+            for (Composition k : Composition.values()) assertThat(p.get(k.key()).asDouble()).isEqualTo(all.score(k, from, to));
+        }
+        for (Composition k : Composition.values()) {
+            CompositionBaseline b = CompositionBaseline.of(k, 16, 8, CompositionBaseline.DEFAULT_DRAWS, CircuitsReport.BASELINE_SEED);
+            assertThat(j.get("baseline").get(k.key()).asDouble()).isEqualTo(b.mean());
+            assertThat(j.get("baseline_std").get(k.key()).asDouble()).isEqualTo(b.std());
+        }
+    }
+
+    @Test
+    void selectingAHeadKeepsItsRowAndTheCompositionsItTakesPartIn() throws Exception {
+        Result r = run("circuits", "--model", dir.toString(), "--json", "--layer", "1", "--head", "0");
+        assertThat(r.code).as(r.err).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out);
+        assertThat(j.get("heads")).hasSize(1);
+        assertThat(j.get("heads").get(0).get("layer").asInt()).isEqualTo(1);
+        assertThat(j.get("composition")).hasSize(2 + 2);                // from L0H0, L0H1 into it; from it into L2H0, L2H1
+        for (JsonNode p : j.get("composition")) {
+            boolean involved = p.get("from").toString().equals("[1,0]") || p.get("to").toString().equals("[1,0]");
+            assertThat(involved).as(p.toString()).isTrue();
+        }
+    }
+
+    @Test
+    void textShowsScoresPairsTablesAndBaseline() {
+        Result r = run("circuits", "--model", dir.toString(), "--top", "2");
+        assertThat(r.code).as(r.err).isZero();
+        HeadCircuits c = new HeadCircuits(gpt);
+        assertThat(r.out).contains("3 layers × 2 heads").contains("L2H1")
+                .contains(String.format(java.util.Locale.ROOT, "%+.4f", c.ovCopyingScore(2, 1)))
+                .contains("OV  source → raised logit").contains("K-composition L0 → L2").contains("Baseline")
+                .contains("Strongest compositions");
+        assertThat(r.out.lines().filter(l -> l.startsWith("  V  ")).count()).isEqualTo(2);
+    }
+
+    @Test
+    void badRequestsExitWithOneLine() {
+        assertThat(run("circuits", "--model", dir.toString(), "--head", "1").code).isEqualTo(2);
+        assertThat(run("circuits", "--model", dir.toString(), "--top", "-1").code).isEqualTo(2);
+        Result layer = run("circuits", "--model", dir.toString(), "--layer", "3");
+        assertThat(layer.code).isEqualTo(2);
+        assertThat(layer.err).contains("layers 0 … 2");
+        Result missing = run("circuits", "--model", tmp.resolve("nope").toString());
+        assertThat(missing.code).isEqualTo(1);
+        assertThat(missing.err.lines().count()).isEqualTo(1);
+        assertThat(missing.err).doesNotContain("at dev.");
+    }
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
