@@ -30,20 +30,9 @@ final class MatrixViews {
 
     /** c (row-dense, overwritten) = alpha · x · y. */
     static void gemm(float alpha, Tensor x, Tensor y, Tensor c) {
-        x = canonical(x);
-        y = canonical(y);
         boolean tx = transposedOnly(x), ty = transposedOnly(y);
         Tensor xs = tx ? x.transpose(0, 1) : x, ys = ty ? y.transpose(0, 1) : y;
         Matmul.gemm(tx, ty, alpha, xs, ys, 0f, c);
-    }
-
-    /**
-     * A contiguous matrix with canonical row-major strides. A view with a dimension of 1 (e.g. the
-     * transpose of an [n, 1] column) counts as contiguous whatever its strides, and Matmul would take
-     * its stride(0) as the leading dimension, which can then be smaller than its row length.
-     */
-    private static Tensor canonical(Tensor t) {
-        return t.isContiguous() ? Tensor.wrap(t.data(), t.offset(), t.shape()) : t;
     }
 
     /** True when t is not row-dense but its transpose is (a transposed view of a row-dense matrix). */

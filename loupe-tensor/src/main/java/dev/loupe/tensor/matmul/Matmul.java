@@ -80,9 +80,18 @@ public final class Matmul {
         }
         if (m == 0 || n == 0) return;
         backend().sgemm(transA, transB, m, n, k, alpha,
-                ad.data(), ad.offset(), Math.max(1, ad.stride(0)),
-                bd.data(), bd.offset(), Math.max(1, bd.stride(0)),
-                beta, c.data(), c.offset(), Math.max(1, c.stride(0)));
+                ad.data(), ad.offset(), leadingDimension(ad),
+                bd.data(), bd.offset(), leadingDimension(bd),
+                beta, c.data(), c.offset(), leadingDimension(c));
+    }
+
+    /**
+     * BLAS's leading dimension of a row-dense matrix: the row stride, except for a single row, whose
+     * stride is arbitrary (e.g. the transpose of an [n, 1] column has stride 1) while BLAS requires
+     * lda ≥ the row length.
+     */
+    static int leadingDimension(Tensor t) {
+        return t.dim(0) <= 1 ? Math.max(1, t.dim(1)) : Math.max(1, t.stride(0));
     }
 
     private static Tensor rowDense(Tensor t) {
