@@ -26,6 +26,8 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.hub.FetchCommand.class,
                 dev.loupe.cli.model.LogitsCommand.class,
                 dev.loupe.cli.model.HooksCommand.class,
+                dev.loupe.cli.model.AttributeCommand.class,
+                dev.loupe.cli.model.LensCommand.class,
                 dev.loupe.cli.model.GenerateCommand.class,
                 dev.loupe.cli.model.ConvertCommand.class,
                 dev.loupe.cli.train.TrainCommand.class,
