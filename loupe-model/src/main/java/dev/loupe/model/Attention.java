@@ -78,6 +78,20 @@ public final class Attention {
      * values are written at positions cache.length() … and the queries attend to every cached key.
      */
     public void forward(Tensor x, Block.State s, int batch, int seqLen, KvCache cache, int layer, Tensor out) {
+        forward(x, s, batch, seqLen, cache, layer, out, null);
+    }
+
+    /**
+     * As above, with {@code hooks} (null when none are attached: the fused path below). Hooks need a
+     * full pass (no cache); they take {@link #forwardHooked}, which runs the same steps in phases so
+     * that q/k/v, scores, pattern, z and per-head results can each be read or edited.
+     */
+    public void forward(Tensor x, Block.State s, int batch, int seqLen, KvCache cache, int layer, Tensor out, Hooks hooks) {
+        if (hooks != null) {
+            if (cache != null) throw new IllegalStateException("hooks apply to full forward passes, not to cached decoding");
+            forwardHooked(x, s, batch, seqLen, layer, out, hooks);
+            return;
+        }
         qkv.forward(x, s.qkv);
         int past = cache == null ? 0 : cache.length();
         int keyLen = past + seqLen;
@@ -110,6 +124,75 @@ public final class Attention {
             }
         });
         proj.forward(s.z, out);
+    }
+
+    /**
+     * The forward pass with hook points between its steps (the same arithmetic as the fused loop):
+     * <pre>
+     *   qkv = x·W_attn + b_attn            → attn.hook_q, hook_k, hook_v     [B, T, H, d_head]
+     *   S_h = Q_h K_hᵀ / √d_head, masked −∞ → attn.hook_attn_scores         [B, H, T, T]
+     *   P_h = softmax(S_h)                  → attn.hook_pattern             [B, H, T, T]
+     *   z_h = P_h V_h                       → attn.hook_z                   [B, T, H, d_head]
+     *   result_h = z_h W_O^h (only if hooked) → attn.hook_result           [B, T, H, d_model]
+     *   out = Σ_h result_h + b_O  (or z·W_O + b_O when result is not hooked)
+     * </pre>
+     */
+    private void forwardHooked(Tensor x, Block.State s, int batch, int seqLen, int layer, Tensor out, Hooks hooks) {
+        qkv.forward(x, s.qkv);
+        Tensor heads = s.qkv.reshape(batch, seqLen, 3, nHead, dHead);   // a view: qkv is contiguous
+        hooks.fire(HookPoints.name(layer, "attn.hook_q"), heads.select(2, 0));
+        hooks.fire(HookPoints.name(layer, "attn.hook_k"), heads.select(2, 1));
+        hooks.fire(HookPoints.name(layer, "attn.hook_v"), heads.select(2, 2));
+        Parallel.forRange(batch * nHead, 1, (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / nHead, h = bh % nHead;
+                Tensor p = pattern(s.pattern, b, h, seqLen);
+                Matmul.gemm(false, true, scale, block(s.qkv, b * seqLen, seqLen, h * dHead),
+                        block(s.qkv, b * seqLen, seqLen, dModel + h * dHead), 0f, p);    // S = Q Kᵀ / √d_head
+            }
+        });
+        Tensor patterns = s.pattern.slice(3, 0, seqLen);                  // [B, H, T, T]
+        String scores = HookPoints.name(layer, "attn.hook_attn_scores");
+        if (hooks.wants(scores)) {
+            for (int b = 0; b < batch; b++)
+                for (int h = 0; h < nHead; h++)
+                    for (int i = 0; i < seqLen; i++)
+                        for (int j = i + 1; j < seqLen; j++) patterns.set(Float.NEGATIVE_INFINITY, b, h, i, j);
+            hooks.fire(scores, patterns);
+        }
+        Parallel.forRange(batch * nHead, 1, (from, to) -> {
+            for (int bh = from; bh < to; bh++) Ops.softmaxRowsInPlace(pattern(s.pattern, bh / nHead, bh % nHead, seqLen), true, 0);
+        });
+        hooks.fire(HookPoints.name(layer, "attn.hook_pattern"), patterns);
+        Parallel.forRange(batch * nHead, 1, (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / nHead, h = bh % nHead;
+                Matmul.gemm(false, false, 1f, pattern(s.pattern, b, h, seqLen), block(s.qkv, b * seqLen, seqLen, 2 * dModel + h * dHead),
+                        0f, block(s.z, b * seqLen, seqLen, h * dHead));                  // z_h = P V
+            }
+        });
+        hooks.fire(HookPoints.name(layer, "attn.hook_z"), s.z.reshape(batch, seqLen, nHead, dHead));
+        String resultName = HookPoints.name(layer, "attn.hook_result");
+        if (!hooks.wants(resultName)) {
+            proj.forward(s.z, out);
+            return;
+        }
+        int n = batch * seqLen;
+        Tensor result = Tensor.zeros(batch, seqLen, nHead, dModel);
+        Tensor perHead = result.reshape(n, nHead, dModel);
+        for (int h = 0; h < nHead; h++) {
+            Matmul.gemm(false, false, 1f, s.z.slice(1, h * dHead, (h + 1) * dHead), wO(h), 0f, perHead.select(1, h));
+        }
+        hooks.fire(resultName, result);
+        float[] r = result.data(), o = out.contiguousData();
+        int oo = out.offset();
+        for (int row = 0; row < n; row++) {
+            for (int j = 0; j < dModel; j++) {
+                float sum = proj.bias.get(j);
+                for (int h = 0; h < nHead; h++) sum += r[(row * nHead + h) * dModel + j];
+                o[oo + row * dModel + j] = sum;
+            }
+        }
     }
 
     /** Accumulates dx [B·T, d_model] (+=) and the parameter gradients from dout [B·T, d_model]. */

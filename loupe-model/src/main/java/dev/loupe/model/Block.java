@@ -34,29 +34,57 @@ public final class Block {
 
     /** out [B·T, d] = block(x [B·T, d]), keeping every intermediate in {@code s}. */
     public void forward(Tensor x, State s, int batch, int seqLen, KvCache cache, int layer, Tensor out) {
+        forward(x, s, batch, seqLen, cache, layer, out, null);
+    }
+
+    /**
+     * As above; {@code hooks} (null when none are attached) are fired at this block's hook points
+     * ({@code blocks.{layer}.*}, see {@link HookPoints}) as the pass reaches them. The residual hook
+     * points {@code hook_resid_pre}/{@code hook_resid_post} are fired by {@link Gpt}.
+     */
+    public void forward(Tensor x, State s, int batch, int seqLen, KvCache cache, int layer, Tensor out, Hooks hooks) {
         if (norm == GptConfig.Norm.PRE) {
             ln1.forward(x, s.attnIn, s.ln1Mean, s.ln1Rstd);                         // LN1(x)
-            attn.forward(s.attnIn, s, batch, seqLen, cache, layer, s.attnOut);      // Attn(·)
+            if (hooks != null) hooks.layerNorm(HookPoints.name(layer, "ln1"), ln1, x, s.attnIn, s.ln1Mean, s.ln1Rstd, batch, seqLen);
+            attn.forward(s.attnIn, s, batch, seqLen, cache, layer, s.attnOut, hooks); // Attn(·)
+            if (hooks != null) hooks.fire(HookPoints.name(layer, "hook_attn_out"), Hooks.rows(s.attnOut, batch, seqLen));
             Ops.add(x, s.attnOut, s.residMid);                             // mid = x + Attn
+            if (hooks != null) hooks.fire(HookPoints.name(layer, "hook_resid_mid"), Hooks.rows(s.residMid, batch, seqLen));
             if (mlp == null) {
                 s.residMid.copyInto(out);
                 return;
             }
             ln2.forward(s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd);                // LN2(mid)
-            mlp.forward(s.mlpIn, s.mlpPre, s.mlpPost, s.mlpOut);                   // MLP(·)
+            if (hooks != null) hooks.layerNorm(HookPoints.name(layer, "ln2"), ln2, s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd, batch, seqLen);
+            mlp(s.mlpIn, s, batch, seqLen, layer, hooks);                          // MLP(·)
             Ops.add(s.residMid, s.mlpOut, out);                            // out = mid + MLP
         } else {
-            attn.forward(x, s, batch, seqLen, cache, layer, s.attnOut);             // Attn(x)
+            attn.forward(x, s, batch, seqLen, cache, layer, s.attnOut, hooks);      // Attn(x)
+            if (hooks != null) hooks.fire(HookPoints.name(layer, "hook_attn_out"), Hooks.rows(s.attnOut, batch, seqLen));
             Ops.add(x, s.attnOut, s.attnSum);                              // x + Attn
             ln1.forward(s.attnSum, s.residMid, s.ln1Mean, s.ln1Rstd);              // mid = LN1(·)
+            if (hooks != null) {
+                hooks.layerNorm(HookPoints.name(layer, "ln1"), ln1, s.attnSum, s.residMid, s.ln1Mean, s.ln1Rstd, batch, seqLen);
+                hooks.fire(HookPoints.name(layer, "hook_resid_mid"), Hooks.rows(s.residMid, batch, seqLen));
+            }
             if (mlp == null) {
                 s.residMid.copyInto(out);
                 return;
             }
-            mlp.forward(s.residMid, s.mlpPre, s.mlpPost, s.mlpOut);                // MLP(mid)
+            mlp(s.residMid, s, batch, seqLen, layer, hooks);                       // MLP(mid)
             Ops.add(s.residMid, s.mlpOut, s.mlpSum);                       // mid + MLP
             ln2.forward(s.mlpSum, out, s.ln2Mean, s.ln2Rstd);                      // out = LN2(·)
+            if (hooks != null) hooks.layerNorm(HookPoints.name(layer, "ln2"), ln2, s.mlpSum, out, s.ln2Mean, s.ln2Rstd, batch, seqLen);
         }
+    }
+
+    private void mlp(Tensor in, State s, int batch, int seqLen, int layer, Hooks hooks) {
+        if (hooks == null) {
+            mlp.forward(in, s.mlpPre, s.mlpPost, s.mlpOut);
+            return;
+        }
+        mlp.forward(in, s.mlpPre, s.mlpPost, s.mlpOut, hooks, layer, batch, seqLen);
+        hooks.fire(HookPoints.name(layer, "hook_mlp_out"), Hooks.rows(s.mlpOut, batch, seqLen));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.loupe.model;
 
 import dev.loupe.LoupeException;
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.ops.Ops;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -49,6 +50,7 @@ public final class Gpt implements TrainableModel {
     public final Unembedding unembedding;
 
     private Activations workspace;
+    private final Hooks hooks;
 
     private Gpt(GptConfig c, Map<String, Tensor> parameters) {
         this.config = c;
@@ -76,6 +78,7 @@ public final class Gpt implements TrainableModel {
         lnFinal = layerNorm("ln_f");
         String wu = c.tied() ? "wte.weight" : "lm_head.weight";
         unembedding = new Unembedding(p(wu), g.get(wu));
+        hooks = new Hooks(c);
     }
 
     private Tensor p(String name) {
@@ -178,7 +181,7 @@ public final class Gpt implements TrainableModel {
 
     @Override
     public float forwardBackward(int[] inputs, int[] targets, int batch, int seqLen) {
-        Activations a = forward(inputs, batch, seqLen);
+        Activations a = forward(inputs, batch, seqLen, null);                // training: never hooked
         float loss = CrossEntropy.lossAndGradient(a.logits, targets);   // logits ← dL/dlogits
         backward(inputs, a);
         return loss;
@@ -194,40 +197,88 @@ public final class Gpt implements TrainableModel {
     /**
      * Runs the model on {@code batch} sequences of {@code seqLen} tokens (ids [B·T], row-major) and
      * returns every activation. The returned buffer is the model's reusable workspace: it is
-     * overwritten by the next call with the same or different sizes.
+     * overwritten by the next call with the same or different sizes. Attached {@link #hooks()} run.
      */
     public Activations forward(int[] ids, int batch, int seqLen) {
+        return forward(ids, batch, seqLen, activeHooks());
+    }
+
+    private Activations forward(int[] ids, int batch, int seqLen, Hooks hooks) {
         checkBatch(ids, batch, seqLen);
         positions.checkContext(0, seqLen);
         if (workspace == null || workspace.batch != batch || workspace.seqLen != seqLen) {
             workspace = null; // let the old buffers go before allocating new ones
             workspace = new Activations(config, batch, seqLen, seqLen);
         }
-        run(ids, batch, seqLen, workspace, null);
+        run(ids, batch, seqLen, workspace, null, hooks);
         return workspace;
     }
 
     /**
      * Logits [B, T, V] for ids [B·T]. Inference only: runs in its own buffers (one attention pattern
      * shared by all blocks), leaving the training workspace alone, and returns their logits tensor.
+     * Attached {@link #hooks()} run. The ids are used as given: a BOS token is there only if the
+     * caller put it there.
      */
     public Tensor logits(int[] ids, int batch, int seqLen) {
         checkBatch(ids, batch, seqLen);
         positions.checkContext(0, seqLen);
         Activations a = Activations.forInference(config, batch, seqLen, seqLen);
-        run(ids, batch, seqLen, a, null);
+        run(ids, batch, seqLen, a, null, activeHooks());
         return a.logits.reshape(batch, seqLen, config.vocabSize());
     }
 
-    private void run(int[] ids, int batch, int seqLen, Activations a, KvCache cache) {
+    /** Logits [B, T, V] and the activations whose hook names pass {@code names}, copied. */
+    public record CachedRun(Tensor logits, ActivationCache cache) {}
+
+    /**
+     * TransformerLens's {@code run_with_cache}: the logits of ids [B·T] and a cache of exactly the
+     * hook points whose names pass {@code names} (e.g. {@code n -> n.endsWith("hook_pattern")}).
+     * Hooks already attached run too, before the cache sees each activation.
+     */
+    public CachedRun runWithCache(int[] ids, int batch, int seqLen, java.util.function.Predicate<String> names) {
+        ActivationCache cache = new ActivationCache();
+        try (var h = hooks.add(names, cache)) {
+            return new CachedRun(logits(ids, batch, seqLen), cache);
+        }
+    }
+
+    /**
+     * The hooks attached to this model (see {@link Hooks}): they run in {@link #forward},
+     * {@link #logits}, {@link #loss} and {@link #runWithCache}; not in {@link #forwardBackward}
+     * (training) nor in cached decoding ({@link #decode}).
+     */
+    public Hooks hooks() {
+        return hooks;
+    }
+
+    /** Null when no hook is attached, so the forward pass pays one null check per hook point. */
+    private Hooks activeHooks() {
+        return hooks.isEmpty() ? null : hooks;
+    }
+
+    private void run(int[] ids, int batch, int seqLen, Activations a, KvCache cache, Hooks hooks) {
         int past = cache == null ? 0 : cache.length();
         Tensor x = a.residual.pre(0);
         embedding.forward(ids, x);                                  // x_0 = W_E[t]
-        positions.addTo(x, batch, seqLen, past);                    //     + P[pos]
+        if (hooks == null) {
+            positions.addTo(x, batch, seqLen, past);                //     + P[pos]
+        } else {
+            hooks.fire("hook_embed", Hooks.rows(x, batch, seqLen));
+            Tensor pos = Tensor.zeros(batch * seqLen, config.dModel());
+            positions.addTo(pos, batch, seqLen, past);
+            hooks.fire("hook_pos_embed", Hooks.rows(pos, batch, seqLen));
+            Ops.add(x, pos, x);
+        }
         for (int l = 0; l < blocks.length; l++) {
-            blocks[l].forward(a.residual.pre(l), a.blocks[l], batch, seqLen, cache, l, a.residual.post(l));
+            if (hooks != null) hooks.fire(HookPoints.name(l, "hook_resid_pre"), Hooks.rows(a.residual.pre(l), batch, seqLen));
+            blocks[l].forward(a.residual.pre(l), a.blocks[l], batch, seqLen, cache, l, a.residual.post(l), hooks);
+            if (hooks != null) hooks.fire(HookPoints.name(l, "hook_resid_post"), Hooks.rows(a.residual.post(l), batch, seqLen));
         }
         lnFinal.forward(a.residual.last(), a.lnFinal, a.lnFinalMean, a.lnFinalRstd);
+        if (hooks != null) {
+            hooks.layerNorm("ln_final", lnFinal, a.residual.last(), a.lnFinal, a.lnFinalMean, a.lnFinalRstd, batch, seqLen);
+        }
         unembedding.forward(a.lnFinal, a.logits);                   // [B·T, V]
     }
 
@@ -273,7 +324,7 @@ public final class Gpt implements TrainableModel {
         } else {
             a = Activations.forInference(config, 1, tokens.length, cache.length() + tokens.length); // patterns [T, keys so far]
         }
-        run(tokens, 1, tokens.length, a, cache);
+        run(tokens, 1, tokens.length, a, cache, null);             // cached decoding: never hooked
         cache.advance(tokens.length);
         return a.logits.copy();
     }

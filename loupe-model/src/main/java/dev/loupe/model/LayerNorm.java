@@ -39,6 +39,18 @@ public final class LayerNorm {
         Ops.layerNormInto(x, weight, bias, eps, y, mean, rstd);
     }
 
+    /**
+     * y = (x − μ) · rstd · γ + β with given statistics (used when a hook edits {@code hook_scale});
+     * plain scalar loops, off the hot path.
+     */
+    void normalizeWith(Tensor x, Tensor mean, Tensor rstd, Tensor y) {
+        int n = x.dim(0), d = x.dim(1);
+        for (int r = 0; r < n; r++) {
+            float mu = mean.get(r), rs = rstd.get(r);
+            for (int j = 0; j < d; j++) y.set((x.get(r, j) - mu) * rs * weight.get(j) + bias.get(j), r, j);
+        }
+    }
+
     /** Accumulates dx [N, d] (+=), dγ and dβ from dy [N, d] and the forward's x, mean, rstd. */
     public void backward(Tensor dy, Tensor x, Tensor mean, Tensor rstd, Tensor dx) {
         Ops.layerNormBackward(dy, x, mean, rstd, weight, dx, dWeight, dBias);

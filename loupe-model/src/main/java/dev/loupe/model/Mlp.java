@@ -46,6 +46,15 @@ public final class Mlp {
         proj.forward(post, out);
     }
 
+    /** As above with hook points {@code mlp.hook_pre} and {@code mlp.hook_post} [B, T, ·] of block {@code layer}. */
+    void forward(Tensor x, Tensor pre, Tensor post, Tensor out, Hooks hooks, int layer, int batch, int seqLen) {
+        fc.forward(x, pre);
+        hooks.fire(HookPoints.name(layer, "mlp.hook_pre"), Hooks.rows(pre, batch, seqLen));
+        activate(pre, post);
+        hooks.fire(HookPoints.name(layer, "mlp.hook_post"), Hooks.rows(post, batch, seqLen));
+        proj.forward(post, out);
+    }
+
     /** Accumulates dx [N, d] (+=) and parameter gradients from dout [N, d]. */
     void backward(Tensor dout, Tensor x, Tensor pre, Tensor post, Tensor dPost, Tensor dPre, Tensor dx) {
         dPost.fill(0f);

@@ -1,0 +1,183 @@
+package dev.loupe.analysis.decomposition;
+
+import dev.loupe.LoupeException;
+import dev.loupe.model.ActivationCache;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
+import dev.loupe.model.HookPoints;
+import dev.loupe.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The final residual stream of a pre-LN model as a sum of the terms that wrote into it
+ * (Elhage et al., "A Mathematical Framework for Transformer Circuits"): each block only adds, so
+ * <pre>
+ *   x_L = W_E[t] + P[pos] + Σ_{l,h} z_h^l·W_O^{l,h} + Σ_l MLP_l(·) + Σ_l b_O^l      // [T, d_model]
+ * </pre>
+ * Components, in this order: {@code embed}, {@code pos_embed}, every head {@code L{l}H{h}}
+ * ({@code blocks.l.attn.hook_result}), every MLP {@code L{l}MLP} ({@code hook_mlp_out}, its bias
+ * b_out included) and one {@code bias} term, Σ_l b_O^l (the attention output biases, which belong to
+ * no single head), as TransformerLens's {@code get_full_resid_decomposition}. Their sum equals the
+ * model's final residual to float32 rounding.
+ *
+ * <p>{@link #directLogitAttribution} reads each term through the final LayerNorm as the model did
+ * (centred, divided by the cached ln_final scale of that position, times γ) and the unembedding;
+ * with ln_final's β·W_U term the attributions add up to the logit.
+ *
+ * <p>One sequence (batch 1) of the ids as given: a BOS token is in them only if the caller put it there.
+ * A post-LN model is rejected: its LayerNorms sit on the residual path, so the stream is no sum.
+ */
+public final class ResidualDecomposition {
+    /** What a term is. */
+    public enum Kind { EMBED, POS_EMBED, HEAD, MLP, BIAS }
+
+    /** One term: its label, kind, layer and head (−1 when not applicable) and value [T, d_model]. */
+    public record Component(String label, Kind kind, int layer, int head, Tensor value) {}
+
+    private final Gpt gpt;
+    private final List<Component> components;
+    private final Tensor residual;   // [T, d]
+    private final Tensor scale;      // [T]
+    private final Tensor logits;     // [T, V]
+
+    private ResidualDecomposition(Gpt gpt, List<Component> components, Tensor residual, Tensor scale, Tensor logits) {
+        this.gpt = gpt;
+        this.components = Collections.unmodifiableList(components);
+        this.residual = residual;
+        this.scale = scale;
+        this.logits = logits;
+    }
+
+    /** Runs the model once on ids (one sequence), caching only the hooks the decomposition needs. */
+    public static ResidualDecomposition compute(Gpt gpt, int[] ids) {
+        GptConfig c = gpt.config();
+        if (c.norm() != GptConfig.Norm.PRE) {
+            throw new LoupeException("residual decomposition needs a pre-LN model: in a post-LN model every block's "
+                    + "LayerNorm rescales the stream, so it is not a sum of components");
+        }
+        int t = ids.length, d = c.dModel(), layers = c.nLayer();
+        String last = layers == 0 ? null : HookPoints.name(layers - 1, "hook_resid_post");
+        Gpt.CachedRun run = gpt.runWithCache(ids, 1, t, n -> n.equals("hook_embed") || n.equals("hook_pos_embed")
+                || n.endsWith("attn.hook_result") || n.endsWith("hook_mlp_out") || n.equals(last) || n.equals("ln_final.hook_scale"));
+        ActivationCache cache = run.cache();
+        List<Component> out = new ArrayList<>();
+        out.add(new Component("embed", Kind.EMBED, -1, -1, cache.get("hook_embed").reshape(t, d)));
+        out.add(new Component("pos_embed", Kind.POS_EMBED, -1, -1, cache.get("hook_pos_embed").reshape(t, d)));
+        Tensor bias = Tensor.zeros(t, d);
+        for (int l = 0; l < layers; l++) {
+            Tensor result = cache.get(HookPoints.name(l, "attn.hook_result")).reshape(t, c.nHead(), d);
+            for (int h = 0; h < c.nHead(); h++) {
+                out.add(new Component("L" + l + "H" + h, Kind.HEAD, l, h, result.select(1, h).contiguous()));
+            }
+            if (c.mlp() != GptConfig.Mlp.NONE) {
+                out.add(new Component("L" + l + "MLP", Kind.MLP, l, -1, cache.get(HookPoints.name(l, "hook_mlp_out")).reshape(t, d)));
+            }
+            Tensor bO = gpt.blocks[l].attn.proj.bias;
+            for (int i = 0; i < t; i++) for (int j = 0; j < d; j++) bias.set(bias.get(i, j) + bO.get(j), i, j);
+        }
+        out.add(new Component("bias", Kind.BIAS, -1, -1, bias));
+        Tensor residual;
+        if (last != null) {
+            residual = cache.get(last).reshape(t, d);
+        } else {
+            residual = Tensor.zeros(t, d);
+            dev.loupe.tensor.ops.Ops.add(out.get(0).value(), out.get(1).value(), residual);
+        }
+        return new ResidualDecomposition(gpt, out, residual, cache.get("ln_final.hook_scale").reshape(t),
+                run.logits().reshape(t, c.vocabSize()));
+    }
+
+    /** The terms, in the order of the class comment. */
+    public List<Component> components() {
+        return components;
+    }
+
+    /** The model's final residual stream [T, d_model] (what ln_final read). */
+    public Tensor residual() {
+        return residual;
+    }
+
+    /** The model's logits [T, V] from the same pass. */
+    public Tensor logits() {
+        return logits;
+    }
+
+    /** ln_final's scale √(var + ε) per position [T], cached from the pass. */
+    public Tensor finalScale() {
+        return scale;
+    }
+
+    /** Σ of the components [T, d_model], accumulated in double. */
+    public Tensor sum() {
+        int t = residual.dim(0), d = residual.dim(1);
+        Tensor s = Tensor.zeros(t, d);
+        for (int i = 0; i < t; i++)
+            for (int j = 0; j < d; j++) {
+                double acc = 0;
+                for (Component c : components) acc += c.value().get(i, j);
+                s.set((float) acc, i, j);
+            }
+        return s;
+    }
+
+    /**
+     * Direct logit attribution at {@code position} for {@code token}, one value per component (same
+     * order): Σ_j (c_j − mean(c)) / scale · γ_j · W_U[token, j]. Together with
+     * {@link #lnBiasTerm} they sum to the logit.
+     */
+    public double[] directLogitAttribution(int position, int token) {
+        double[] dir = direction(token);
+        double[] out = new double[components.size()];
+        for (int k = 0; k < out.length; k++) out[k] = project(components.get(k).value(), position, dir);
+        return out;
+    }
+
+    /** DLA of a logit difference logit[good] − logit[bad] (W_U[good] − W_U[bad] as the direction). */
+    public double[] directLogitAttribution(int position, int good, int bad) {
+        double[] a = directLogitAttribution(position, good), b = directLogitAttribution(position, bad);
+        for (int k = 0; k < a.length; k++) a[k] -= b[k];
+        return a;
+    }
+
+    /** ln_final's β·W_U[token]: the part of the logit no component writes. */
+    public double lnBiasTerm(int token) {
+        Tensor beta = gpt.lnFinal.bias, wu = gpt.unembedding.weight;
+        double s = 0;
+        for (int j = 0; j < beta.size(); j++) s += (double) beta.get(j) * wu.get(token, j);
+        return s;
+    }
+
+    /** The head entries of a per-component array as [n_layer][n_head]. */
+    public double[][] perHead(double[] perComponent) {
+        GptConfig c = gpt.config();
+        double[][] grid = new double[c.nLayer()][c.nHead()];
+        for (int k = 0; k < components.size(); k++) {
+            Component comp = components.get(k);
+            if (comp.kind() == Kind.HEAD) grid[comp.layer()][comp.head()] = perComponent[k];
+        }
+        return grid;
+    }
+
+    /** γ ⊙ W_U[token] [d_model]. */
+    private double[] direction(int token) {
+        Tensor gamma = gpt.lnFinal.weight, wu = gpt.unembedding.weight;
+        if (token < 0 || token >= wu.dim(0)) throw new LoupeException("token id " + token + " is outside the vocabulary [0, " + wu.dim(0) + ")");
+        double[] dir = new double[gamma.size()];
+        for (int j = 0; j < dir.length; j++) dir[j] = (double) gamma.get(j) * wu.get(token, j);
+        return dir;
+    }
+
+    /** (c[position] − mean) / scale[position] · dir. */
+    private double project(Tensor c, int position, double[] dir) {
+        int d = dir.length;
+        double mean = 0;
+        for (int j = 0; j < d; j++) mean += c.get(position, j);
+        mean /= d;
+        double s = 0;
+        for (int j = 0; j < d; j++) s += (c.get(position, j) - mean) * dir[j];
+        return s / scale.get(position);
+    }
+}

@@ -1,0 +1,135 @@
+package dev.loupe.cli.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.LoupeException;
+import dev.loupe.analysis.decomposition.ResidualDecomposition;
+import dev.loupe.cli.ModelRef;
+import dev.loupe.model.Gpt;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code loupe attribute}: direct logit attribution of the last position's prediction. */
+@Command(name = "attribute", mixinStandardHelpOptions = true,
+        description = {
+                "Direct logit attribution: how much each component wrote the target token's logit at the last position.",
+                "",
+                "The final residual stream is the sum of the embedding, the position embedding, every head's output,",
+                "every MLP's output and the attention biases. Each term is read as the model reads the sum: centred,",
+                "divided by ln_final's scale at that position (from the same pass), times γ, then W_U[target]. The",
+                "attributions plus ln_final's β·W_U[target] add up to the logit. Positive = pushes the target up.",
+                "Direct effects only: what a component changes through later layers is not counted here.",
+                "Pre-LN models only (in a post-LN model the stream is not a sum).",
+                ""},
+        footer = {"%nExamples:",
+                "  loupe attribute --model gpt2 --text \"The Eiffel Tower is in the city of\" --target \" Paris\"",
+                "  loupe attribute --model models/tiny --text \"abcab\" --json",
+                "%nWithout --target the model's own top prediction is attributed. The text is used as given;",
+                "--prepend-bos puts the end-of-text token in front, and the output says which.",
+                "Exit codes: 0 ok, 1 failure (bad model, target not one token), 2 bad usage."})
+public final class AttributeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
+            description = "Model directory with a tokenizer, or a hub name fetched with 'loupe fetch'.")
+    ModelRef model;
+
+    @Option(names = "--text", required = true, paramLabel = "TEXT", description = "The prompt; its last token's prediction is attributed.")
+    String text;
+
+    @Option(names = "--target", paramLabel = "TOKEN", description = "The predicted token to attribute (text of exactly one token, e.g. \" Paris\"); default: the top prediction.")
+    String target;
+
+    @Option(names = "--prepend-bos", description = "Prepend the end-of-text token as BOS (default: the text's tokens only).")
+    boolean prependBos;
+
+    @Option(names = "--json", description = "Print every attribution as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        LoadedGpt m = LoadedGpt.open(model);
+        BosText in = BosText.encode(m.requireTokenizer("--text"), text, prependBos);
+        Gpt gpt = m.model();
+        ResidualDecomposition rd = ResidualDecomposition.compute(gpt, in.ids());
+        int pos = in.ids().length - 1;
+        int token = target == null ? argmax(rd, pos) : targetId(m, target);
+        double[] attr = rd.directLogitAttribution(pos, token);
+        List<ResidualDecomposition.Component> comps = rd.components();
+        double logit = rd.logits().get(pos, token), bias = rd.lnBiasTerm(token);
+        if (json) {
+            ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode root = om.createObjectNode();
+            ArrayNode ids = root.putArray("ids");
+            for (int id : in.ids()) ids.add(id);
+            ArrayNode toks = root.putArray("tokens");
+            for (int id : in.ids()) toks.add(m.tokenizer().get().tokenText(id));
+            root.put("prepend_bos", in.prependBos());
+            root.put("position", pos);
+            ObjectNode tg = root.putObject("target");
+            tg.put("id", token);
+            tg.put("text", m.tokenizer().get().tokenText(token));
+            root.put("logit", logit);
+            root.put("ln_final_bias_term", bias);
+            ArrayNode cs = root.putArray("components");
+            for (int k = 0; k < comps.size(); k++) {
+                ResidualDecomposition.Component c = comps.get(k);
+                ObjectNode o = cs.addObject();
+                o.put("label", c.label());
+                o.put("kind", c.kind().name().toLowerCase(Locale.ROOT));
+                if (c.layer() >= 0) o.put("layer", c.layer());
+                if (c.head() >= 0) o.put("head", c.head());
+                o.put("attribution", attr[k]);
+            }
+            ArrayNode heads = root.putArray("heads");
+            for (double[] row : rd.perHead(attr)) {
+                ArrayNode r = heads.addArray();
+                for (double v : row) r.add(v);
+            }
+            System.out.println(om.writeValueAsString(root));
+            return 0;
+        }
+        System.out.println(in.describe(m));
+        System.out.printf(Locale.ROOT, "%d tokens; attributing position %d %s → target %s (id %d), logit %.4f%n",
+                in.ids().length, pos, m.show(in.ids()[pos]), m.show(token), token, logit);
+        System.out.printf(Locale.ROOT, "%n%-10s %12s%n", "component", "attribution");
+        double sum = bias;
+        for (int k = 0; k < comps.size(); k++) {
+            sum += attr[k];
+            if (comps.get(k).kind() != ResidualDecomposition.Kind.HEAD) System.out.printf(Locale.ROOT, "%-10s %12.4f%n", comps.get(k).label(), attr[k]);
+        }
+        System.out.printf(Locale.ROOT, "%-10s %12.4f   (ln_final β·W_U)%n", "ln_f bias", bias);
+        System.out.printf(Locale.ROOT, "%-10s %12.4f   (every component, heads included, + ln_f bias; the logit is %.4f)%n", "total", sum, logit);
+        double[][] grid = rd.perHead(attr);
+        if (grid.length > 0) {
+            System.out.printf("%nper head (rows: layer, columns: head)%n      ");
+            for (int h = 0; h < grid[0].length; h++) System.out.printf(Locale.ROOT, "%8s", "H" + h);
+            System.out.println();
+            for (int l = 0; l < grid.length; l++) {
+                System.out.printf(Locale.ROOT, "%-6s", "L" + l);
+                for (double v : grid[l]) System.out.printf(Locale.ROOT, "%8.3f", v);
+                System.out.println();
+            }
+        }
+        return 0;
+    }
+
+    private static int argmax(ResidualDecomposition rd, int pos) {
+        int best = 0;
+        for (int v = 1; v < rd.logits().dim(1); v++) if (rd.logits().get(pos, v) > rd.logits().get(pos, best)) best = v;
+        return best;
+    }
+
+    private static int targetId(LoadedGpt m, String target) {
+        int[] ids = m.requireTokenizer("--target").encode(target);
+        if (ids.length != 1) {
+            throw new LoupeException("--target '" + target + "' is " + ids.length + " tokens; give the text of exactly one token"
+                    + " (GPT-2 words usually start with a space: \" Paris\")");
+        }
+        return ids[0];
+    }
+}

@@ -1,0 +1,89 @@
+package dev.loupe.cli.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.analysis.decomposition.LogitLens;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
+import dev.loupe.model.HookPoints;
+import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.tensor.Tensor;
+import dev.loupe.tokens.CharTokenizer;
+import dev.loupe.tokens.Tokenizers;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static dev.loupe.cli.model.ModelCommandsTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** loupe hooks, attribute, lens on a tiny random model. */
+class AnalysisCommandsTest {
+    @TempDir
+    Path tmp;
+    Path dir;
+    Gpt gpt;
+    final CharTokenizer tok = CharTokenizer.fromCorpus("hello world, abc\n");
+
+    @BeforeEach
+    void writeTinyModel() {
+        GptConfig c = new GptConfig(tok.vocabSize(), 32, 16, 2, 2, 32, 1e-5f, true,
+                GptConfig.Norm.PRE, GptConfig.Mlp.GELU, GptConfig.Positional.LEARNED);
+        gpt = Gpt.create(c, 3);
+        for (Tensor t : gpt.parameters().values()) {
+            float[] d = t.contiguousData();
+            for (int i = 0; i < d.length; i++) d[i] *= 20;
+        }
+        dir = tmp.resolve("tiny");
+        ModelDirectory.write(dir, c, gpt.parameters());
+        Tokenizers.save(tok, dir);
+    }
+
+    @Test
+    void hooksPrintsTheTableWithShapesForT() {
+        ModelCommandsTest.Result r = run("hooks", "--model", dir.toString(), "--seq", "7");
+        assertThat(r.code()).isZero();
+        int rows = HookPoints.table(gpt.config(), 1, 7).size();
+        assertThat(r.out()).contains(rows + " hook points").contains("BOS")
+                .contains("blocks.1.attn.hook_pattern").contains("[1, 2, 7, 7]").contains("ln_final.hook_scale");
+        assertThat(run("hooks", "--model", dir.toString(), "--seq", "0").code()).isEqualTo(2);
+    }
+
+    @Test
+    void attributeJsonAddsUpToTheLogitAndSaysWhetherBosWasPrepended() throws Exception {
+        ModelCommandsTest.Result r = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "l", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("prepend_bos").asBoolean()).isFalse();
+        assertThat(j.get("target").get("id").asInt()).isEqualTo(tok.encode("l")[0]);
+        double sum = j.get("ln_final_bias_term").asDouble();
+        for (JsonNode c : j.get("components")) sum += c.get("attribution").asDouble();
+        assertThat(sum).isCloseTo(j.get("logit").asDouble(), within(1e-3));
+        float logit = gpt.logits(tok.encode("hello"), 1, 5).get(0, 4, tok.encode("l")[0]);
+        assertThat(j.get("logit").asDouble()).isCloseTo(logit, within(1e-4));
+        assertThat(j.get("heads")).hasSize(2);
+
+        ModelCommandsTest.Result text = run("attribute", "--model", dir.toString(), "--text", "hello");
+        assertThat(text.out()).contains("BOS: none prepended").contains("L1MLP").contains("total");
+        ModelCommandsTest.Result two = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "he");
+        assertThat(two.code()).isEqualTo(1);
+        assertThat(two.err()).contains("2 tokens");
+        assertThat(run("attribute", "--model", dir.toString(), "--text", "hello", "--prepend-bos").err()).contains("no end-of-text token");
+    }
+
+    @Test
+    void lensJsonMatchesTheLibrary() throws Exception {
+        ModelCommandsTest.Result r = run("lens", "--model", dir.toString(), "--text", "abc", "--top", "2", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("layers").asInt()).isEqualTo(3);
+        LogitLens lens = LogitLens.compute(gpt, tok.encode("abc"));
+        JsonNode top = j.get("positions").get(2).get("layers").get(1).get("top");
+        assertThat(top).hasSize(2);
+        assertThat(top.get(0).get("id").asInt()).isEqualTo(lens.top(1, 2, 1).get(0).token());
+        assertThat(run("lens", "--model", dir.toString(), "--text", "abc").out()).contains("BOS: none prepended").contains("embed").contains("L1");
+    }
+}
