@@ -12,7 +12,11 @@ public final class TestModels {
     private TestModels() {}
 
     public static Gpt random(GptConfig.Norm norm, GptConfig.Mlp mlp, long seed) {
-        GptConfig c = new GptConfig(13, 16, 12, 3, 3, 20, 1e-5f, false, norm, mlp, GptConfig.Positional.LEARNED);
+        return of(new GptConfig(13, 16, 12, 3, 3, 20, 1e-5f, false, norm, mlp, GptConfig.Positional.LEARNED), seed);
+    }
+
+    /** A model of configuration {@code c} whose every parameter is random of order 1 (LayerNorm gains around 1). */
+    public static Gpt of(GptConfig c, long seed) {
         Gpt gpt = Gpt.create(c, seed);
         long s = seed * 1000;
         for (Map.Entry<String, Tensor> e : gpt.parameters().entrySet()) {
