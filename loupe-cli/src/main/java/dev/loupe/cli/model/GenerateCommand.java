@@ -6,6 +6,7 @@ import dev.loupe.cli.UsageException;
 import dev.loupe.model.Generator;
 import dev.loupe.model.Sampler;
 import dev.loupe.tokens.Tokenizer;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,8 +35,18 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Model directory with its tokenizer, or a hub name fetched with 'loupe fetch' (gpt2).")
     ModelRef model;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue.")
-    String prompt;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "The text to continue.")
+        String prompt;
+
+        @Option(names = "--ids", paramLabel = "ID", split = ",",
+                description = "Token ids to continue, comma separated; the new ids are printed the same way "
+                        + "(works without tokenizer files).")
+        int[] ids;
+    }
 
     @Option(names = "--max-tokens", defaultValue = "100", paramLabel = "N",
             description = "Most new tokens to generate (default: ${DEFAULT-VALUE}).")
@@ -66,10 +77,12 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         LoadedGpt m = LoadedGpt.open(model);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (input.ids != null) return generateIds(m, sampler, input.ids, out);
+        String prompt = input.prompt;
         Tokenizer tok = m.requireTokenizer("--prompt");
         int[] ids = tok.encode(prompt);
         if (ids.length == 0) throw new LoupeException("the prompt encodes to no tokens: give at least one character");
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         out.print(prompt);
         OptionalInt eot = tok.endOfText();
         TextStream stream = new TextStream(tok, out);
@@ -81,10 +94,34 @@ public final class GenerateCommand implements Callable<Integer> {
         });
         stream.finish();
         out.println();
-        double s = (System.nanoTime() - start) / 1e9;
         int generated = all.length - ids.length;
-        System.err.printf(Locale.ROOT, "(%d new tokens in %.2f s, %.1f tokens/s)%n", generated, s, generated / Math.max(s, 1e-9));
+        report(generated, start);
         return 0;
+    }
+
+    /** Id in, ids out: the prompt ids and then each new id as it is sampled, comma separated. */
+    private int generateIds(LoadedGpt m, Sampler sampler, int[] ids, PrintStream out) {
+        if (ids.length == 0) throw new UsageException("--ids needs at least one token id");
+        int vocab = m.model().config().vocabSize();
+        for (int id : ids) {
+            if (id < 0 || id >= vocab) throw new UsageException("--ids: token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+        }
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < ids.length; i++) prefix.append(i == 0 ? "" : ",").append(ids[i]);
+        out.print(prefix);
+        long start = System.nanoTime();
+        int[] all = new Generator(m.model(), sampler).generate(ids, maxTokens, t -> {
+            out.print("," + t);
+            return true;
+        });
+        out.println();
+        report(all.length - ids.length, start);
+        return 0;
+    }
+
+    private static void report(int generated, long start) {
+        double s = (System.nanoTime() - start) / 1e9;
+        System.err.printf(Locale.ROOT, "(%d new tokens in %.2f s, %.1f tokens/s)%n", generated, s, generated / Math.max(s, 1e-9));
     }
 
     /**

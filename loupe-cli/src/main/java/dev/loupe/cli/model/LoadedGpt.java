@@ -22,7 +22,7 @@ record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
     /** The tokenizer, or a clear error saying why text cannot be used with this model. */
     Tokenizer requireTokenizer(String option) {
         return tokenizer.orElseThrow(() -> new LoupeException(dir + " has no tokenizer (vocab.json + merges.txt or "
-                + Tokenizers.TOKENIZER_JSON + "), so " + option + " cannot be encoded; pass token ids instead"));
+                + Tokenizers.TOKENIZER_JSON + "), so " + option + " cannot be encoded; pass token ids with --ids instead"));
     }
 
     /** A token for display: its text when there is a tokenizer, quoted with escapes; else its id. */

@@ -95,6 +95,25 @@ class ModelCommandsTest {
         assertThat(r.err).contains("has no tokenizer");
     }
 
+    /** Without tokenizer files, generation still works on ids: greedy continuation equals the full forward's argmax. */
+    @Test
+    void generateOnIdsNeedsNoTokenizer() throws Exception {
+        Files.delete(dir.resolve(Tokenizers.TOKENIZER_JSON));
+        Result r = run("generate", "--model", dir.toString(), "--ids", "1,2,3", "--max-tokens", "4", "--temperature", "0");
+        assertThat(r.code).as(r.err).isZero();
+        String[] parts = r.out.strip().split(",");
+        assertThat(parts).hasSize(7);
+        int[] ids = java.util.Arrays.stream(parts).mapToInt(Integer::parseInt).toArray();
+        for (int t = 3; t < 7; t++) {
+            int[] prefix = java.util.Arrays.copyOf(ids, t);
+            Tensor logits = gpt.logits(prefix, 1, t).reshape(t, gpt.config().vocabSize());
+            assertThat(ids[t]).isEqualTo(dev.loupe.tensor.ops.Ops.argmax(logits.select(0, t - 1))[0]);
+        }
+        Result bad = run("generate", "--model", dir.toString(), "--prompt", "hi");
+        assertThat(bad.code).isEqualTo(1);
+        assertThat(bad.err).contains("--ids");
+    }
+
     @Test
     void benchGenerateReportsTokensPerSecond() {
         Result r = run("bench", "generate", "--layers", "1", "--d-model", "32", "--heads", "2", "--vocab", "100",
