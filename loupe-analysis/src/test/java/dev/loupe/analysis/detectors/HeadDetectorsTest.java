@@ -112,6 +112,27 @@ class HeadDetectorsTest {
         }
     }
 
+    /**
+     * Layer 1's attention reads only its own weights when layer 0 writes nothing that changes its
+     * queries and keys: with layer 1's W_Q = W_K = 0 its pattern is uniform whatever layer 0 does,
+     * so ablating any layer-0 head leaves its induction score unchanged; and the ablation hooks are
+     * gone afterwards.
+     */
+    @Test
+    void inductionSourceAblatesEachEarlierHeadAndDetachesItsHooks() {
+        GptConfig c = new GptConfig(20, 16, 8, 2, 2, 0, 1e-5f, false, GptConfig.Norm.PRE, GptConfig.Mlp.NONE,
+                GptConfig.Positional.LEARNED);
+        Gpt gpt = Gpt.create(c, 6);
+        Tensor qkv = gpt.parameters().get("h.1.attn.c_attn.weight"); // [d, 3d]: Q | K | V
+        qkv.slice(1, 0, 16).fill(0f);
+        gpt.parameters().get("h.1.attn.c_attn.bias").slice(0, 0, 16).fill(0f);
+        InductionSource s = InductionSource.measure(gpt, 1, 1, 4, 6, 3);
+        assertThat(s.ablated()).hasDimensions(1, 2);
+        for (double a : s.ablated()[0]) assertThat(a).isCloseTo(s.baseline(), within(1e-6));
+        assertThat(gpt.hooks().isEmpty()).isTrue();
+        assertThat(HeadDetectors.onRepeatedTokens(gpt, 4, 6, 0, 3).induction()[1][1]).isCloseTo(s.baseline(), within(1e-9));
+    }
+
     @Test
     void iclPositionsFollowThePaperOrScaleToTheContext() {
         assertThat(IclScore.positions(1024)).containsExactly(50, 500);
