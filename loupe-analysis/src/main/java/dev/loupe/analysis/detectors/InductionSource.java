@@ -33,6 +33,27 @@ public record InductionSource(int layer, int head, double baseline, double[][] a
         return new InductionSource(layer, head, baseline, ablated);
     }
 
+    /**
+     * The induction score of head ({@code layer}, {@code head}) with all the heads {@code ablated}
+     * ([layer, head] pairs) mean-ablated at once: for circuits where several previous-token heads
+     * carry the same information, so that ablating one alone leaves the others to do its job.
+     */
+    public static double withAblated(Gpt gpt, int layer, int head, java.util.List<int[]> ablated, int batch, int half, long seed) {
+        int[] ids = RepeatedTokens.generate(batch, half, 0, gpt.config().vocabSize(), seed);
+        int t = 2 * half;
+        ActivationCache reference = gpt.runWithCache(ids, batch, t, ActivationCache.endingWith("attn.hook_z")).cache();
+        java.util.List<dev.loupe.model.Hooks.Handle> handles = new java.util.ArrayList<>();
+        try {
+            for (int[] lh : ablated) {
+                Intervention mean = Ablation.meanHead(lh[0], lh[1], reference);
+                handles.add(gpt.hooks().add(mean.hookName(), mean.hook()));
+            }
+            return HeadDetectors.score(gpt, ids, batch, t, half).induction()[layer][head];
+        } finally {
+            for (var h : handles) h.close();
+        }
+    }
+
     /** [layer, head] of the earlier head whose ablation lowers the induction score most. */
     public int[] strongest() {
         int[] best = {0, 0};
