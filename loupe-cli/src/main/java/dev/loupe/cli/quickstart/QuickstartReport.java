@@ -61,7 +61,7 @@ final class QuickstartReport {
         String ind2 = Findings.head(f.induction2());
         r.add(String.format(Locale.ROOT, "In the two-layer model, head %s attends from a repeated symbol to the symbol that followed "
                 + "its earlier occurrence %.0f%% of the time (induction score %.2f; uniform attention would give about %.2f).",
-                ind2, 100 * f.inductionScore2(), f.inductionScore2(), 2.0 / s.context()));
+                ind2, 100 * f.inductionScore2(), f.inductionScore2(), uniformInduction(s.context() / 2)));
         r.add(String.format(Locale.ROOT, "It relies on layer 0's previous-token heads, %s (the share of attention each puts on "
                 + "the token just before): with them mean-ablated together, %s's induction score falls from %.2f to %.2f. That is "
                 + "the two-step circuit of Elhage et al. (2021): layer 0 writes \"my previous symbol was A\" into each position, and "
@@ -78,6 +78,13 @@ final class QuickstartReport {
                 : "This run does NOT show the expected contrast (see the numbers above): the induction head did not form as "
                 + "described, or it does not rest on a previous-token head.");
         return r;
+    }
+
+    /** The induction score of causal uniform attention on [r r] with distinct r: mean over i = n … 2n − 1 of 1/(i + 1). */
+    static double uniformInduction(int half) {
+        double sum = 0;
+        for (int i = half; i < 2 * half; i++) sum += 1.0 / (i + 1);
+        return sum / half;
     }
 
     static String html(Findings f, QuickstartSettings s, String sample) {
