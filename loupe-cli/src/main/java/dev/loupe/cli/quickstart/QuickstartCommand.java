@@ -1,142 +1,93 @@
 package dev.loupe.cli.quickstart;
 
 import dev.loupe.cli.UsageException;
-import dev.loupe.cli.train.ProgressReporter;
-import dev.loupe.model.Gpt;
-import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.tensor.Parallel;
-import dev.loupe.tensor.matmul.Backends;
-import dev.loupe.tensor.matmul.Matmul;
+import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.tokens.CharTokenizer;
 import dev.loupe.tokens.Tokenizers;
-import dev.loupe.train.AdamW;
-import dev.loupe.train.LrSchedule;
 import dev.loupe.train.TokenData;
-import dev.loupe.train.Trainer;
-import dev.loupe.train.TrainingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code loupe quickstart}: the main job on an embedded default. Trains a tiny attention-only
- * transformer on generated repeated sequences for a few seconds and shows what it learned: to copy
- * from earlier in the context, and which heads attend to the symbol to copy.
+ * {@code loupe quickstart}: the main job on an embedded default. Trains a two-layer and a
+ * one-layer attention-only transformer on generated text with recurring spans, finds the
+ * induction head that forms in the two-layer model (and not in the other), and writes a report.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-        description = {"Train a tiny 2-layer attention-only transformer for a few seconds on generated data. "
-                + "The data are blocks of random symbols, each block repeated once: the model cannot predict the "
-                + "random half, but it learns to copy the repeated half by looking back, and the command shows "
-                + "which attention heads look where.",
+        description = {"Watch an induction head form, in about a minute and with no downloads. Trains a 2-layer and a 1-layer "
+                + "attention-only transformer on generated text in which spans recur at varying distances, then measures every "
+                + "head (previous-token, duplicate-token and induction scores; Olsson et al. 2022), checks which layer-0 head the "
+                + "induction head depends on by ablating each, and measures in-context learning.",
                 "",
-                "Nothing is downloaded. The model is saved to --out for the other commands."},
+                "Writes DIR/report.html (loss curves, attention heatmaps, per-head scores, a plain-language reading), "
+                        + "DIR/summary.json, and both models (DIR/attn-only-2l, DIR/attn-only-1l) for the other commands."},
         footer = {"", "Examples:",
                 "  loupe quickstart",
-                "  loupe quickstart --steps 600 --seed 7 --out runs/qs7"})
+                "  loupe quickstart --seed 7 --out runs/qs7"})
 public final class QuickstartCommand implements Callable<Integer> {
-    /** Every block is 12 symbols and their repeat. */
-    static final int HALF = 12;
-
-    @Option(names = "--steps", defaultValue = "400", paramLabel = "N", description = "Training steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "2000", paramLabel = "N", description = "Training steps per model (default ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed for the data and the weights (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--lr", defaultValue = "3e-3", paramLabel = "LR", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--batch", defaultValue = "16", paramLabel = "B", description = "Rows per batch (default ${DEFAULT-VALUE}).")
-    int batch;
-
     @Option(names = "--out", defaultValue = "runs/quickstart", paramLabel = "DIR",
-            description = "Where the trained model and its tokenizer are saved (default ${DEFAULT-VALUE}).")
+            description = "Where the report, the summary and the models are written (default ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
     public Integer call() {
-        if (!(lr > 0 && lr < 1)) throw new UsageException("--lr must be between 0 and 1, got " + lr);
-        if (batch < 1 || batch > 1024) throw new UsageException("--batch must be between 1 and 1024, got " + batch);
-        if (steps < 20 || steps > 100_000) throw new UsageException("--steps must be between 20 and 100000, got " + steps);
+        if (steps < 100 || steps > 100_000) throw new UsageException("--steps must be between 100 and 100000, got " + steps);
         PrintStream o = System.out;
-        int vocab = RepeatedSequences.ALPHABET.length();
-        GptConfig config = new GptConfig(vocab, 4 * HALF, 64, 2, 4, 0, 1e-5f, true,
-                GptConfig.Norm.PRE, GptConfig.Mlp.NONE, GptConfig.Positional.LEARNED);
-        Gpt gpt = Gpt.create(config, seed);
-        int[] stream = RepeatedSequences.stream(seed, 200_000, HALF, HALF, vocab);
-
-        o.println("Loupe quickstart: can a tiny transformer learn to copy?");
-        o.println();
-        o.printf(Locale.ROOT, "Data: blocks of %d distinct random symbols, then the same %d again, e.g.%n", HALF, HALF);
-        o.printf(Locale.ROOT, "  %s | %s%n", RepeatedSequences.text(stream, 0, HALF), RepeatedSequences.text(stream, HALF, 2 * HALF));
-        o.printf(Locale.ROOT, "The first half is unpredictable (chance %.1f%%, loss ln %d = %.2f); the second half can be copied.%n",
-                100.0 / vocab, vocab, Math.log(vocab));
-        long params = gpt.parameters().values().stream().mapToLong(t -> t.size()).sum();
-        o.printf(Locale.ROOT, "Model: %d layers of attention only, %d heads each, d_model %d, %,d parameters; %d threads, matmul %s.%n",
-                config.nLayer(), config.nHead(), config.dModel(), params, Parallel.threads(), Matmul.backend().name());
-        o.println();
-
-        LrSchedule schedule = new LrSchedule(lr, lr / 10, Math.min(50, steps / 5), steps, LrSchedule.Kind.COSINE);
-        TrainingSettings settings = new TrainingSettings(batch, 3 * HALF, steps, schedule,
-                new AdamW.Settings(0.9, 0.95, 1e-8, 0.0), 1.0, "random", seed, 0, 0, 0);
-        Trainer trainer = new Trainer(gpt, settings, TokenData.split(stream));
         long start = System.nanoTime();
-        try (ProgressReporter progress = new ProgressReporter(System.err, 0, steps, null, false)) {
-            trainer.run(progress, t -> { });
+        QuickstartSettings s = QuickstartSettings.defaults(seed, steps);
+        int[] corpus = s.corpus(seed, 400_000), heldOut = s.corpus(seed + 1_000_003, 40_000);
+        TokenData data = TokenData.split(corpus);
+        String sample = CopyCorpus.text(corpus, 0, 48);
+        o.println("Loupe quickstart: does an induction head form?");
+        o.printf(Locale.ROOT, "Data: generated text over %d symbols with recurring spans, e.g. %s…%n", s.vocab(), sample);
+        o.printf(Locale.ROOT, "Models: attention-only, %d heads, d_model %d, context %d; %d steps each; %d threads.%n",
+                s.heads(), s.dModel(), s.context(), s.steps(), Parallel.threads());
+
+        System.err.println("Training attn-only-2l …");
+        TrainedModel two = TrainedModel.train("attn-only-2l", 2, s, data, heldOut);
+        System.err.println("Training attn-only-1l …");
+        TrainedModel one = TrainedModel.train("attn-only-1l", 1, s, data, heldOut);
+        System.err.println("Analysing …");
+        Findings f = Findings.of(two, one, s);
+
+        CharTokenizer tokenizer = CharTokenizer.of(Arrays.asList(CopyCorpus.ALPHABET.substring(0, s.vocab()).split("")));
+        for (TrainedModel m : List.of(two, one)) {
+            Path dir = out.resolve(m.name());
+            ModelDirectory.write(dir, m.gpt().config(), m.gpt().parameters());
+            Tokenizers.save(tokenizer, dir);
         }
+        AtomicFiles.writeString(out.resolve("summary.json"), QuickstartReport.summaryJson(List.of(two, one)));
+        Path report = out.resolve("report.html");
+        AtomicFiles.writeString(report, QuickstartReport.html(f, s, sample));
+
         double seconds = (System.nanoTime() - start) / 1e9;
-        var history = trainer.history().steps();
-        o.printf(Locale.ROOT, "Trained %d steps in %.1f s: training loss %.2f → %.2f.%n", steps, seconds,
-                history.getFirst().loss(), history.getLast().loss());
         o.println();
-
-        CopyingReport r = CopyingReport.measure(gpt, seed + 1_000_003, 200, HALF);
-        o.println("What it learned (200 fresh blocks):");
-        o.printf(Locale.ROOT, "  first half  (random):   next-symbol accuracy %5.1f%%, loss %.2f   (chance %.1f%%, ln %d = %.2f)%n",
-                100 * r.firstHalfAccuracy(), r.firstHalfLoss(), 100.0 / vocab, vocab, Math.log(vocab));
-        o.printf(Locale.ROOT, "  second half (repeated): next-symbol accuracy %5.1f%%, loss %.2f%n",
-                100 * r.secondHalfAccuracy(), r.secondHalfLoss());
-        int[] b = r.exampleBlock(), p = r.examplePredictions();
-        o.printf(Locale.ROOT, "  a fresh block:   %s | %s%n", RepeatedSequences.text(b, 0, HALF), RepeatedSequences.text(b, HALF, 2 * HALF));
-        StringBuilder marks = new StringBuilder();
-        for (int i = HALF; i < 2 * HALF; i++) marks.append(p[i] == b[i] ? RepeatedSequences.ALPHABET.charAt(p[i]) : '·');
-        o.printf(Locale.ROOT, "  its predictions: %s | %s   (· = wrong)%n", " ".repeat(HALF), marks);
+        o.printf(Locale.ROOT, "  induction score, 2-layer model, head %s: %.2f  (rests on layer 0's previous-token heads %s: "
+                        + "ablating them drops it to %.2f)%n", Findings.head(f.induction2()), f.inductionScore2(),
+                f.previousHeadsText(), f.withoutPrevious());
+        o.printf(Locale.ROOT, "  induction score, 1-layer model, best head %s: %.2f%n", Findings.head(f.induction1()), f.inductionScore1());
+        o.printf(Locale.ROOT, "  in-context learning (loss at token %d − token %d): 2-layer %.2f, 1-layer %.2f nats%n",
+                two.icl().late(), two.icl().early(), two.icl().score(), one.icl().score());
         o.println();
-
-        int[] in = CopyingReport.argmax(r.copySource());
-        double w = r.copySource()[in[0]][in[1]];
-        o.println("How: the attention patterns. To predict the next symbol of the repeat, the model must look at the");
-        o.printf(Locale.ROOT, "symbol that followed the current one the first time, %d positions back. Per head, the mean attention%n", HALF - 1);
-        o.println("weight on that position (layer.head; uniform attention over the context would give about "
-                + String.format(Locale.ROOT, "%.2f", 1.0 / (1.5 * HALF)) + "):");
-        for (int l = 0; l < r.copySource().length; l++) {
-            StringBuilder row = new StringBuilder("  ");
-            for (int h = 0; h < r.copySource()[l].length; h++) row.append(String.format(Locale.ROOT, "%d.%d %.2f   ", l, h, r.copySource()[l][h]));
-            o.println(row.toString().stripTrailing());
-        }
-        if (w > 0.5) {
-            o.printf(Locale.ROOT, "Head %d.%d attends there most: %.0f%% of its attention goes to the symbol to copy.%n", in[0], in[1], 100 * w);
-            o.println("Here every block repeats after exactly " + HALF + " symbols, so one head can copy by position alone. When the");
-            o.println("distance varies, copying takes an induction head — a previous-token head in one layer composed with a");
-            o.println("copying head in the next (Elhage et al. 2021; Olsson et al. 2022) — and much longer training.");
-        } else {
-            o.println("No head attends strongly to the position to copy yet: train longer (--steps) and watch the numbers grow.");
-        }
-        o.println();
-
-        ModelDirectory.write(out, config, gpt.parameters());
-        Tokenizers.save(CharTokenizer.of(Arrays.stream(RepeatedSequences.ALPHABET.split("")).toList()), out);
-        o.println("Saved the model to " + out + ". Try:");
-        String prompt = RepeatedSequences.text(b, 0, HALF) + RepeatedSequences.text(b, HALF, HALF + 2);
-        o.println("  ./loupe generate --model " + out + " --prompt " + prompt + " --max-tokens 10 --temperature 0");
-        o.println("  ./loupe logits --model " + out + " --text " + prompt + " --top 3");
-        o.println("  ./loupe --help");
+        o.println(f.contrastShown() ? "An induction head formed in the 2-layer model and not in the 1-layer one."
+                : "The expected contrast did NOT show in this run: see the report.");
+        o.printf(Locale.ROOT, "Report: %s   (summary: %s; models: %s, %s)   %.0f s in all%n", report, out.resolve("summary.json"),
+                out.resolve(two.name()), out.resolve(one.name()), seconds);
         return 0;
     }
 }

@@ -1,14 +1,14 @@
 package dev.loupe.cli.quickstart;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.cli.MainTest;
-import dev.loupe.model.Gpt;
-import dev.loupe.model.io.ModelDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.SplittableRandom;
+import java.util.Iterator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,43 +17,81 @@ import static org.assertj.core.api.Assertions.assertThat;
 class QuickstartCommandTest {
 
     @Test
-    void blocksAreDistinctSymbolsRepeatedOnce() {
-        int[] b = RepeatedSequences.block(new SplittableRandom(3), 12, 64);
-        assertThat(b).hasSize(24);
-        var seen = new HashSet<Integer>();
-        for (int i = 0; i < 12; i++) {
-            assertThat(seen.add(b[i])).as("symbol %d repeats inside the first half", i).isTrue();
-            assertThat(b[12 + i]).isEqualTo(b[i]);
-            assertThat(b[i]).isBetween(0, 63);
+    void corpusIsSeededAndHoldsRepeats() {
+        int[] a = CopyCorpus.generate(3, 5000, 32, 0.1, 28, 0.5);
+        assertThat(CopyCorpus.generate(3, 5000, 32, 0.1, 28, 0.5)).isEqualTo(a);
+        for (int id : a) assertThat(id).isBetween(0, 31);
+        // runs of ≥ 4 symbols equal to the 4 symbols some distance d ≤ 28 back: far more than chance (32⁻⁴ per pair)
+        int repeats = 0;
+        for (int i = 40; i < a.length; i++) {
+            for (int d = 4; d <= 28; d++) {
+                if (a[i] == a[i - d] && a[i - 1] == a[i - 1 - d] && a[i - 2] == a[i - 2 - d] && a[i - 3] == a[i - 3 - d]) {
+                    repeats++;
+                    break;
+                }
+            }
         }
-        int[] s = RepeatedSequences.stream(5, 100, 12, 12, 64);
-        assertThat(s).hasSize(100);
-        assertThat(s[30]).isEqualTo(s[42]); // second block's repeat
-        assertThat(RepeatedSequences.ALPHABET.chars().sorted().toArray()).isEqualTo(RepeatedSequences.ALPHABET.chars().toArray());
+        assertThat(repeats).isGreaterThan(5000 / 10);
+        assertThat(CopyCorpus.ALPHABET.chars().sorted().toArray()).isEqualTo(CopyCorpus.ALPHABET.chars().toArray());
     }
 
-    /** The demo must really learn to copy: accuracy on the repeated half far above chance, measured by the command. */
+    /**
+     * The issue's bar, on the command's own outputs: in the 2-layer model a layer-1 head with induction
+     * score ≥ 0.5 that rests on a layer-0 previous-token head (ablating that head collapses it); no
+     * head of the 1-layer model reaches 0.5.
+     */
     @Test
-    void learnsToCopyAndSavesAUsableModel(@TempDir Path dir) {
+    void twoLayerModelFormsAnInductionHeadOnAPreviousTokenHeadAndOneLayerDoesNot(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("qs");
         var r = MainTest.run("quickstart", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        Matcher m = Pattern.compile("second half \\(repeated\\): next-symbol accuracy +([0-9.]+)%").matcher(r.out());
-        assertThat(m.find()).as(r.out()).isTrue();
-        assertThat(Double.parseDouble(m.group(1))).isGreaterThan(90.0);
-        assertThat(r.out()).contains("Saved the model to " + out);
 
-        // the saved model continues a fresh repeat by itself
-        var loaded = ModelDirectory.read(out);
-        Gpt gpt = Gpt.fromWeights(loaded.config(), loaded.weights());
-        CopyingReport report = CopyingReport.measure(gpt, 99, 50, QuickstartCommand.HALF);
-        assertThat(report.secondHalfAccuracy()).isGreaterThan(0.9);
-        assertThat(report.firstHalfAccuracy()).isLessThan(0.1);
+        JsonNode models = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("models");
+        assertThat(models).hasSize(2);
+        JsonNode two = models.get(0), one = models.get(1);
+        assertThat(two.get("name").asText()).isEqualTo("attn-only-2l");
+        assertThat(two.get("layers").asInt()).isEqualTo(2);
+        assertThat(one.get("name").asText()).isEqualTo("attn-only-1l");
+        assertThat(two.get("heads")).hasSize(8);
+        assertThat(one.get("heads")).hasSize(4);
+        for (JsonNode m : models) {
+            assertThat(m.get("final_loss").asDouble()).isBetween(0.5, Math.log(32));
+            Iterator<String> keys = m.get("heads").get(0).fieldNames();
+            assertThat(keys).toIterable().containsExactly("layer", "head", "prev_token_score", "induction_score", "duplicate_score");
+        }
+
+        double bestLayer1 = 0, bestPrev0 = 0, bestOne = 0;
+        int bestPrevHead = -1;
+        for (JsonNode h : two.get("heads")) {
+            if (h.get("layer").asInt() == 1) bestLayer1 = Math.max(bestLayer1, h.get("induction_score").asDouble());
+            if (h.get("layer").asInt() == 0 && h.get("prev_token_score").asDouble() > bestPrev0) {
+                bestPrev0 = h.get("prev_token_score").asDouble();
+                bestPrevHead = h.get("head").asInt();
+            }
+        }
+        for (JsonNode h : one.get("heads")) bestOne = Math.max(bestOne, h.get("induction_score").asDouble());
+        assertThat(bestLayer1).as("2-layer model's best layer-1 induction score").isGreaterThanOrEqualTo(0.5);
+        assertThat(bestOne).as("1-layer model's best induction score").isLessThan(0.5);
+        assertThat(bestPrev0).as("layer 0's best previous-token score").isGreaterThan(0.3);
+
+        // the mechanism: the induction head rests on layer 0's previous-token heads (ablating them at least halves it)
+        Matcher m = Pattern.compile("rests on layer 0's previous-token heads (.+): ablating them drops it to ([0-9.]+)\\)")
+                .matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        assertThat(m.group(1)).contains("0." + bestPrevHead + " (");
+        assertThat(Double.parseDouble(m.group(2))).isLessThan(bestLayer1 / 2);
+        assertThat(two.get("icl_score").asDouble()).isLessThan(one.get("icl_score").asDouble());
+        assertThat(r.out()).contains("An induction head formed in the 2-layer model and not in the 1-layer one.")
+                .contains("Report: " + out.resolve("report.html"));
+
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("<svg").contains("induction head").contains("previous-token head")
+                .doesNotContain("<script").doesNotContain("src=").doesNotContain("href=");
+        assertThat(out.resolve("attn-only-2l/config.json")).exists();
     }
 
     @Test
     void badStepsIsUsageError() {
-        var r = MainTest.run("quickstart", "--steps", "3");
-        assertThat(r.code()).isEqualTo(2);
+        assertThat(MainTest.run("quickstart", "--steps", "3").code()).isEqualTo(2);
     }
 }

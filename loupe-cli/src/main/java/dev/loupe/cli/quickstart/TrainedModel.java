@@ -1,0 +1,76 @@
+package dev.loupe.cli.quickstart;
+
+import dev.loupe.analysis.detectors.HeadDetectors;
+import dev.loupe.analysis.detectors.HeadScores;
+import dev.loupe.analysis.detectors.IclScore;
+import dev.loupe.cli.train.ProgressReporter;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
+import dev.loupe.train.AdamW;
+import dev.loupe.train.LrSchedule;
+import dev.loupe.train.TokenData;
+import dev.loupe.train.Trainer;
+import dev.loupe.train.TrainingSettings;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One attention-only model of the quickstart, trained and measured.
+ *
+ * @param name       "attn-only-2l" or "attn-only-1l"
+ * @param gpt        the trained model
+ * @param losses     training loss of every step
+ * @param induction  (step, best induction score of any head) measured every {@link #PROBE_EVERY} steps
+ * @param seconds    wall-clock training time
+ * @param finalLoss  loss on held-out text after training
+ * @param scores     detector scores of every head on repeated random symbols
+ * @param icl        in-context-learning score on held-out text
+ */
+record TrainedModel(String name, Gpt gpt, List<Float> losses, List<double[]> induction, double seconds, double finalLoss,
+                    HeadScores scores, IclScore icl) {
+    static final int PROBE_EVERY = 100;
+    /** Probe: 32 rows of 16 random symbols, each repeated once (fills the 32-token context). */
+    static final int PROBE_ROWS = 32;
+
+    /**
+     * Trains an attention-only model of {@code layers} layers on {@code data} for {@code steps}
+     * steps and measures it; {@code heldOut} is text it never trained on.
+     */
+    static TrainedModel train(String name, int layers, QuickstartSettings s, TokenData data, int[] heldOut) {
+        GptConfig config = s.config(layers);
+        Gpt gpt = Gpt.create(config, s.seed());
+        LrSchedule schedule = new LrSchedule(s.lr(), s.lr() / 10, s.warmup(), s.steps(), LrSchedule.Kind.COSINE);
+        TrainingSettings settings = new TrainingSettings(s.batch(), s.context(), s.steps(), schedule,
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.0), 1.0, "random", s.seed(), 0, 50, 0);
+        Trainer trainer = new Trainer(gpt, settings, data);
+        List<Float> losses = new ArrayList<>();
+        List<double[]> induction = new ArrayList<>();
+        long start = System.nanoTime();
+        try (ProgressReporter progress = new ProgressReporter(System.err, 0, s.steps(), null, false)) {
+            trainer.run(new Trainer.Listener() {
+                @Override
+                public void onStep(Trainer.StepReport r) {
+                    progress.onStep(r);
+                    losses.add(r.loss());
+                    if (r.step() % PROBE_EVERY == 0 || r.step() == r.steps()) {
+                        HeadScores h = probe(gpt, s);
+                        int[] b = HeadScores.best(h.induction());
+                        induction.add(new double[] {r.step(), h.induction()[b[0]][b[1]]});
+                    }
+                }
+            }, null);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double finalLoss = trainer.evaluate().loss();
+        IclScore icl = IclScore.measure(gpt, heldOut, s.context(), 1000);
+        return new TrainedModel(name, gpt, losses, induction, seconds, finalLoss, probe(gpt, s), icl);
+    }
+
+    /** Detector scores on the quickstart's fixed probe. */
+    static HeadScores probe(Gpt gpt, QuickstartSettings s) {
+        return HeadDetectors.onRepeatedTokens(gpt, PROBE_ROWS, s.context() / 2, 0, s.seed() + 77);
+    }
+
+    int layers() { return gpt.config().nLayer(); }
+}
