@@ -1,0 +1,123 @@
+package dev.loupe.web;
+
+import dev.loupe.analysis.decomposition.LogitLens;
+import dev.loupe.analysis.decomposition.ResidualDecomposition;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.HookPoints;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One prompt run through the model: its tokens, every head's attention pattern and the last
+ * position's next-token distribution, computed in one pass with the pattern hooks cached
+ * ({@code gpt.runWithCache}). The logit lens and the residual decomposition (for direct logit
+ * attribution) each need a pass of their own and are computed on first use, then kept.
+ *
+ * <p>Everything kept is a copy owned by this run, so results of concurrent requests never share
+ * memory with the model's buffers or with each other.
+ */
+final class PromptRun {
+    /** A token and its probability. */
+    record Guess(int id, double probability) {}
+
+    final String id;
+    final int[] ids;              // [T]
+    final boolean truncated;      // the prompt was longer than the context: its first tokens were dropped
+    final int droppedTokens;
+    private final float[][] patterns;   // [n_layer] × [H·T·T], row-major [head, query, key]
+    private final float[] lastLogits;   // [V] at the last position
+    private final ExplorerModel model;
+    private Guess[][][] lens;                     // guarded by this: [layer boundary][position][rank]
+    private ResidualDecomposition decomposition;  // guarded by this
+
+    private PromptRun(String id, int[] ids, boolean truncated, int dropped, float[][] patterns, float[] lastLogits, ExplorerModel model) {
+        this.id = id;
+        this.ids = ids;
+        this.truncated = truncated;
+        this.droppedTokens = dropped;
+        this.patterns = patterns;
+        this.lastLogits = lastLogits;
+        this.model = model;
+    }
+
+    /**
+     * Tokenises {@code prompt}, keeps its last {@code maxTokens} tokens when it is longer, and runs
+     * the model once caching every {@code hook_pattern}.
+     */
+    static PromptRun analyse(String id, ExplorerModel model, String prompt, int maxTokens) {
+        int[] all = model.tokenizer().encodeAllowingSpecial(prompt);
+        if (all.length == 0) throw new HttpError(400, "the prompt has no tokens");
+        int dropped = Math.max(0, all.length - maxTokens);
+        int[] ids = java.util.Arrays.copyOfRange(all, dropped, all.length);
+        int t = ids.length, layers = model.config().nLayer(), vocab = model.config().vocabSize();
+        for (int tok : ids) {
+            if (tok < 0 || tok >= vocab) throw new HttpError(400, "token id " + tok + " is outside the model's vocabulary of " + vocab);
+        }
+        return model.exclusive(() -> {
+            Gpt.CachedRun run = model.gpt().runWithCache(ids, 1, t, n -> n.endsWith("attn.hook_pattern"));
+            float[][] pats = new float[layers][];
+            for (int l = 0; l < layers; l++) pats[l] = run.cache().get(HookPoints.name(l, "attn.hook_pattern")).toArray();
+            float[] last = run.logits().reshape(t, vocab).select(0, t - 1).toArray();
+            return new PromptRun(id, ids, dropped > 0, dropped, pats, last, model);
+        });
+    }
+
+    /** Layer {@code layer}'s patterns [H, T, T] (query rows, key columns), row-major; do not modify. */
+    float[] pattern(int layer) {
+        return patterns[layer];
+    }
+
+    /** Bytes held by the attention patterns. */
+    long patternBytes() {
+        long b = 0;
+        for (float[] p : patterns) b += 4L * p.length;
+        return b;
+    }
+
+    /** The top {@code n} next-token predictions after the last token (softmax of its logits). */
+    List<Guess> predictions(int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : lastLogits) max = Math.max(max, v);
+        double sum = 0;
+        for (float v : lastLogits) sum += Math.exp(v - max);
+        List<Guess> out = new ArrayList<>();
+        boolean[] taken = new boolean[lastLogits.length];
+        for (int k = 0; k < Math.min(n, lastLogits.length); k++) {
+            int best = -1;
+            for (int v = 0; v < lastLogits.length; v++) if (!taken[v] && (best < 0 || lastLogits[v] > lastLogits[best])) best = v;
+            taken[best] = true;
+            out.add(new Guess(best, Math.exp(lastLogits[best] - max) / sum));
+        }
+        return out;
+    }
+
+    /**
+     * The logit lens of this prompt, its {@link #LENS_TOP} best tokens per layer boundary (0 = embedding,
+     * l + 1 = after block l) and position; one more pass on first use. Only the top tokens are kept: the
+     * full decoded logits are n_layer + 1 × [T, V] floats (670 MB for GPT-2 small at 256 tokens).
+     */
+    synchronized Guess[][][] lens() {
+        if (lens == null) {
+            LogitLens full = model.exclusive(() -> LogitLens.compute(model.gpt(), ids));
+            Guess[][][] out = new Guess[full.layers()][ids.length][];
+            for (int l = 0; l < full.layers(); l++) {
+                for (int t = 0; t < ids.length; t++) {
+                    out[l][t] = full.top(l, t, Math.min(LENS_TOP, model.config().vocabSize())).stream()
+                            .map(g -> new Guess(g.token(), g.probability())).toArray(Guess[]::new);
+                }
+            }
+            lens = out;
+        }
+        return lens;
+    }
+
+    /** Tokens kept per layer and position by {@link #lens()}. */
+    static final int LENS_TOP = 3;
+
+    /** The residual stream split into embed, positions, heads, MLPs and biases (one more pass, on first use). */
+    synchronized ResidualDecomposition decomposition() {
+        if (decomposition == null) decomposition = model.exclusive(() -> ResidualDecomposition.compute(model.gpt(), ids));
+        return decomposition;
+    }
+}
