@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 dev.loupe.cli.quickstart.QuickstartCommand.class,
+                dev.loupe.cli.attention.AttentionCommand.class,
                 dev.loupe.cli.size.SizeCommand.class,
                 dev.loupe.cli.trace.TraceCommand.class,
                 dev.loupe.cli.trace.ContrastCommand.class,

@@ -10,9 +10,9 @@ import java.util.OptionalInt;
  * tokens, preceded by the end-of-text token (GPT-2's BOS) exactly when {@code prependBos}; the
  * commands print {@link #describe} so the reader always knows which it was.
  */
-record BosText(int[] ids, boolean prependBos, OptionalInt bos) {
+public record BosText(int[] ids, boolean prependBos, OptionalInt bos) {
 
-    static BosText encode(Tokenizer tokenizer, String text, boolean prependBos) {
+    public static BosText encode(Tokenizer tokenizer, String text, boolean prependBos) {
         int[] tokens = tokenizer.encode(text);
         OptionalInt eot = tokenizer.endOfText();
         if (prependBos && eot.isEmpty()) {
@@ -29,7 +29,7 @@ record BosText(int[] ids, boolean prependBos, OptionalInt bos) {
     }
 
     /** "BOS: prepended '<|endoftext|>' (id 50256)" or "BOS: none prepended (--prepend-bos adds …)". */
-    String describe(LoadedGpt m) {
+    public String describe(LoadedGpt m) {
         if (prependBos) return "BOS: prepended " + m.show(ids[0]) + " (id " + ids[0] + ") at position 0";
         return bos.isPresent() ? "BOS: none prepended (--prepend-bos adds " + m.show(bos.getAsInt()) + ")"
                 : "BOS: none prepended (this tokenizer has no end-of-text token)";

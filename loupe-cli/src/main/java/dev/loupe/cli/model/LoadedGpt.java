@@ -11,22 +11,22 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** A model directory opened for the model commands: the network and, when present, its tokenizer. */
-record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
+public record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
 
-    static LoadedGpt open(ModelRef ref) {
+    public static LoadedGpt open(ModelRef ref) {
         Path dir = ref.dir();
         ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
         return new LoadedGpt(Gpt.fromWeights(m.config(), m.weights()), Tokenizers.load(dir), dir);
     }
 
     /** The tokenizer, or a clear error saying why text cannot be used with this model. */
-    Tokenizer requireTokenizer(String option) {
+    public Tokenizer requireTokenizer(String option) {
         return tokenizer.orElseThrow(() -> new LoupeException(dir + " has no tokenizer (vocab.json + merges.txt or "
                 + Tokenizers.TOKENIZER_JSON + "), so " + option + " cannot be encoded; pass token ids instead"));
     }
 
     /** A token for display: its text when there is a tokenizer, quoted with escapes; else its id. */
-    String show(int id) {
+    public String show(int id) {
         if (tokenizer.isEmpty()) return "#" + id;
         String t = tokenizer.get().tokenText(id);
         StringBuilder sb = new StringBuilder("'");
