@@ -7,14 +7,19 @@ import dev.loupe.analysis.circuits.Composition;
 import dev.loupe.analysis.circuits.CompositionScores;
 import dev.loupe.analysis.circuits.HeadCircuits;
 import dev.loupe.analysis.circuits.HeadId;
+import dev.loupe.analysis.detectors.HeadDetectors;
+import dev.loupe.analysis.detectors.HeadScores;
 
 /**
  * The weights-only view of the model's heads (no prompt involved): each head's OV copying score
  * (positive eigenvalues of its full OV circuit W_E·W_OV·W_U) and the Q/K/V composition scores of
- * every pair of heads in different layers (Elhage et al., 2021). Computed once, on first request
- * (about 6 s for GPT-2 small), then served from memory.
+ * every pair of heads in different layers (Elhage et al., 2021), and the head detectors' scores on
+ * repeated random tokens ({@link HeadDetectors#onRepeatedTokens}: the standard probe, independent of
+ * any prompt). Computed once, on first request (about 6 s for GPT-2 small), then served from memory.
  */
 final class CircuitsSummary {
+    static final int DETECTOR_BATCH = 4, DETECTOR_HALF = 50;
+    static final long DETECTOR_SEED = 0;
     private final ExplorerModel model;
     private ObjectNode json;   // guarded by this
 
@@ -39,6 +44,12 @@ final class CircuitsSummary {
             ArrayNode row = copying.addArray();
             for (int h = 0; h < heads; h++) number(row, c.ovCopyingScore(l, h));
         }
+        int half = Math.max(1, Math.min(DETECTOR_HALF, model.config().nPositions() / 2));
+        int first = model.config().vocabSize() > 1 ? 1 : 0;
+        HeadScores detectors = model.exclusive(() -> HeadDetectors.onRepeatedTokens(model.gpt(), DETECTOR_BATCH, half, first, DETECTOR_SEED));
+        ObjectNode det = root.putObject("detectors");
+        det.put("probe", DETECTOR_BATCH + " sequences of " + half + " random tokens, repeated once");
+        ExplorerJson.headScores(det, detectors);
         CompositionScores scores = CompositionScores.compute(c);
         ObjectNode comp = root.putObject("composition");
         for (Composition kind : Composition.values()) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.analysis.decomposition.ResidualDecomposition;
+import dev.loupe.analysis.detectors.HeadScores;
 
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +26,7 @@ final class ExplorerJson {
             o.put("notice", String.format(Locale.ROOT, "the prompt was %d tokens, longer than the %d this explorer runs; its first %d tokens were dropped",
                     run.ids.length + run.droppedTokens, maxTokens, run.droppedTokens));
         }
+        headScores(o.putObject("head_scores"), run.headScores());
         ArrayNode preds = o.putArray("predictions");
         for (PromptRun.Guess g : run.predictions(top)) {
             ObjectNode p = preds.addObject();
@@ -95,6 +97,20 @@ final class ExplorerJson {
             co.put("attribution", attr[k]);
         }
         return o;
+    }
+
+    /** {"previous_token", "duplicate_token", "induction"}: [n_layer][n_head] each. */
+    static void headScores(ObjectNode o, HeadScores s) {
+        grid(o.putArray("previous_token"), s.previousToken());
+        grid(o.putArray("duplicate_token"), s.duplicateToken());
+        grid(o.putArray("induction"), s.induction());
+    }
+
+    private static void grid(ArrayNode a, double[][] v) {
+        for (double[] row : v) {
+            ArrayNode r = a.addArray();
+            for (double x : row) r.add(x);
+        }
     }
 
     private static void token(ObjectNode o, ExplorerModel model, int id) {

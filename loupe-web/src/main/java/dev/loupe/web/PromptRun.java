@@ -1,6 +1,9 @@
 package dev.loupe.web;
 
 import dev.loupe.analysis.decomposition.LogitLens;
+import dev.loupe.analysis.detectors.AttentionScores;
+import dev.loupe.analysis.detectors.HeadScores;
+import dev.loupe.tensor.Tensor;
 import dev.loupe.analysis.decomposition.ResidualDecomposition;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.HookPoints;
@@ -66,6 +69,23 @@ final class PromptRun {
     /** Layer {@code layer}'s patterns [H, T, T] (query rows, key columns), row-major; do not modify. */
     float[] pattern(int layer) {
         return patterns[layer];
+    }
+
+    /**
+     * Every head's previous-token, duplicate-token and induction score on this prompt's own patterns
+     * ({@link AttentionScores}; Olsson et al. 2022). Duplicate and induction scores need repeated
+     * tokens in the prompt (a head gets 0 when no token repeats).
+     */
+    HeadScores headScores() {
+        int layers = patterns.length, t = ids.length, heads = model.config().nHead();
+        double[][] prev = new double[layers][], dup = new double[layers][], ind = new double[layers][];
+        for (int l = 0; l < layers; l++) {
+            Tensor p = Tensor.of(patterns[l], 1, heads, t, t);
+            prev[l] = AttentionScores.previousToken(p);
+            dup[l] = AttentionScores.duplicateToken(p, ids);
+            ind[l] = AttentionScores.induction(p, ids);
+        }
+        return new HeadScores(prev, dup, ind, 1, 0);
     }
 
     /** Bytes held by the attention patterns. */

@@ -91,7 +91,7 @@ class ExplorerBrowserTest {
                 wait.until(d -> !d.findElements(By.cssSelector("#lens tr")).isEmpty() && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
                 assertThat(driver.findElements(By.cssSelector("#predictions tr"))).hasSize(11);
                 driver.findElement(By.id("circuits-run")).click();
-                wait.until(d -> !d.findElements(By.cssSelector("#copying tr")).isEmpty());
+                wait.until(d -> !d.findElements(By.cssSelector("#copying tr")).isEmpty() && !d.findElements(By.cssSelector("#detectors tr")).isEmpty());
                 ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0);");
                 new Actions(driver).moveToElement(detail, dx, dy).perform();
 

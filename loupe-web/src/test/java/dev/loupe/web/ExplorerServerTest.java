@@ -94,6 +94,8 @@ class ExplorerServerTest {
         assertThat(a.get("tokens").get(2).get("display").asText()).isEqualTo("·");
         assertThat(a.get("tokens").get(4).get("display").asText()).isEqualTo("↵");
         assertThat(a.get("truncated").asBoolean()).isFalse();
+        assertThat(a.get("head_scores").get("induction")).hasSize(2);
+        assertThat(a.get("head_scores").get("previous_token").get(1)).hasSize(4);
         double sum = 0;
         for (JsonNode p : a.get("predictions")) sum += p.get("probability").asDouble();
         assertThat(sum).isLessThanOrEqualTo(1 + 1e-9);
@@ -146,6 +148,19 @@ class ExplorerServerTest {
         assertThat(k).hasSize(8);
         assertThat(k.get(0).get(4).isNumber()).isTrue();   // L0H0 → L1H0
         assertThat(k.get(4).get(0).isNull()).isTrue();     // no composition backwards
+        assertThat(c.get("detectors").get("induction")).hasSize(2);
+        for (JsonNode row : c.get("detectors").get("previous_token")) for (JsonNode v : row) assertThat(v.asDouble()).isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void promptScoresFindAHandMadeRepeat() throws Exception {
+        // "abcabc": positions 3..5 repeat 0..2, so the scores are defined; every score is a weight sum in [0, 1]
+        JsonNode s = analyze("abcabc").get("head_scores");
+        for (String key : List.of("previous_token", "duplicate_token", "induction")) {
+            for (JsonNode row : s.get(key)) for (JsonNode v : row) assertThat(v.asDouble()).as(key).isBetween(0.0, 1.0 + 1e-6);
+        }
+        JsonNode none = analyze("abc").get("head_scores");
+        for (JsonNode row : none.get("induction")) for (JsonNode v : row) assertThat(v.asDouble()).isZero();
     }
 
     @Test

@@ -39,7 +39,7 @@ async function analyse() {
     const a = await (await api("/api/analyze", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ prompt: $("prompt").value }) })).json();
     window.loupe.timing.analyzeMs = performance.now() - t0;
-    Object.assign(state, { run: a.run, tokens: a.tokens, layers: a.layers, heads: a.heads, patterns: [], active: null, selected: null });
+    Object.assign(state, { run: a.run, tokens: a.tokens, layers: a.layers, heads: a.heads, patterns: [], active: null, selected: null, scores: a.head_scores });
     $("notice").hidden = !a.truncated;
     $("notice").textContent = a.notice || "";
     renderTokens();
@@ -81,12 +81,19 @@ function buildGrid() {
     row.className = "layer-row";
     row.innerHTML = `<span class="layer-label">L${l}</span>`;
     for (let h = 0; h < state.heads; h++) {
+      const cell = document.createElement("div");
+      cell.className = "head-cell";
       const c = document.createElement("canvas");
       c.className = "thumb";
       c.dataset.layer = l; c.dataset.head = h;
-      c.title = `L${l}H${h}`;
+      const sc = state.scores, p = sc.previous_token[l][h], d = sc.duplicate_token[l][h], i = sc.induction[l][h];
+      c.title = `L${l}H${h} on this prompt: previous-token ${p.toFixed(3)}, duplicate-token ${d.toFixed(3)}, induction ${i.toFixed(3)}`;
       c.addEventListener("click", () => selectHead(l, h));
-      row.appendChild(c);
+      const s = document.createElement("div");
+      s.className = "scores";
+      s.textContent = `p${p.toFixed(2).slice(1)} d${d.toFixed(2).slice(1)} i${i.toFixed(2).slice(1)}`;
+      cell.append(c, s);
+      row.appendChild(cell);
     }
     g.appendChild(row);
   }
@@ -116,7 +123,8 @@ function drawLayer(l) {
 function selectHead(l, h) {
   state.active = [l, h];
   for (const c of document.querySelectorAll("canvas.thumb")) c.classList.toggle("active", +c.dataset.layer === l && +c.dataset.head === h);
-  $("detail-title").textContent = `Head L${l}H${h}`;
+  const sc = state.scores;
+  $("detail-title").textContent = `Head L${l}H${h}: previous-token ${sc.previous_token[l][h].toFixed(3)}, duplicate-token ${sc.duplicate_token[l][h].toFixed(3)}, induction ${sc.induction[l][h].toFixed(3)} (on this prompt)`;
   paint($("detail"), l, h);
   $("detail").dataset.layer = l; $("detail").dataset.head = h;
   highlightTokens();
@@ -196,6 +204,13 @@ async function loadCircuits() {
       circuits.copying.map((row, l) => `<tr><th>L${l}</th>` + row.map((v) => {
         const x = v === null ? 0 : v, [r, g, b] = blue(Math.abs(x));
         return `<td style="background: rgb(${r},${g},${b})">${v === null ? "–" : v.toFixed(2)}</td>`;
+      }).join("") + "</tr>").join("");
+    const det = circuits.detectors, H = circuits.heads;
+    $("detectors").innerHTML = `<tr><th colspan="${H + 1}">head detectors on ${esc(det.probe)}: previous-token / duplicate-token / induction</th></tr>` +
+      "<tr><th></th>" + [...Array(H).keys()].map((h) => `<th>H${h}</th>`).join("") + "</tr>" +
+      det.induction.map((row, l) => `<tr><th>L${l}</th>` + row.map((v, h) => {
+        const [r, g, b] = blue(Math.max(det.previous_token[l][h], det.duplicate_token[l][h], v));
+        return `<td style="background: rgb(${r},${g},${b})">${det.previous_token[l][h].toFixed(2)}/${det.duplicate_token[l][h].toFixed(2)}/${v.toFixed(2)}</td>`;
       }).join("") + "</tr>").join("");
     drawComposition();
     $("circuits-run").textContent = "Circuits computed";
