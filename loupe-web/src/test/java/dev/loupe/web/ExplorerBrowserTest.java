@@ -106,6 +106,39 @@ class ExplorerBrowserTest {
         }
     }
 
+    /**
+     * Time to first picture on a GPT-2-small-shaped random model with a 256-token prompt: from the
+     * click on Analyse to the first layer's heatmaps drawn (the page's own performance.now()).
+     * A measurement, not a check: runs only with -Dloupe.explorer.gpt2=true (writes a 500 MB model).
+     */
+    @Test
+    void timeToFirstPictureOnGpt2Small() throws Exception {
+        Assumptions.assumeTrue(Boolean.getBoolean("loupe.explorer.gpt2"), "measurement; run with -Dloupe.explorer.gpt2=true");
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "needs chromium and chromium-driver");
+        Path model = TestModels.gpt2Small(tmp.resolve("gpt2"));
+        try (ExplorerServer server = ExplorerServer.start(ExplorerModel.open(model), "127.0.0.1", 0, 1024)) {
+            ChromeDriver driver = browser(tmp.resolve("profile"));
+            try {
+                driver.get(server.url().toString());
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(300));
+                wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+                String prompt = "the cat sat on the mat. ".repeat(11).substring(0, 256);
+                for (int round = 0; round < 3; round++) {   // the first round warms the JIT
+                    ((JavascriptExecutor) driver).executeScript("document.getElementById('prompt').value = arguments[0];", prompt);
+                    driver.findElement(By.id("run")).click();
+                    wait.until(d -> "12".equals(d.findElement(By.tagName("body")).getDomAttribute("data-pictures")));
+                    Object timing = ((JavascriptExecutor) driver).executeScript("return JSON.stringify(window.loupe.timing);");
+                    long t0 = System.nanoTime();
+                    wait.until(d -> !d.findElements(By.cssSelector("#lens tr")).isEmpty() && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
+                    System.out.printf("round %d: 256 tokens, GPT-2 small shape: %s; lens + DLA %.1f s later%n", round, timing, (System.nanoTime() - t0) / 1e9);
+                    ((JavascriptExecutor) driver).executeScript("document.body.dataset.pictures = '0'; document.getElementById('lens').innerHTML = ''; document.getElementById('dla').innerHTML = '';");
+                }
+            } finally {
+                driver.quit();
+            }
+        }
+    }
+
     static ChromeDriver browser(Path profile) {
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM.toFile());
