@@ -88,7 +88,7 @@ class ExplorerBrowserTest {
                 assertThat(Float.parseFloat(key.getDomAttribute("data-attends-to"))).isEqualTo(expected);
 
                 // predictions, lens and attribution filled in
-                wait.until(d -> !d.findElements(By.cssSelector("#lens tr")).isEmpty() && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
+                wait.until(d -> "true".equals(d.findElement(By.id("lens")).getDomAttribute("data-loaded")) && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
                 assertThat(driver.findElements(By.cssSelector("#predictions tr"))).hasSize(11);
                 driver.findElement(By.id("circuits-run")).click();
                 wait.until(d -> !d.findElements(By.cssSelector("#copying tr")).isEmpty() && !d.findElements(By.cssSelector("#detectors tr")).isEmpty());
@@ -129,9 +129,9 @@ class ExplorerBrowserTest {
                     wait.until(d -> "12".equals(d.findElement(By.tagName("body")).getDomAttribute("data-pictures")));
                     Object timing = ((JavascriptExecutor) driver).executeScript("return JSON.stringify(window.loupe.timing);");
                     long t0 = System.nanoTime();
-                    wait.until(d -> !d.findElements(By.cssSelector("#lens tr")).isEmpty() && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
+                    wait.until(d -> "true".equals(d.findElement(By.id("lens")).getDomAttribute("data-loaded")) && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
                     System.out.printf("round %d: 256 tokens, GPT-2 small shape: %s; lens + DLA %.1f s later%n", round, timing, (System.nanoTime() - t0) / 1e9);
-                    ((JavascriptExecutor) driver).executeScript("document.body.dataset.pictures = '0'; document.getElementById('lens').innerHTML = ''; document.getElementById('dla').innerHTML = '';");
+                    ((JavascriptExecutor) driver).executeScript("document.body.dataset.pictures = '0'; document.getElementById('lens').removeAttribute('data-loaded'); document.getElementById('dla').innerHTML = '';");
                 }
             } finally {
                 driver.quit();

@@ -57,7 +57,11 @@ async function analyse() {
     window.loupe.timing.allPicturesMs = performance.now() - t0;
     document.body.dataset.pictures = String(a.layers);
     $("status").textContent = `${a.tokens.length} tokens; first picture after ${Math.round(window.loupe.timing.firstPictureMs)} ms, all ${a.layers} layers after ${Math.round(window.loupe.timing.allPicturesMs)} ms`;
-    await Promise.all([loadDla(""), loadLens()]);
+    // one at a time (the model runs one pass at a time): the attribution (one pass) before the lens
+    // (one pass and n_layer + 1 unembeddings: the slowest panel on a large vocabulary)
+    $("lens").innerHTML = "<tr><td>computing the logit lens…</td></tr>";
+    await loadDla("");
+    await loadLens();
   } catch (e) {
     $("status").textContent = "error: " + e.message;
   }
@@ -165,6 +169,7 @@ function highlightTokens() {
 }
 
 async function loadLens() {
+  const t0 = performance.now();
   const lens = await (await api(`/api/runs/${state.run}/lens`)).json();
   let html = "<tr><th></th>" + state.tokens.map((t, i) => `<th title="position ${i}">${esc(t.display)}</th>`).join("") + "</tr>";
   lens.rows.forEach((row, l) => {
@@ -175,6 +180,8 @@ async function loadLens() {
     }).join("") + "</tr>";
   });
   $("lens").innerHTML = html;
+  $("lens").dataset.loaded = "true";
+  window.loupe.timing.lensMs = performance.now() - t0;
 }
 
 async function loadDla(text) {
