@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.tokens.TokenizeCommand.class,
                 dev.loupe.cli.tokens.DetokenizeCommand.class,
                 dev.loupe.cli.hub.FetchCommand.class,
+                dev.loupe.cli.serve.ServeCommand.class,
                 dev.loupe.cli.model.LogitsCommand.class,
                 dev.loupe.cli.model.HooksCommand.class,
                 dev.loupe.cli.model.AttributeCommand.class,

@@ -1,0 +1,79 @@
+package dev.loupe.web;
+
+import dev.loupe.LoupeException;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
+import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.tokens.TokenDisplay;
+import dev.loupe.tokens.Tokenizer;
+import dev.loupe.tokens.Tokenizers;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * The one model the explorer looks into, with its tokenizer and the lock that serialises its forward
+ * passes.
+ *
+ * <p>Why a lock: a {@link Gpt} reuses its activation buffers from pass to pass and keeps one hook
+ * registry, so two passes at once would overwrite each other's activations and see each other's
+ * caching hooks. Every analysis that runs the model goes through {@link #exclusive}; what it keeps
+ * (patterns, logits, decompositions) is copied out, so reading results needs no lock. Passes are
+ * already parallel inside (the one {@code Parallel} pool on all cores), so serialising them costs
+ * little throughput on a local tool.
+ */
+public final class ExplorerModel {
+    private final Gpt gpt;
+    private final Tokenizer tokenizer;
+    private final String name;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    public ExplorerModel(Gpt gpt, Tokenizer tokenizer, String name) {
+        this.gpt = gpt;
+        this.tokenizer = tokenizer;
+        this.name = name;
+    }
+
+    /**
+     * Opens a model directory (config.json, model.safetensors, a tokenizer).
+     *
+     * @throws LoupeException with one line naming the directory and what is missing or wrong
+     */
+    public static ExplorerModel open(Path dir) {
+        if (!Files.isDirectory(dir)) throw new LoupeException("model directory " + dir + " does not exist");
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+        Tokenizer tok = Tokenizers.require(dir);
+        Path fn = dir.toAbsolutePath().normalize().getFileName();
+        return new ExplorerModel(Gpt.fromWeights(m.config(), m.weights()), tok, fn == null ? dir.toString() : fn.toString());
+    }
+
+    public GptConfig config() { return gpt.config(); }
+
+    public Gpt gpt() { return gpt; }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public String name() { return name; }
+
+    /** Runs {@code work} (which may run the model's forward pass) while no other pass runs. */
+    public <T> T exclusive(Supplier<T> work) {
+        lock.lock();
+        try {
+            return work.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A token's raw text, or "#id" when the model's vocabulary is larger than the tokenizer's. */
+    public String text(int id) {
+        return id < tokenizer.vocabSize() ? tokenizer.tokenText(id) : "#" + id;
+    }
+
+    /** A token's text with spaces, newlines and tabs made visible (· ↵ →). */
+    public String display(int id) {
+        return id < tokenizer.vocabSize() ? TokenDisplay.visible(tokenizer.tokenText(id)) : "#" + id;
+    }
+}

@@ -1,0 +1,161 @@
+package dev.loupe.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Locale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * End to end in Debian's headless Chromium: type a prompt, wait for the heatmaps, hover a cell of the
+ * expanded head and check the readout against the API; click a token; save a screenshot to
+ * docs/explorer.png. Skips (saying why) where /usr/bin/chromium or /usr/bin/chromedriver is absent.
+ */
+class ExplorerBrowserTest {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium"), CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final String PROMPT = "the cat sat on the mat.\nthe cat sat on the";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void promptToHeatmapsToHoverMatchesTheApi() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver): apt-get install chromium chromium-driver");
+        Path model = TestModels.small(tmp.resolve("model"), 64, 3, 4);
+        try (ExplorerServer server = ExplorerServer.start(ExplorerModel.open(model), "127.0.0.1", 0, 64)) {
+            ChromeDriver driver = browser(tmp.resolve("profile"));
+            try {
+                driver.manage().window().setSize(new Dimension(1280, 1100));
+                driver.get(server.url().toString());
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(15));
+                wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+                driver.findElement(By.id("prompt")).sendKeys(PROMPT);
+                driver.findElement(By.id("run")).click();
+                wait.until(d -> "3".equals(d.findElement(By.tagName("body")).getDomAttribute("data-pictures")));
+                assertThat(driver.findElements(By.cssSelector("canvas.thumb[data-drawn=true]"))).hasSize(12);
+                assertThat(driver.findElements(By.cssSelector("#tokens .tok"))).hasSize(PROMPT.length());
+                assertThat(driver.findElement(By.cssSelector("#tokens .tok[data-pos='3']")).getText()).isEqualTo("·");
+
+                // expand head L1H2 and hover the cell (query 10, key 4)
+                driver.findElement(By.cssSelector("canvas.thumb[data-layer='1'][data-head='2']")).click();
+                WebElement detail = driver.findElement(By.id("detail"));
+                int t = PROMPT.length(), q = 10, k = 4;
+                double cell = detail.getSize().getWidth() / (double) t;
+                int dx = (int) Math.round((k + 0.5) * cell - detail.getSize().getWidth() / 2.0);
+                int dy = (int) Math.round((q + 0.5) * cell - detail.getSize().getHeight() / 2.0);
+                new Actions(driver).moveToElement(detail, dx, dy).perform();
+                WebElement hover = driver.findElement(By.id("hover"));
+                wait.until(d -> hover.getDomAttribute("data-query") != null);
+                assertThat(hover.getDomAttribute("data-layer")).isEqualTo("1");
+                assertThat(hover.getDomAttribute("data-head")).isEqualTo("2");
+                assertThat(hover.getDomAttribute("data-query")).isEqualTo(String.valueOf(q));
+                assertThat(hover.getDomAttribute("data-key")).isEqualTo(String.valueOf(k));
+                String run = (String) ((JavascriptExecutor) driver).executeScript("return window.loupe.state.run;");
+                JsonNode head = new ObjectMapper().readTree(get(server.url().resolve("/api/runs/" + run + "/attention/1/2")));
+                float expected = (float) head.get("pattern").get(q).get(k).asDouble();
+                assertThat(expected).isGreaterThan(0f);
+                assertThat(Float.parseFloat(hover.getDomAttribute("data-weight"))).isEqualTo(expected);
+                assertThat(hover.getText()).endsWith(String.format(Locale.ROOT, ": %.4f", expected));
+
+                // select a token: its own row of the pattern colours the tokens it attends to
+                driver.findElement(By.cssSelector("#tokens .tok[data-pos='10']")).click();
+                WebElement key = driver.findElement(By.cssSelector("#tokens .tok[data-pos='4']"));
+                assertThat(Float.parseFloat(key.getDomAttribute("data-attends-to"))).isEqualTo(expected);
+
+                // predictions, lens and attribution filled in
+                wait.until(d -> "true".equals(d.findElement(By.id("lens")).getDomAttribute("data-loaded")) && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
+                assertThat(driver.findElements(By.cssSelector("#predictions tr"))).hasSize(11);
+                driver.findElement(By.id("circuits-run")).click();
+                wait.until(d -> !d.findElements(By.cssSelector("#copying tr")).isEmpty() && !d.findElements(By.cssSelector("#detectors tr")).isEmpty());
+                ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0);");
+                new Actions(driver).moveToElement(detail, dx, dy).perform();
+
+                File png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+                Path docs = repoRoot().resolve("docs");
+                Files.createDirectories(docs);
+                Files.copy(png.toPath(), docs.resolve("explorer.png"), StandardCopyOption.REPLACE_EXISTING);
+                assertThat(Files.size(docs.resolve("explorer.png"))).isGreaterThan(10_000);
+            } finally {
+                driver.quit();
+            }
+        }
+    }
+
+    /**
+     * Time to first picture on a GPT-2-small-shaped random model with a 256-token prompt: from the
+     * click on Analyse to the first layer's heatmaps drawn (the page's own performance.now()).
+     * A measurement, not a check: runs only with -Dloupe.explorer.gpt2=true (writes a 500 MB model).
+     */
+    @Test
+    void timeToFirstPictureOnGpt2Small() throws Exception {
+        Assumptions.assumeTrue(Boolean.getBoolean("loupe.explorer.gpt2"), "measurement; run with -Dloupe.explorer.gpt2=true");
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "needs chromium and chromium-driver");
+        Path model = TestModels.gpt2Small(tmp.resolve("gpt2"));
+        try (ExplorerServer server = ExplorerServer.start(ExplorerModel.open(model), "127.0.0.1", 0, 1024)) {
+            ChromeDriver driver = browser(tmp.resolve("profile"));
+            try {
+                driver.get(server.url().toString());
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(300));
+                wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+                String prompt = "the cat sat on the mat. ".repeat(11).substring(0, 256);
+                for (int round = 0; round < 3; round++) {   // the first round warms the JIT
+                    ((JavascriptExecutor) driver).executeScript("document.getElementById('prompt').value = arguments[0];", prompt);
+                    driver.findElement(By.id("run")).click();
+                    wait.until(d -> "12".equals(d.findElement(By.tagName("body")).getDomAttribute("data-pictures")));
+                    Object timing = ((JavascriptExecutor) driver).executeScript("return JSON.stringify(window.loupe.timing);");
+                    long t0 = System.nanoTime();
+                    wait.until(d -> "true".equals(d.findElement(By.id("lens")).getDomAttribute("data-loaded")) && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
+                    System.out.printf("round %d: 256 tokens, GPT-2 small shape: %s; lens + DLA %.1f s later%n", round, timing, (System.nanoTime() - t0) / 1e9);
+                    ((JavascriptExecutor) driver).executeScript("document.body.dataset.pictures = '0'; document.getElementById('lens').removeAttribute('data-loaded'); document.getElementById('dla').innerHTML = '';");
+                }
+            } finally {
+                driver.quit();
+            }
+        }
+    }
+
+    static ChromeDriver browser(Path profile) {
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary(CHROMIUM.toFile());
+        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        return new ChromeDriver(service, o);
+    }
+
+    static String get(URI uri) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The repository root: the parent of this module's directory (Maven runs tests in the module). */
+    static Path repoRoot() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.exists(here.resolve("loupe-web")) ? here : here.getParent();
+    }
+}
