@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.train.EvalCommand.class,
                 dev.loupe.cli.bench.BenchCommand.class,
                 dev.loupe.cli.circuits.CircuitsCommand.class,
+                dev.loupe.cli.reproduce.ReproduceCommand.class,
         })
 public final class Main implements Runnable {
 

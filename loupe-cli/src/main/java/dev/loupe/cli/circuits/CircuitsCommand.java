@@ -2,6 +2,9 @@ package dev.loupe.cli.circuits;
 
 import dev.loupe.analysis.circuits.HeadCircuits;
 import dev.loupe.analysis.circuits.HeadId;
+import dev.loupe.analysis.transforms.LayerNormFolding;
+import dev.loupe.model.GptConfig;
+import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.cli.UsageException;
 import dev.loupe.hub.Hub;
 import dev.loupe.hub.HubCache;
@@ -32,12 +35,18 @@ import java.util.function.Predicate;
                         + "the score random matrices of the same shapes get, so you can tell which are above chance.",
                 "The vocab × vocab circuits are never materialised (they stay factored through d_head). Token pairs need a "
                         + "scan of them, about 4·vocab²·d_head flops per head: they are shown for all heads on small vocabularies, "
-                        + "and for the heads chosen with --layer/--head otherwise. Raw weights: LayerNorm is not folded.",
+                        + "and for the heads chosen with --layer/--head otherwise. Raw weights unless --fold-ln folds each block's "
+                        + "LayerNorm gain and shift into the weights that read it.",
+                "Small models get their paper readings too: a 0-layer model its bigram table W_E·W_U (strongest token → next "
+                        + "token pairs), a 1-layer model its skip-trigrams ([source] … [destination] → [out], per head, from the QK "
+                        + "and OV circuits), and with --prompt an attention-only model the path expansion of its logits on that text: "
+                        + "the size of the direct path, of every head and of every virtual head (pair of heads in different layers).",
                 ""},
         footer = {"%nExamples:",
                 "  loupe circuits --model quickstart-model",
                 "  loupe circuits --model gpt2 --layer 5 --head 1 --top 10",
-                "  loupe circuits --model models/tiny --json > circuits.json"})
+                "  loupe circuits --model models/tiny --json > circuits.json",
+                "  loupe circuits --model models/attn2 --prompt 'the cat sat on the mat' --html circuits.html"})
 public final class CircuitsCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
             description = "Model directory (config.json + model.safetensors), or a fetched hub name such as gpt2.")
@@ -56,6 +65,17 @@ public final class CircuitsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of text (scores, pairs, composition, baseline).")
     boolean json;
 
+    @Option(names = "--html", paramLabel = "FILE",
+            description = "Also write the report as an HTML page: head scores, composition heatmaps against the baseline, path-expansion bars.")
+    Path html;
+
+    @Option(names = "--fold-ln", description = "Fold each block's LayerNorm gain and shift into W_Q, W_K, W_V and W_in first (pre-LN models).")
+    boolean foldLn;
+
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "Expand the logits on this text into paths (attention-only pre-LN models) and show each path's size.")
+    String prompt;
+
     @Override
     public Integer call() {
         if (top < 0) throw new UsageException("--top must be ≥ 0, got " + top);
@@ -63,6 +83,14 @@ public final class CircuitsCommand implements Callable<Integer> {
         Path dir = Hub.resolveModel(model, HubCache.fromEnvironment());
         ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
         Gpt gpt = Gpt.fromWeights(m.config(), m.weights());
+        if (foldLn) {
+            if (m.config().norm() != GptConfig.Norm.PRE) throw new UsageException("--fold-ln needs a pre-LN model; this one is post-LN");
+            gpt = LayerNormFolding.fold(gpt).model();
+        }
+        if (prompt != null && (m.config().mlp() != GptConfig.Mlp.NONE || m.config().norm() != GptConfig.Norm.PRE)) {
+            throw new UsageException("--prompt (path expansion) needs an attention-only pre-LN model; this one has mlp "
+                    + m.config().mlp() + ", norm " + m.config().norm());
+        }
         int layers = m.config().nLayer(), heads = m.config().nHead();
         if (layer != null && (layer < 0 || layer >= layers)) {
             throw new UsageException("--layer " + layer + " is out of range: the model has layers 0 … " + (layers - 1));
@@ -75,8 +103,21 @@ public final class CircuitsCommand implements Callable<Integer> {
         Predicate<HeadId> selected = h -> (layer == null || h.layer() == layer) && (head == null || h.head() == head);
         CircuitsReport report = CircuitsReport.compute(new HeadCircuits(gpt), selected, layer != null, top, text,
                 new Progress(System.err));
-        System.out.print(json ? CircuitsJson.render(report) + "\n"
-                : CircuitsText.render(report, model, l -> layer == null || l == layer, top));
+        int[] ids = null;
+        if (prompt != null) {
+            if (tokenizer.isEmpty()) throw new UsageException("--prompt needs the model's tokenizer, and " + dir + " has none");
+            ids = tokenizer.get().encode(prompt);
+            if (ids.length == 0) throw new UsageException("--prompt encodes to no tokens");
+            if (ids.length > m.config().nPositions()) {
+                throw new UsageException("--prompt is " + ids.length + " tokens, the model's context is " + m.config().nPositions());
+            }
+        }
+        CircuitsReadings readings = CircuitsReadings.compute(report.circuits(), selected, report.pairsScanned(), top, ids);
+        if (html != null) AtomicFiles.writeString(html, CircuitsHtml.render(report, readings, model));
+        System.out.print(json ? CircuitsJson.render(report, readings, foldLn, text) + "\n"
+                : CircuitsText.render(report, model, l -> layer == null || l == layer, top, foldLn)
+                + CircuitsText.readings(readings, text));
+        if (html != null && !json) System.out.println("wrote " + html);
         return 0;
     }
 

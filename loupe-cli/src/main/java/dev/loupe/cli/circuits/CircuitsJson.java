@@ -19,7 +19,10 @@ import java.util.List;
  *             "ov_top_pairs": [{"source", "source_text", "out", "out_text", "value"}],          (when scanned)
  *             "qk_top_pairs": [{"destination", "destination_text", "source", "source_text", "value"}]}],
  *  "composition": [{"from": [l1, h1], "to": [l2, h2], "q", "k", "v"}],
- *  "baseline": {"q", "k", "v"}, "baseline_std": {"q", "k", "v"}, "baseline_draws": n}
+ *  "baseline": {"q", "k", "v"}, "baseline_std": {"q", "k", "v"}, "baseline_draws": n, "fold_ln": bool,
+ *  "bigrams": [{"token", "next", "logit"}],                                   (0-layer models, when scanned)
+ *  "skip_trigrams": [{"layer", "head", "source", "destination", "out", "qk", "ov"}],   (1-layer models, when scanned)
+ *  "path_expansion": {"tokens": [..], "terms": [{"path", "kind", "norm"}], "ln_final_bias_norm", "max_sum_error"}}  (--prompt)
  * </pre>
  * Token texts appear only with a tokenizer; a score that is undefined (a zero matrix) is null.
  */
@@ -28,8 +31,9 @@ final class CircuitsJson {
 
     private CircuitsJson() {}
 
-    static String render(CircuitsReport r) {
+    static String render(CircuitsReport r, CircuitsReadings x, boolean folded, java.util.function.IntFunction<String> text) {
         ObjectNode root = JSON.createObjectNode();
+        root.put("fold_ln", folded);
         GptConfig cfg = r.circuits().model().config();
         root.putObject("model").put("layers", cfg.nLayer()).put("heads", cfg.nHead()).put("d_model", cfg.dModel())
                 .put("d_head", r.circuits().dHead()).put("vocab", cfg.vocabSize());
@@ -57,6 +61,42 @@ final class CircuitsJson {
             number(std, k.key(), b.std());
         }
         root.put("baseline_draws", r.baselines().get(Composition.Q).draws());
+        if (!x.bigrams().isEmpty()) {
+            ArrayNode b = root.putArray("bigrams");
+            for (dev.loupe.analysis.circuits.FactoredMatrix.Entry e : x.bigrams()) {
+                ObjectNode o = b.addObject().put("token", e.row());
+                if (text != null) o.put("token_text", text.apply(e.row()));
+                o.put("next", e.column());
+                if (text != null) o.put("next_text", text.apply(e.column()));
+                number(o, "logit", e.value());
+            }
+        }
+        if (!x.skipTrigrams().isEmpty()) {
+            ArrayNode b = root.putArray("skip_trigrams");
+            for (dev.loupe.analysis.circuits.SkipTrigrams.SkipTrigram s : x.skipTrigrams()) {
+                ObjectNode o = b.addObject().put("layer", s.head().layer()).put("head", s.head().head())
+                        .put("source", s.source()).put("destination", s.destination()).put("out", s.out());
+                if (text != null) {
+                    o.put("source_text", text.apply(s.source())).put("destination_text", text.apply(s.destination()))
+                            .put("out_text", text.apply(s.out()));
+                }
+                number(o, "qk", s.qk());
+                number(o, "ov", s.ov());
+            }
+        }
+        if (x.paths() != null) {
+            CircuitsReadings.Paths p = x.paths();
+            ObjectNode o = root.putObject("path_expansion");
+            ArrayNode ids = o.putArray("tokens");
+            for (int id : p.ids()) ids.add(id);
+            ArrayNode terms = o.putArray("terms");
+            for (CircuitsReadings.Term t : p.terms()) {
+                ObjectNode n = terms.addObject().put("path", t.label()).put("kind", t.kind().name().toLowerCase(java.util.Locale.ROOT));
+                number(n, "norm", t.norm());
+            }
+            number(o, "ln_final_bias_norm", p.finalBiasNorm());
+            number(o, "max_sum_error", p.maxSumError());
+        }
         return root.toPrettyString();
     }
 

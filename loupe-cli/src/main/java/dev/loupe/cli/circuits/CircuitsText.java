@@ -20,16 +20,50 @@ final class CircuitsText {
 
     private CircuitsText() {}
 
-    static String render(CircuitsReport r, String modelName, IntPredicate layerShown, int top) {
+    static String render(CircuitsReport r, String modelName, IntPredicate layerShown, int top, boolean folded) {
         StringBuilder sb = new StringBuilder();
         GptConfig cfg = r.circuits().model().config();
-        line(sb, "circuits of %s: %d layers × %d heads, d_model %d, d_head %d, vocab %d (raw weights: LayerNorm not folded)",
-                modelName, cfg.nLayer(), cfg.nHead(), cfg.dModel(), r.circuits().dHead(), cfg.vocabSize());
+        line(sb, "circuits of %s: %d layers × %d heads, d_model %d, d_head %d, vocab %d (%s)",
+                modelName, cfg.nLayer(), cfg.nHead(), cfg.dModel(), r.circuits().dHead(), cfg.vocabSize(),
+                folded ? "LayerNorm gains and shifts folded into the reading weights" : "raw weights: LayerNorm not folded");
         heads(sb, r);
         pairs(sb, r);
         if (r.hasCompositions()) compositions(sb, r, layerShown, top);
         else line(sb, "%nComposition: none (a 1-layer model has no later layer to compose with).");
         return sb.toString();
+    }
+
+    /** The bigram table, skip-trigrams and path expansion, when the report has them. */
+    static String readings(CircuitsReadings x, java.util.function.IntFunction<String> text) {
+        StringBuilder sb = new StringBuilder();
+        if (!x.bigrams().isEmpty()) {
+            line(sb, "%nBigram table (0 layers: the model is W_E·W_U; strongest token → next-token logits):");
+            for (dev.loupe.analysis.circuits.FactoredMatrix.Entry e : x.bigrams()) {
+                line(sb, "  %s → %s  %.3g", token(e.row(), name(text, e.row())), token(e.column(), name(text, e.column())), e.value());
+            }
+        }
+        if (!x.skipTrigrams().isEmpty()) {
+            line(sb, "%nSkip-trigrams [source] … [destination] → [out] (1 layer; QK: destination attends to source, OV: logit raised):");
+            for (dev.loupe.analysis.circuits.SkipTrigrams.SkipTrigram s : x.skipTrigrams()) {
+                line(sb, "  %-6s %s … %s → %s   QK %.3g  OV %.3g", s.head(), token(s.source(), name(text, s.source())),
+                        token(s.destination(), name(text, s.destination())), token(s.out(), name(text, s.out())), s.qk(), s.ov());
+            }
+        }
+        if (x.paths() != null) {
+            CircuitsReadings.Paths p = x.paths();
+            line(sb, "%nPath expansion of the logits on the prompt (%d tokens; attention patterns and LayerNorm scales frozen from the run):",
+                    p.ids().length);
+            line(sb, "  the %d terms + ln_final's β·W_U sum to the model's logits to %.2g (largest logit %.3g)",
+                    p.terms().size(), p.maxSumError(), p.maxLogit());
+            line(sb, "  %-28s %-13s %s", "path", "kind", "‖logits‖_F");
+            for (CircuitsReadings.Term t : p.terms()) line(sb, "  %-28s %-13s %.4g", t.label(), t.kind(), t.norm());
+            line(sb, "  %-28s %-13s %.4g", "ln_final bias", "BIAS", p.finalBiasNorm());
+        }
+        return sb.toString();
+    }
+
+    private static String name(java.util.function.IntFunction<String> text, int id) {
+        return text == null ? null : text.apply(id);
     }
 
     private static void heads(StringBuilder sb, CircuitsReport r) {
