@@ -1,15 +1,16 @@
 package dev.loupe.cli.attention;
 
 import dev.loupe.LoupeException;
-import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.cli.model.BosText;
 import dev.loupe.cli.model.LoadedGpt;
+import dev.loupe.cli.model.ModelText;
 import dev.loupe.model.ActivationCache;
 import dev.loupe.model.Gpt;
 import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.io.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -31,12 +32,9 @@ import java.util.concurrent.Callable;
                 "  loupe attention --model gpt2 --text \"The cat sat. The cat\" --layer 5 --head 1 --out head5.1.png"})
 public final class AttentionCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
-            description = "Model directory (or the name of a fetched model).")
-    ModelRef model;
+    @Mixin
+    ModelText modelText;
 
-    @Option(names = "--text", required = true, paramLabel = "TEXT", description = "The text to run.")
-    String text;
 
     @Option(names = "--layer", paramLabel = "L", description = "Only this layer (default: every layer; required for .png/.svg).")
     Integer layer;
@@ -44,8 +42,6 @@ public final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--head", paramLabel = "H", description = "Only this head (default: every head; required for .png/.svg).")
     Integer head;
 
-    @Option(names = "--prepend-bos", description = "Prepend the end-of-text token as BOS (default: the text's tokens only).")
-    boolean prependBos;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write: FILE.html, FILE.png or FILE.svg.")
     Path out;
@@ -58,12 +54,13 @@ public final class AttentionCommand implements Callable<Integer> {
         if (!format.equals("html") && (layer == null || head == null)) {
             throw new UsageException("--out " + format + " draws one head: give --layer and --head (or write .html for many)");
         }
-        LoadedGpt m = LoadedGpt.open(model);
+        ModelText.Opened opened = modelText.open();
+        LoadedGpt m = opened.model();
         Gpt gpt = m.model();
         int layers = gpt.config().nLayer(), heads = gpt.config().nHead();
         if (layer != null && (layer < 0 || layer >= layers)) throw new UsageException("--layer must be in 0.." + (layers - 1) + ", got " + layer);
         if (head != null && (head < 0 || head >= heads)) throw new UsageException("--head must be in 0.." + (heads - 1) + ", got " + head);
-        BosText in = BosText.encode(m.requireTokenizer("--text"), text, prependBos);
+        BosText in = opened.input();
         int[] ids = in.ids();
         if (ids.length > gpt.config().nPositions()) {
             throw new LoupeException("the text has " + ids.length + " tokens but the model's context is " + gpt.config().nPositions());

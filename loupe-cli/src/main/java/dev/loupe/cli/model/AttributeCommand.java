@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
 import dev.loupe.analysis.decomposition.ResidualDecomposition;
-import dev.loupe.cli.ModelRef;
 import dev.loupe.model.Gpt;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.List;
@@ -34,26 +34,22 @@ import java.util.concurrent.Callable;
                 "--prepend-bos puts the end-of-text token in front, and the output says which.",
                 "Exit codes: 0 ok, 1 failure (bad model, target not one token), 2 bad usage."})
 public final class AttributeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
-            description = "Model directory with a tokenizer, or a hub name fetched with 'loupe fetch'.")
-    ModelRef model;
+    @Mixin
+    ModelText modelText;
 
-    @Option(names = "--text", required = true, paramLabel = "TEXT", description = "The prompt; its last token's prediction is attributed.")
-    String text;
 
     @Option(names = "--target", paramLabel = "TOKEN", description = "The predicted token to attribute (text of exactly one token, e.g. \" Paris\"); default: the top prediction.")
     String target;
 
-    @Option(names = "--prepend-bos", description = "Prepend the end-of-text token as BOS (default: the text's tokens only).")
-    boolean prependBos;
 
     @Option(names = "--json", description = "Print every attribution as JSON.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        LoadedGpt m = LoadedGpt.open(model);
-        BosText in = BosText.encode(m.requireTokenizer("--text"), text, prependBos);
+        ModelText.Opened opened = modelText.open();
+        LoadedGpt m = opened.model();
+        BosText in = opened.input();
         Gpt gpt = m.model();
         ResidualDecomposition rd = ResidualDecomposition.compute(gpt, in.ids());
         int pos = in.ids().length - 1;

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.analysis.decomposition.LogitLens;
-import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.Locale;
@@ -27,18 +27,13 @@ import java.util.concurrent.Callable;
                 "%nThe text is used as given; --prepend-bos puts the end-of-text token in front, and the output says which.",
                 "Exit codes: 0 ok, 1 failure (bad model), 2 bad usage."})
 public final class LensCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
-            description = "Model directory with a tokenizer, or a hub name fetched with 'loupe fetch'.")
-    ModelRef model;
+    @Mixin
+    ModelText modelText;
 
-    @Option(names = "--text", required = true, paramLabel = "TEXT", description = "The text to run.")
-    String text;
 
     @Option(names = "--top", paramLabel = "N", defaultValue = "3", description = "Tokens shown per layer and position (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--prepend-bos", description = "Prepend the end-of-text token as BOS (default: the text's tokens only).")
-    boolean prependBos;
 
     @Option(names = "--json", description = "Print every layer's top tokens and probabilities as JSON.")
     boolean json;
@@ -46,8 +41,9 @@ public final class LensCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (top < 1) throw new UsageException("--top must be at least 1, got " + top);
-        LoadedGpt m = LoadedGpt.open(model);
-        BosText in = BosText.encode(m.requireTokenizer("--text"), text, prependBos);
+        ModelText.Opened opened = modelText.open();
+        LoadedGpt m = opened.model();
+        BosText in = opened.input();
         LogitLens lens = LogitLens.compute(m.model(), in.ids());
         int n = Math.min(top, m.model().config().vocabSize());
         int[] ids = in.ids();
