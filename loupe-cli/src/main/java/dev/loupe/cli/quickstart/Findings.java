@@ -1,5 +1,7 @@
 package dev.loupe.cli.quickstart;
 
+import dev.loupe.cli.induction.InductionRecipe;
+import dev.loupe.cli.induction.TrainedModel;
 import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.analysis.detectors.InductionSource;
 
@@ -26,7 +28,7 @@ record Findings(TrainedModel two, TrainedModel one, int[] induction2, InductionS
      */
     static final double PREVIOUS_BAR = 0.3;
 
-    static Findings of(TrainedModel two, TrainedModel one, QuickstartSettings s) {
+    static Findings of(TrainedModel two, TrainedModel one, InductionRecipe s) {
         int[] ind2 = HeadScores.bestIn(two.scores().induction(), 1);
         int half = s.context() / 2;
         long probeSeed = s.seed() + 78;

@@ -1,5 +1,8 @@
 package dev.loupe.cli.quickstart;
 
+import dev.loupe.cli.induction.CopyCorpus;
+import dev.loupe.cli.induction.InductionRecipe;
+import dev.loupe.cli.induction.TrainedModel;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.tensor.Parallel;
@@ -12,7 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -49,7 +51,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         if (steps < 100 || steps > 100_000) throw new UsageException("--steps must be between 100 and 100000, got " + steps);
         PrintStream o = System.out;
         long start = System.nanoTime();
-        QuickstartSettings s = QuickstartSettings.defaults(seed, steps);
+        InductionRecipe s = InductionRecipe.quickstart(seed, steps);
         int[] corpus = s.corpus(seed, 400_000), heldOut = s.corpus(seed + 1_000_003, 40_000);
         TokenData data = TokenData.split(corpus);
         String sample = CopyCorpus.text(corpus, 0, 48);
@@ -65,7 +67,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         System.err.println("Analysing …");
         Findings f = Findings.of(two, one, s);
 
-        CharTokenizer tokenizer = CharTokenizer.of(Arrays.asList(CopyCorpus.ALPHABET.substring(0, s.vocab()).split("")));
+        CharTokenizer tokenizer = s.tokenizer();
         for (TrainedModel m : List.of(two, one)) {
             Path dir = out.resolve(m.name());
             ModelDirectory.write(dir, m.gpt().config(), m.gpt().parameters());

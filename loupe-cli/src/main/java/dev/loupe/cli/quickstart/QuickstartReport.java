@@ -1,5 +1,8 @@
 package dev.loupe.cli.quickstart;
 
+import dev.loupe.cli.induction.CopyCorpus;
+import dev.loupe.cli.induction.InductionRecipe;
+import dev.loupe.cli.induction.TrainedModel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -56,7 +59,7 @@ final class QuickstartReport {
     private static double round(double x) { return Math.round(x * 1e4) / 1e4; }
 
     /** The plain-language reading of the findings, one paragraph per point. */
-    static List<String> reading(Findings f, QuickstartSettings s) {
+    static List<String> reading(Findings f, InductionRecipe s) {
         List<String> r = new ArrayList<>();
         String ind2 = Findings.head(f.induction2());
         r.add(String.format(Locale.ROOT, "In the two-layer model, head %s attends from a repeated symbol to the symbol that followed "
@@ -87,7 +90,7 @@ final class QuickstartReport {
         return sum / half;
     }
 
-    static String html(Findings f, QuickstartSettings s, String sample) {
+    static String html(Findings f, InductionRecipe s, String sample) {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Loupe quickstart: induction heads</title>\n"
                 + "<style>body{font-family:sans-serif;margin:2em;max-width:70em;line-height:1.4}table{border-collapse:collapse}"

@@ -80,6 +80,11 @@ final class Reproduction {
     String write(Path out, Gpt gpt, CharTokenizer tok) {
         ModelDirectory.write(out.resolve("model"), gpt.config(), gpt.parameters());
         Tokenizers.save(tok, out.resolve("model"));
+        return writeReport(out, out.resolve("model"));
+    }
+
+    /** Writes out/report.md and out/report.json about the model in {@code modelDir}; returns the Markdown. */
+    String writeReport(Path out, Path modelDir) {
         StringBuilder md = new StringBuilder("# ").append(title).append("\n\n## What matched the paper and what did not\n\n");
         ArrayNode f = json.putArray("findings");
         for (Finding x : findings) {
@@ -88,8 +93,7 @@ final class Reproduction {
             f.addObject().put("claim", x.claim()).put("matched", x.matched()).put("evidence", x.evidence());
         }
         md.append("\n## Details\n\n").append(body);
-        md.append("The trained model is in `model/`: read it further with `loupe circuits --model ").append(out.resolve("model"))
-                .append("`.\n");
+        md.append("Read the model further with `loupe circuits --model ").append(modelDir).append("`.\n");
         AtomicFiles.writeString(out.resolve("report.md"), md.toString());
         AtomicFiles.writeString(out.resolve("report.json"), json.toPrettyString() + "\n");
         return md.toString();

@@ -31,7 +31,7 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
     private final BufferedWriter log;
     private final long startStep, steps;
     private final long plainEvery;
-    private final long t0 = System.nanoTime();
+    private long afterFirstStep;   // System.nanoTime() when the first step ended: the ETA leaves that step (JIT) out
     private double tokensPerSecond; // smoothed
 
     public ProgressReporter(PrintStream err, long startStep, long steps, Path logJson, boolean append) {
@@ -54,7 +54,9 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
 
     @Override
     public void onStep(Trainer.StepReport r) {
-        tokensPerSecond = tokensPerSecond == 0 ? r.tokensPerSecond() : 0.9 * tokensPerSecond + 0.1 * r.tokensPerSecond();
+        if (r.step() == startStep + 1) afterFirstStep = System.nanoTime();
+        // smoothed from the second step on: the first one includes JIT compilation
+        if (r.step() > startStep + 1) tokensPerSecond = tokensPerSecond == 0 ? r.tokensPerSecond() : 0.9 * tokensPerSecond + 0.1 * r.tokensPerSecond();
         ObjectNode line = JSON.createObjectNode().put("step", r.step()).put("loss", r.loss()).put("lr", r.lr())
                 .put("tokens_per_s", Math.round(r.tokensPerSecond() * 10) / 10.0);
         writeLog(line);
@@ -62,9 +64,12 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
         if (bar != null) {
             bar.stepTo(r.step());
             bar.setExtraMessage(msg);
-        } else if ((r.step() - startStep) % plainEvery == 0 || r.step() == steps || r.step() == startStep + 1) {
-            double elapsed = (System.nanoTime() - t0) / 1e9;
-            double eta = elapsed / (r.step() - startStep) * (steps - r.step());
+        } else if (r.step() == startStep + 1 && r.step() != steps) {
+            // the first step pays for JIT compilation: its speed would predict an ETA many times too long
+            err.printf("step %d/%d  loss %.4f  lr %.2e  (first step: measuring speed)%n", r.step(), steps, r.loss(), r.lr());
+        } else if ((r.step() - startStep) % plainEvery == 0 || r.step() == steps) {
+            long done = r.step() - startStep - 1;
+            double eta = done == 0 ? 0 : (System.nanoTime() - afterFirstStep) / 1e9 / done * (steps - r.step());
             err.printf("step %d/%d  %s  ETA %s%n", r.step(), steps, msg, duration(eta));
         }
     }

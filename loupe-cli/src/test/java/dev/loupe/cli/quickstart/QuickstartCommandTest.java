@@ -16,25 +16,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class QuickstartCommandTest {
 
-    @Test
-    void corpusIsSeededAndHoldsRepeats() {
-        int[] a = CopyCorpus.generate(3, 5000, 32, 0.1, 28, 0.5);
-        assertThat(CopyCorpus.generate(3, 5000, 32, 0.1, 28, 0.5)).isEqualTo(a);
-        for (int id : a) assertThat(id).isBetween(0, 31);
-        // runs of ≥ 4 symbols equal to the 4 symbols some distance d ≤ 28 back: far more than chance (32⁻⁴ per pair)
-        int repeats = 0;
-        for (int i = 40; i < a.length; i++) {
-            for (int d = 4; d <= 28; d++) {
-                if (a[i] == a[i - d] && a[i - 1] == a[i - 1 - d] && a[i - 2] == a[i - 2 - d] && a[i - 3] == a[i - 3 - d]) {
-                    repeats++;
-                    break;
-                }
-            }
-        }
-        assertThat(repeats).isGreaterThan(5000 / 10);
-        assertThat(CopyCorpus.ALPHABET.chars().sorted().toArray()).isEqualTo(CopyCorpus.ALPHABET.chars().toArray());
-    }
-
     /**
      * The issue's bar, on the command's own outputs: in the 2-layer model a layer-1 head with induction
      * score ≥ 0.5 that rests on a layer-0 previous-token head (ablating that head collapses it); no

@@ -1,4 +1,4 @@
-package dev.loupe.cli.quickstart;
+package dev.loupe.cli.induction;
 
 import dev.loupe.analysis.detectors.HeadDetectors;
 import dev.loupe.analysis.detectors.HeadScores;
@@ -16,7 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One attention-only model of the quickstart, trained and measured.
+ * One attention-only model trained on the {@link InductionRecipe}'s text and measured (the quickstart's two
+ * models, the induction reproduction's one).
  *
  * @param name       "attn-only-2l" or "attn-only-1l"
  * @param gpt        the trained model
@@ -27,22 +28,22 @@ import java.util.List;
  * @param scores     detector scores of every head on repeated random symbols
  * @param icl        in-context-learning score on held-out text
  */
-record TrainedModel(String name, Gpt gpt, List<Float> losses, List<double[]> induction, double seconds, double finalLoss,
+public record TrainedModel(String name, Gpt gpt, List<Float> losses, List<double[]> induction, double seconds, double finalLoss,
                     HeadScores scores, IclScore icl) {
-    static final int PROBE_EVERY = 100;
+    public static final int PROBE_EVERY = 100;
     /** Probe: 32 rows of 16 random symbols, each repeated once (fills the 32-token context). */
-    static final int PROBE_ROWS = 32;
+    public static final int PROBE_ROWS = 32;
 
     /**
      * Trains an attention-only model of {@code layers} layers on {@code data} for {@code steps}
      * steps and measures it; {@code heldOut} is text it never trained on.
      */
-    static TrainedModel train(String name, int layers, QuickstartSettings s, TokenData data, int[] heldOut) {
+    public static TrainedModel train(String name, int layers, InductionRecipe s, TokenData data, int[] heldOut) {
         GptConfig config = s.config(layers);
         Gpt gpt = Gpt.create(config, s.seed());
         LrSchedule schedule = new LrSchedule(s.lr(), s.lr() / 10, s.warmup(), s.steps(), LrSchedule.Kind.COSINE);
         TrainingSettings settings = new TrainingSettings(s.batch(), s.context(), s.steps(), schedule,
-                new AdamW.Settings(0.9, 0.95, 1e-8, 0.0), 1.0, "random", s.seed(), 0, 50, 0);
+                new AdamW.Settings(0.9, 0.95, 1e-8, s.weightDecay()), 1.0, "random", s.seed(), 0, 50, 0);
         Trainer trainer = new Trainer(gpt, settings, data);
         List<Float> losses = new ArrayList<>();
         List<double[]> induction = new ArrayList<>();
@@ -67,10 +68,10 @@ record TrainedModel(String name, Gpt gpt, List<Float> losses, List<double[]> ind
         return new TrainedModel(name, gpt, losses, induction, seconds, finalLoss, probe(gpt, s), icl);
     }
 
-    /** Detector scores on the quickstart's fixed probe. */
-    static HeadScores probe(Gpt gpt, QuickstartSettings s) {
+    /** Detector scores on the recipe's fixed probe. */
+    public static HeadScores probe(Gpt gpt, InductionRecipe s) {
         return HeadDetectors.onRepeatedTokens(gpt, PROBE_ROWS, s.context() / 2, 0, s.seed() + 77);
     }
 
-    int layers() { return gpt.config().nLayer(); }
+    public int layers() { return gpt.config().nLayer(); }
 }

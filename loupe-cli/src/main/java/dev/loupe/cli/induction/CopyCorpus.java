@@ -1,19 +1,19 @@
-package dev.loupe.cli.quickstart;
+package dev.loupe.cli.induction;
 
 import java.util.SplittableRandom;
 
 /**
- * The quickstart's training text: a stream of symbols in which spans recur. Most symbols are drawn
- * independently from a Zipf-like distribution (frequent and rare symbols, as in text, so unigram
- * statistics are learned first); now and then the stream repeats a span of 3–12 symbols from
- * somewhere in the last {@code maxDistance} symbols, at a random distance. Once a repeat has begun,
- * its next symbol is predictable only by finding where the current symbol occurred before and
- * copying what followed it — the job of an induction head (Olsson et al. 2022) — and because the
- * distance varies, a head that copies from a fixed offset cannot do it.
+ * The training text of the quickstart and of {@code loupe reproduce induction}: a stream of symbols in
+ * which spans recur. Most symbols are drawn independently from a Zipf-like distribution (frequent and
+ * rare symbols, as in text, so unigram statistics are learned first); now and then the stream repeats
+ * a span of 3–12 symbols from somewhere in the last {@code maxDistance} symbols, at a random distance.
+ * Once a repeat has begun, its next symbol is predictable only by finding where the current symbol
+ * occurred before and copying what followed it — the job of an induction head (Olsson et al. 2022) —
+ * and because the distance varies, a head that copies from a fixed offset cannot do it.
  */
-final class CopyCorpus {
+public final class CopyCorpus {
     /** The symbols, one character per token id: base64's alphabet, sorted as CharTokenizer orders ids. */
-    static final String ALPHABET = "+/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    public static final String ALPHABET = "+/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     private CopyCorpus() {}
 
@@ -21,7 +21,7 @@ final class CopyCorpus {
      * {@code tokens} ids in [0, vocab), seeded. A repeat starts at each position with probability
      * {@code repeatRate}; the Zipf exponent is 1 (p(k) ∝ 1/(k + 2)).
      */
-    static int[] generate(long seed, int tokens, int vocab, double repeatRate, int maxDistance) {
+    public static int[] generate(long seed, int tokens, int vocab, double repeatRate, int maxDistance) {
         return generate(seed, tokens, vocab, repeatRate, maxDistance, 0.0);
     }
 
@@ -30,7 +30,7 @@ final class CopyCorpus {
      * successor s(a, b) of the two symbols before it (a random table): structure a head that looks
      * at the previous token can use on its own.
      */
-    static int[] generate(long seed, int tokens, int vocab, double repeatRate, int maxDistance, double trigram) {
+    public static int[] generate(long seed, int tokens, int vocab, double repeatRate, int maxDistance, double trigram) {
         SplittableRandom r = new SplittableRandom(seed);
         double[] cdf = new double[vocab];
         double total = 0;
@@ -63,7 +63,7 @@ final class CopyCorpus {
     }
 
     /** The ids as text in {@link #ALPHABET}. */
-    static String text(int[] ids, int from, int to) {
+    public static String text(int[] ids, int from, int to) {
         StringBuilder sb = new StringBuilder();
         for (int i = from; i < to; i++) sb.append(ALPHABET.charAt(ids[i]));
         return sb.toString();
