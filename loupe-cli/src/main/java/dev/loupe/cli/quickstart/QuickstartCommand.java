@@ -90,6 +90,8 @@ public final class QuickstartCommand implements Callable<Integer> {
                 : "The expected contrast did NOT show in this run: see the report.");
         o.printf(Locale.ROOT, "Report: %s   (summary: %s; models: %s, %s)   %.0f s in all%n", report, out.resolve("summary.json"),
                 out.resolve(two.name()), out.resolve(one.name()), seconds);
+        o.printf(Locale.ROOT, "Next: ./loupe reproduce induction --model %s   (the same circuit read from the weights)%n",
+                out.resolve(two.name()));
         return 0;
     }
 }

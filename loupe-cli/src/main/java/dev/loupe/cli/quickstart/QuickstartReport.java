@@ -162,7 +162,10 @@ final class QuickstartReport {
         b.append(String.format(Locale.ROOT, "<tr><td>all previous-token heads: %s</td><td>%.3f</td></tr>%n",
                 escape(f.previousHeadsText()), f.withoutPrevious()));
         b.append("</table>\n<p>The models are saved next to this report: try <code>./loupe attention --model DIR/attn-only-2l "
-                + "--text TEXT --out attention.html</code>.</p>\n</body></html>\n");
+                + "--text TEXT --out attention.html</code>. To read the same circuit from the weights alone (the induction "
+                + "head's K-composition with the previous-token head, against chance), run <code>./loupe reproduce induction "
+                + "--model DIR/attn-only-2l</code>, or <code>./loupe reproduce induction</code> for a model trained so that "
+                + "one previous-token head carries the job.</p>\n</body></html>\n");
         return b.toString();
     }
 

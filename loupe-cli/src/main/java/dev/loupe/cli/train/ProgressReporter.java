@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * Shows training progress on stderr: a progress bar (step, loss, tokens/s, ETA) on a terminal,
@@ -60,24 +61,24 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
         ObjectNode line = JSON.createObjectNode().put("step", r.step()).put("loss", r.loss()).put("lr", r.lr())
                 .put("tokens_per_s", Math.round(r.tokensPerSecond() * 10) / 10.0);
         writeLog(line);
-        String msg = String.format("loss %.4f  lr %.2e  %,.0f tok/s", r.loss(), r.lr(), tokensPerSecond);
+        String msg = String.format(Locale.ROOT, "loss %.4f  lr %.2e  %,.0f tok/s", r.loss(), r.lr(), tokensPerSecond);
         if (bar != null) {
             bar.stepTo(r.step());
             bar.setExtraMessage(msg);
         } else if (r.step() == startStep + 1 && r.step() != steps) {
             // the first step pays for JIT compilation: its speed would predict an ETA many times too long
-            err.printf("step %d/%d  loss %.4f  lr %.2e  (first step: measuring speed)%n", r.step(), steps, r.loss(), r.lr());
+            err.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.2e  (first step: measuring speed)%n", r.step(), steps, r.loss(), r.lr());
         } else if ((r.step() - startStep) % plainEvery == 0 || r.step() == steps) {
             long done = r.step() - startStep - 1;
             double eta = done == 0 ? 0 : (System.nanoTime() - afterFirstStep) / 1e9 / done * (steps - r.step());
-            err.printf("step %d/%d  %s  ETA %s%n", r.step(), steps, msg, duration(eta));
+            err.printf(Locale.ROOT, "step %d/%d  %s  ETA %s%n", r.step(), steps, msg, duration(eta));
         }
     }
 
     @Override
     public void onEval(long step, Evaluator.Result result) {
         writeLog(JSON.createObjectNode().put("step", step).put("val_loss", result.loss()));
-        String msg = String.format("step %d: validation loss %.4f (perplexity %.2f)", step, result.loss(), result.perplexity());
+        String msg = String.format(Locale.ROOT, "step %d: validation loss %.4f (perplexity %.2f)", step, result.loss(), result.perplexity());
         if (bar != null) bar.setExtraMessage(msg);
         else err.println(msg);
     }
@@ -95,8 +96,8 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
 
     static String duration(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60)
-                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
+                : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 
     @Override
