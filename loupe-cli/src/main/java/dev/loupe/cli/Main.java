@@ -65,6 +65,7 @@ public final class Main implements Runnable {
         cli.setParameterExceptionHandler(Errors::usage);
         cli.setUsageHelpAutoWidth(true);
         CommandList.install(cli);
+        DescriptionReflow.install(cli);
         if (debug) logEnvironment();
         return cli.execute(args);
     }

@@ -32,13 +32,13 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Time training steps (forward + backward + clip + AdamW) of GPT-2-shaped models on random",
-                "tokens with random weights: 2 warm-up steps, then the median of --steps steps. Configurations",
-                "(PERFORMANCE.md): small = 4 layers, d_model 256, 4 heads; 124m = GPT-2 small (12, 768, 12);",
-                "both with GPT-2's 50257-token vocabulary. When /usr/bin/python3 has torch, the same step in",
-                "PyTorch (bench/torch_train.py, 2 threads) is measured in the same run and the ratio printed.",
-                "For 124m the peak RSS is compared with params + grads + Adam moments + activations (llm.c's",
-                "activation count).", ""},
+                "Time training steps (forward + backward + clip + AdamW) of GPT-2-shaped models on random "
+                        + "tokens with random weights: 2 warm-up steps, then the median of --steps steps. Configurations "
+                        + "(PERFORMANCE.md): small = 4 layers, d_model 256, 4 heads; 124m = GPT-2 small (12, 768, 12); "
+                        + "both with GPT-2's 50257-token vocabulary. When /usr/bin/python3 has torch, the same step in "
+                        + "PyTorch (bench/torch_train.py, 2 threads) is measured in the same run and the ratio printed. "
+                        + "For 124m the peak RSS is compared with params + grads + Adam moments + activations (llm.c's "
+                        + "activation count).", ""},
         footer = {"", "Examples:", "  loupe bench train", "  loupe bench train --config all --seq 64,256 --json"})
 public final class TrainBenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "small", description = "small | 124m | all (default: ${DEFAULT-VALUE}).")
