@@ -43,6 +43,8 @@ final class CommandList {
         String sentence = text.substring(0, end).replaceAll("[.:;]$", "");
         int paren = sentence.indexOf(" (");
         if (sentence.length() > 72 && paren > 20) sentence = sentence.substring(0, paren); // asides stay in the command's own help
+        int clause = sentence.indexOf(", ");
+        if (sentence.length() > 72 && clause > 20) sentence = sentence.substring(0, clause); // so does a trailing clause
         return sentence.isEmpty() ? "" : Character.toUpperCase(sentence.charAt(0)) + sentence.substring(1) + ".";
     }
 }

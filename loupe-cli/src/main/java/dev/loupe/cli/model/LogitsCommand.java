@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 /** {@code loupe logits}: one forward pass, the next-token logits at every position. */
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = {
-                "Run the model once over a text or a list of token ids and show, at every position, the tokens it "
-                        + "predicts next (the largest logits and their softmax probabilities).",
+                "Show the tokens a model predicts next at every position of a text or a list of token ids (one forward "
+                        + "pass; the largest logits and their softmax probabilities).",
                 "With --out, also save all logits as a float32 .npy array [T, vocab] that numpy reads with np.load.",
                 ""},
         footer = {"%nExamples:",

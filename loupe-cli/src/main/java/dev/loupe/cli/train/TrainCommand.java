@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
 /** {@code loupe train}: trains a GPT on text or token files, with checkpoints, resume and a loss curve. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Train a GPT-style model with next-token cross-entropy, AdamW (decoupled weight decay on",
+                "Train a GPT-style model: next-token cross-entropy, AdamW (decoupled weight decay on",
                 "weight matrices and embeddings only), warm-up + cosine or constant learning rate and",
                 "global-norm gradient clipping.",
                 "",
