@@ -1,9 +1,9 @@
 package dev.loupe.cli.quickstart;
 
-import dev.loupe.cli.induction.InductionRecipe;
-import dev.loupe.cli.induction.TrainedModel;
 import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.analysis.detectors.InductionSource;
+import dev.loupe.cli.induction.InductionRecipe;
+import dev.loupe.cli.induction.TrainedModel;
 
 import java.util.ArrayList;
 import java.util.List;

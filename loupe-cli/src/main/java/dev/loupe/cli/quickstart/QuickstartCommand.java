@@ -1,9 +1,9 @@
 package dev.loupe.cli.quickstart;
 
+import dev.loupe.cli.UsageException;
 import dev.loupe.cli.induction.CopyCorpus;
 import dev.loupe.cli.induction.InductionRecipe;
 import dev.loupe.cli.induction.TrainedModel;
-import dev.loupe.cli.UsageException;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.io.AtomicFiles;

@@ -1,8 +1,5 @@
 package dev.loupe.cli.quickstart;
 
-import dev.loupe.cli.induction.CopyCorpus;
-import dev.loupe.cli.induction.InductionRecipe;
-import dev.loupe.cli.induction.TrainedModel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,6 +8,9 @@ import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.analysis.detectors.RepeatedTokens;
 import dev.loupe.cli.attention.AttentionCommand;
 import dev.loupe.cli.attention.AttentionHeatmap;
+import dev.loupe.cli.induction.CopyCorpus;
+import dev.loupe.cli.induction.InductionRecipe;
+import dev.loupe.cli.induction.TrainedModel;
 import dev.loupe.model.ActivationCache;
 import dev.loupe.model.Gpt;
 import dev.loupe.tensor.Tensor;

@@ -3,6 +3,7 @@ package dev.loupe.cli.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.analysis.decomposition.LogitLens;
+import dev.loupe.cli.MainTest;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.HookPoints;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
-import static dev.loupe.cli.model.ModelCommandsTest.run;
+import static dev.loupe.cli.MainTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -44,7 +45,7 @@ class AnalysisCommandsTest {
 
     @Test
     void hooksPrintsTheTableWithShapesForT() {
-        ModelCommandsTest.Result r = run("hooks", "--model", dir.toString(), "--seq", "7");
+        MainTest.Result r = run("hooks", "--model", dir.toString(), "--seq", "7");
         assertThat(r.code()).isZero();
         int rows = HookPoints.table(gpt.config(), 1, 7).size();
         assertThat(r.out()).contains(rows + " hook points").contains("BOS")
@@ -54,7 +55,7 @@ class AnalysisCommandsTest {
 
     @Test
     void attributeJsonAddsUpToTheLogitAndSaysWhetherBosWasPrepended() throws Exception {
-        ModelCommandsTest.Result r = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "l", "--json");
+        MainTest.Result r = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "l", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("prepend_bos").asBoolean()).isFalse();
@@ -66,9 +67,9 @@ class AnalysisCommandsTest {
         assertThat(j.get("logit").asDouble()).isCloseTo(logit, within(1e-4));
         assertThat(j.get("heads")).hasSize(2);
 
-        ModelCommandsTest.Result text = run("attribute", "--model", dir.toString(), "--text", "hello");
+        MainTest.Result text = run("attribute", "--model", dir.toString(), "--text", "hello");
         assertThat(text.out()).contains("BOS: none prepended").contains("L1MLP").contains("total");
-        ModelCommandsTest.Result two = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "he");
+        MainTest.Result two = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "he");
         assertThat(two.code()).isEqualTo(1);
         assertThat(two.err()).contains("2 tokens");
         assertThat(run("attribute", "--model", dir.toString(), "--text", "hello", "--prepend-bos").err()).contains("no end-of-text token");
@@ -76,7 +77,7 @@ class AnalysisCommandsTest {
 
     @Test
     void lensJsonMatchesTheLibrary() throws Exception {
-        ModelCommandsTest.Result r = run("lens", "--model", dir.toString(), "--text", "abc", "--top", "2", "--json");
+        MainTest.Result r = run("lens", "--model", dir.toString(), "--text", "abc", "--top", "2", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("layers").asInt()).isEqualTo(3);

@@ -1,6 +1,7 @@
 package dev.loupe.cli.model;
 
 import dev.loupe.cli.Main;
+import dev.loupe.cli.MainTest;
 import dev.loupe.model.Generator;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.loupe.cli.MainTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ModelCommandsTest {
@@ -46,62 +48,62 @@ class ModelCommandsTest {
     @Test
     void logitsWritesTheFullForwardAsNpy() {
         Path out = tmp.resolve("z.npy");
-        Result r = run("logits", "--model", dir.toString(), "--text", "hello", "--out", out.toString(), "--top", "2");
-        assertThat(r.code).isZero();
-        assertThat(r.out).contains("wrote logits [5, " + tok.vocabSize() + "]").contains("'h'");
+        MainTest.Result r = run("logits", "--model", dir.toString(), "--text", "hello", "--out", out.toString(), "--top", "2");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("wrote logits [5, " + tok.vocabSize() + "]").contains("'h'");
         Tensor z = Npy.read(out);
         Tensor expected = gpt.logits(tok.encode("hello"), 1, 5).reshape(5, tok.vocabSize());
         assertThat(z.shape()).containsExactly(5, tok.vocabSize());
         assertThat(z.maxAbsDiff(expected)).isZero();
-        assertThat(r.out.lines().filter(l -> l.contains("→")).count()).isEqualTo(5);
+        assertThat(r.out().lines().filter(l -> l.contains("→")).count()).isEqualTo(5);
     }
 
     @Test
     void logitsAcceptsIdsAndReportsBadOnesInOneLine() {
-        assertThat(run("logits", "--model", dir.toString(), "--ids", "1,2,3").code).isZero();
-        Result bad = run("logits", "--model", dir.toString(), "--ids", "1,999");
-        assertThat(bad.code).isEqualTo(1);
-        assertThat(bad.err).contains("token id 999 is outside the vocabulary").doesNotContain("at dev.");
-        assertThat(run("logits", "--model", dir.toString(), "--ids", "1", "--top", "-1").code).isEqualTo(2);
-        assertThat(run("logits", "--model", dir.toString(), "--ids", "1", "--text", "a").code).isEqualTo(2);
+        assertThat(run("logits", "--model", dir.toString(), "--ids", "1,2,3").code()).isZero();
+        MainTest.Result bad = run("logits", "--model", dir.toString(), "--ids", "1,999");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("token id 999 is outside the vocabulary").doesNotContain("at dev.");
+        assertThat(run("logits", "--model", dir.toString(), "--ids", "1", "--top", "-1").code()).isEqualTo(2);
+        assertThat(run("logits", "--model", dir.toString(), "--ids", "1", "--text", "a").code()).isEqualTo(2);
     }
 
     @Test
     void generateIsGreedyAtTemperatureZeroAndSeededOtherwise() {
-        Result r = run("generate", "--model", dir.toString(), "--prompt", "hel", "--max-tokens", "8", "--temperature", "0");
-        assertThat(r.code).isZero();
+        MainTest.Result r = run("generate", "--model", dir.toString(), "--prompt", "hel", "--max-tokens", "8", "--temperature", "0");
+        assertThat(r.code()).isZero();
         int[] expected = new Generator(gpt, Sampler.greedy()).generate(tok.encode("hel"), 8);
-        assertThat(r.out.strip()).isEqualTo(tok.decode(expected).strip());
-        String a = run("generate", "--model", dir.toString(), "--prompt", "a", "--seed", "5", "--top-k", "3").out;
-        String b = run("generate", "--model", dir.toString(), "--prompt", "a", "--seed", "5", "--top-k", "3").out;
+        assertThat(r.out().strip()).isEqualTo(tok.decode(expected).strip());
+        String a = run("generate", "--model", dir.toString(), "--prompt", "a", "--seed", "5", "--top-k", "3").out();
+        String b = run("generate", "--model", dir.toString(), "--prompt", "a", "--seed", "5", "--top-k", "3").out();
         assertThat(a).isEqualTo(b);
     }
 
     @Test
     void generateReportsContextAndSettingErrors() {
-        Result tooLong = run("generate", "--model", dir.toString(), "--prompt", "hello", "--max-tokens", "40");
-        assertThat(tooLong.code).isEqualTo(1);
-        assertThat(tooLong.err).contains("n_positions = 32");
-        assertThat(run("generate", "--model", dir.toString(), "--prompt", "a", "--top-p", "0").code).isEqualTo(2);
-        Result missing = run("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "a");
-        assertThat(missing.code).isEqualTo(1);
+        MainTest.Result tooLong = run("generate", "--model", dir.toString(), "--prompt", "hello", "--max-tokens", "40");
+        assertThat(tooLong.code()).isEqualTo(1);
+        assertThat(tooLong.err()).contains("n_positions = 32");
+        assertThat(run("generate", "--model", dir.toString(), "--prompt", "a", "--top-p", "0").code()).isEqualTo(2);
+        MainTest.Result missing = run("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "a");
+        assertThat(missing.code()).isEqualTo(1);
     }
 
     @Test
     void textNeedsATokenizer() throws Exception {
         Files.delete(dir.resolve(Tokenizers.TOKENIZER_JSON));
-        Result r = run("logits", "--model", dir.toString(), "--text", "hi");
-        assertThat(r.code).isEqualTo(1);
-        assertThat(r.err).contains("has no tokenizer");
+        MainTest.Result r = run("logits", "--model", dir.toString(), "--text", "hi");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("has no tokenizer");
     }
 
     /** Without tokenizer files, generation still works on ids: greedy continuation equals the full forward's argmax. */
     @Test
     void generateOnIdsNeedsNoTokenizer() throws Exception {
         Files.delete(dir.resolve(Tokenizers.TOKENIZER_JSON));
-        Result r = run("generate", "--model", dir.toString(), "--ids", "1,2,3", "--max-tokens", "4", "--temperature", "0");
-        assertThat(r.code).as(r.err).isZero();
-        String[] parts = r.out.strip().split(",");
+        MainTest.Result r = run("generate", "--model", dir.toString(), "--ids", "1,2,3", "--max-tokens", "4", "--temperature", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        String[] parts = r.out().strip().split(",");
         assertThat(parts).hasSize(7);
         int[] ids = java.util.Arrays.stream(parts).mapToInt(Integer::parseInt).toArray();
         for (int t = 3; t < 7; t++) {
@@ -109,33 +111,17 @@ class ModelCommandsTest {
             Tensor logits = gpt.logits(prefix, 1, t).reshape(t, gpt.config().vocabSize());
             assertThat(ids[t]).isEqualTo(dev.loupe.tensor.ops.Ops.argmax(logits.select(0, t - 1))[0]);
         }
-        Result bad = run("generate", "--model", dir.toString(), "--prompt", "hi");
-        assertThat(bad.code).isEqualTo(1);
-        assertThat(bad.err).contains("--ids");
+        MainTest.Result bad = run("generate", "--model", dir.toString(), "--prompt", "hi");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("--ids");
     }
 
     @Test
     void benchGenerateReportsTokensPerSecond() {
-        Result r = run("bench", "generate", "--layers", "1", "--d-model", "32", "--heads", "2", "--vocab", "100",
+        MainTest.Result r = run("bench", "generate", "--layers", "1", "--d-model", "32", "--heads", "2", "--vocab", "100",
                 "--prompt", "3", "--tokens", "4", "--warmup", "1", "--no-peer");
-        assertThat(r.code).isZero();
-        assertThat(r.out).containsPattern("loupe: +[0-9.]+ tokens/s");
-        assertThat(run("bench", "generate", "--d-model", "30", "--heads", "4", "--no-peer").code).isEqualTo(2);
-    }
-
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).containsPattern("loupe: +[0-9.]+ tokens/s");
+        assertThat(run("bench", "generate", "--d-model", "30", "--heads", "4", "--no-peer").code()).isEqualTo(2);
     }
 }

@@ -3,6 +3,7 @@ package dev.loupe.cli.trace;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.analysis.contrast.ValueContrast;
+import dev.loupe.cli.MainTest;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
-import static dev.loupe.cli.trace.TraceCommandTest.run;
+import static dev.loupe.cli.MainTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -41,7 +42,7 @@ class ContrastCommandTest {
 
     @Test
     void textReportsEveryHeadAndTheResidualCosines() {
-        TraceCommandTest.Result r = run("contrast", "--model", dir.toString(), "--token", "bad",
+        MainTest.Result r = run("contrast", "--model", dir.toString(), "--token", "bad",
                 "--context", "a bad egg", "--context", "had a bad dad");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("'bad' is 3 tokens (b | a | d): using the last, 'd'", "after block 1", "L1 H1",
@@ -51,7 +52,7 @@ class ContrastCommandTest {
 
     @Test
     void jsonNumbersAreTheAnalysisNumbers() throws Exception {
-        TraceCommandTest.Result r = run("contrast", "--model", dir.toString(), "--token", "d", "--context", "abd",
+        MainTest.Result r = run("contrast", "--model", dir.toString(), "--token", "d", "--context", "abd",
                 "--context", "d", "--json", "--top", "2", "--raw-unembedding");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode root = new ObjectMapper().readTree(r.out());
@@ -65,7 +66,7 @@ class ContrastCommandTest {
 
     @Test
     void identicalContextsGiveCosineOne() throws Exception {
-        TraceCommandTest.Result r = run("contrast", "--model", dir.toString(), "--token", "c", "--context", "abc",
+        MainTest.Result r = run("contrast", "--model", dir.toString(), "--token", "c", "--context", "abc",
                 "--context", "abc", "--json");
         JsonNode root = new ObjectMapper().readTree(r.out());
         for (JsonNode c : root.get("residual_cosines")) assertThat(c.asDouble()).isCloseTo(1, within(1e-9));
@@ -74,7 +75,7 @@ class ContrastCommandTest {
 
     @Test
     void missingTokenAndBadUsage() {
-        TraceCommandTest.Result missing = run("contrast", "--model", dir.toString(), "--token", "h",
+        MainTest.Result missing = run("contrast", "--model", dir.toString(), "--token", "h",
                 "--context", "abc", "--context", "hh");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).contains("context A \"abc\" does not contain 'h'").doesNotContain("at dev.");

@@ -3,6 +3,7 @@ package dev.loupe.cli.trace;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.cli.Main;
+import dev.loupe.cli.MainTest;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.loupe.cli.MainTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TraceCommandTest {
@@ -29,22 +31,22 @@ class TraceCommandTest {
 
     @Test
     void builtInTraceNumbersEveryStepInOrderAndPredictsOn() {
-        Result r = run("trace");
-        assertThat(r.code).as(r.err).isZero();
+        MainTest.Result r = run("trace");
+        assertThat(r.code()).as(r.err()).isZero();
         List<Integer> numbers = new ArrayList<>();
-        Matcher m = Pattern.compile("(?m)^── (\\d+)\\. ").matcher(r.out);
+        Matcher m = Pattern.compile("(?m)^── (\\d+)\\. ").matcher(r.out());
         while (m.find()) numbers.add(Integer.parseInt(m.group(1)));
         assertThat(numbers).hasSize(22);
         for (int i = 0; i < numbers.size(); i++) assertThat(numbers.get(i)).isEqualTo(i + 1);
-        assertThat(r.out).contains("Token embedding lookup", "Causal mask", "Softmax rows", "blend from that token's point of view",
+        assertThat(r.out()).contains("Token embedding lookup", "Causal mask", "Softmax rows", "blend from that token's point of view",
                 "Residual add", "MLP expand", "GELU", "final LayerNorm", "Logits", "greedy decoding",
                 "Loss", "p − onehot(y)", "finite differences", "One AdamW update", "−∞");
-        assertThat(r.out).containsPattern("check +Loupe's fast forward pass gives the same logits to within [0-9.]+e-0[5-9]");
+        assertThat(r.out()).containsPattern("check +Loupe's fast forward pass gives the same logits to within [0-9.]+e-0[5-9]");
     }
 
     @Test
     void postLnPutsLayerNormAfterTheResidualAdd() {
-        String pre = run("trace", "--pre-ln").out, post = run("trace", "--post-ln").out;
+        String pre = run("trace", "--pre-ln").out(), post = run("trace", "--post-ln").out();
         assertThat(pre.indexOf("LN1, block 0")).isLessThan(pre.indexOf("Queries, keys and values"));
         assertThat(post.indexOf("LN1, block 0")).isGreaterThan(post.indexOf("Residual add after attention"));
         assertThat(post).contains("post-LN (2017)");
@@ -53,8 +55,8 @@ class TraceCommandTest {
     @Test
     void htmlIsOneSelfContainedPageWithAHeatmapPerMatrix() throws Exception {
         Path html = tmp.resolve("t.html");
-        Result r = run("trace", "--prompt", "a dog sat", "--target", "on", "--html", html.toString());
-        assertThat(r.code).as(r.err).isZero();
+        MainTest.Result r = run("trace", "--prompt", "a dog sat", "--target", "on", "--html", html.toString());
+        assertThat(r.code()).as(r.err()).isZero();
         String page = Files.readString(html);
         assertThat(page).startsWith("<!DOCTYPE html>").contains("<svg", "linearGradient", "A_0", "One AdamW update")
                 .doesNotContain("<script", "src=");
@@ -66,9 +68,9 @@ class TraceCommandTest {
 
     @Test
     void jsonHasEveryStepAndMatrix() throws Exception {
-        Result r = run("trace", "--json");
-        assertThat(r.code).isZero();
-        JsonNode root = new ObjectMapper().readTree(r.out);
+        MainTest.Result r = run("trace", "--json");
+        assertThat(r.code()).isZero();
+        JsonNode root = new ObjectMapper().readTree(r.out());
         assertThat(root.get("steps").size()).isEqualTo(22);
         assertThat(root.at("/header/predicted").asText()).isEqualTo("on");
         JsonNode mask = null;
@@ -86,38 +88,22 @@ class TraceCommandTest {
         Path dir = tmp.resolve("m");
         ModelDirectory.write(dir, c, Gpt.create(c, 1).parameters());
         Tokenizers.save(tok, dir);
-        Result r = run("trace", "--model", dir.toString(), "--prompt", "bad", "--target", "e");
-        assertThat(r.code).as(r.err).isZero();
-        assertThat(r.out).contains("LN1, block 1", "ReLU", "W_U[e,");
-        assertThat(run("trace", "--model", dir.toString(), "--prompt", "bad", "--target", "ee").err)
+        MainTest.Result r = run("trace", "--model", dir.toString(), "--prompt", "bad", "--target", "e");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("LN1, block 1", "ReLU", "W_U[e,");
+        assertThat(run("trace", "--model", dir.toString(), "--prompt", "bad", "--target", "ee").err())
                 .contains("is 2 tokens");
-        assertThat(run("trace", "--model", dir.toString(), "--post-ln").code).isEqualTo(2);
+        assertThat(run("trace", "--model", dir.toString(), "--post-ln").code()).isEqualTo(2);
     }
 
     @Test
     void errorsAreOneLine() {
-        Result unknown = run("trace", "--prompt", "the zebra");
-        assertThat(unknown.code).isEqualTo(1);
-        assertThat(unknown.err).contains("'zebra' is not in the built-in model's vocabulary").doesNotContain("at dev.");
-        assertThat(run("trace", "--lr", "0").code).isEqualTo(2);
-        assertThat(run("trace", "--pre-ln", "--post-ln").code).isEqualTo(2);
-        assertThat(run("trace", "--model", tmp.resolve("nope").toString()).code).isEqualTo(1);
-        assertThat(run("trace", "--help").out).contains("each row is the blend", "Examples:");
-    }
-
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        MainTest.Result unknown = run("trace", "--prompt", "the zebra");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("'zebra' is not in the built-in model's vocabulary").doesNotContain("at dev.");
+        assertThat(run("trace", "--lr", "0").code()).isEqualTo(2);
+        assertThat(run("trace", "--pre-ln", "--post-ln").code()).isEqualTo(2);
+        assertThat(run("trace", "--model", tmp.resolve("nope").toString()).code()).isEqualTo(1);
+        assertThat(run("trace", "--help").out()).contains("each row is the blend", "Examples:");
     }
 }
