@@ -8,7 +8,7 @@ import dev.loupe.analysis.circuits.CompositionScores;
 import dev.loupe.analysis.circuits.HeadCircuits;
 import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.analysis.circuits.TokenPair;
-import dev.loupe.cli.Main;
+import dev.loupe.cli.MainTest;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
@@ -18,12 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.loupe.cli.MainTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CircuitsCommandTest {
@@ -45,9 +43,9 @@ class CircuitsCommandTest {
 
     @Test
     void jsonHoldsEveryHeadEveryLaterPairAndTheBaselineWithTheLibrarysNumbers() throws Exception {
-        Result r = run("circuits", "--model", dir.toString(), "--json", "--top", "3");
-        assertThat(r.code).as(r.err).isZero();
-        JsonNode j = new ObjectMapper().readTree(r.out);
+        MainTest.Result r = run("circuits", "--model", dir.toString(), "--json", "--top", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
         HeadCircuits c = new HeadCircuits(gpt);
         assertThat(j.get("model").get("layers").asInt()).isEqualTo(3);
         assertThat(j.get("heads")).hasSize(6);
@@ -82,9 +80,9 @@ class CircuitsCommandTest {
 
     @Test
     void selectingAHeadKeepsItsRowAndTheCompositionsItTakesPartIn() throws Exception {
-        Result r = run("circuits", "--model", dir.toString(), "--json", "--layer", "1", "--head", "0");
-        assertThat(r.code).as(r.err).isZero();
-        JsonNode j = new ObjectMapper().readTree(r.out);
+        MainTest.Result r = run("circuits", "--model", dir.toString(), "--json", "--layer", "1", "--head", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("heads")).hasSize(1);
         assertThat(j.get("heads").get(0).get("layer").asInt()).isEqualTo(1);
         assertThat(j.get("composition")).hasSize(2 + 2);                // from L0H0, L0H1 into it; from it into L2H0, L2H1
@@ -96,42 +94,27 @@ class CircuitsCommandTest {
 
     @Test
     void textShowsScoresPairsTablesAndBaseline() {
-        Result r = run("circuits", "--model", dir.toString(), "--top", "2");
-        assertThat(r.code).as(r.err).isZero();
+        MainTest.Result r = run("circuits", "--model", dir.toString(), "--top", "2");
+        assertThat(r.code()).as(r.err()).isZero();
         HeadCircuits c = new HeadCircuits(gpt);
-        assertThat(r.out).contains("3 layers × 2 heads").contains("L2H1")
+        assertThat(r.out()).contains("3 layers × 2 heads").contains("L2H1")
                 .contains(String.format(java.util.Locale.ROOT, "%+.4f", c.ovCopyingScore(2, 1)))
                 .contains("OV  source → raised logit").contains("K-composition L0 → L2").contains("Baseline")
                 .contains("Strongest compositions");
-        assertThat(r.out.lines().filter(l -> l.startsWith("  V  ")).count()).isEqualTo(2);
+        assertThat(r.out().lines().filter(l -> l.startsWith("  V  ")).count()).isEqualTo(2);
     }
 
     @Test
     void badRequestsExitWithOneLine() {
-        assertThat(run("circuits", "--model", dir.toString(), "--head", "1").code).isEqualTo(2);
-        assertThat(run("circuits", "--model", dir.toString(), "--top", "-1").code).isEqualTo(2);
-        Result layer = run("circuits", "--model", dir.toString(), "--layer", "3");
-        assertThat(layer.code).isEqualTo(2);
-        assertThat(layer.err).contains("layers 0 … 2");
-        Result missing = run("circuits", "--model", tmp.resolve("nope").toString());
-        assertThat(missing.code).isEqualTo(1);
-        assertThat(missing.err.lines().count()).isEqualTo(1);
-        assertThat(missing.err).doesNotContain("at dev.");
+        assertThat(run("circuits", "--model", dir.toString(), "--head", "1").code()).isEqualTo(2);
+        assertThat(run("circuits", "--model", dir.toString(), "--top", "-1").code()).isEqualTo(2);
+        MainTest.Result layer = run("circuits", "--model", dir.toString(), "--layer", "3");
+        assertThat(layer.code()).isEqualTo(2);
+        assertThat(layer.err()).contains("layers 0 … 2");
+        MainTest.Result missing = run("circuits", "--model", tmp.resolve("nope").toString());
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err().lines().count()).isEqualTo(1);
+        assertThat(missing.err()).doesNotContain("at dev.");
     }
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 }

@@ -1,6 +1,5 @@
 package dev.loupe.cli.model;
 
-import dev.loupe.cli.Main;
 import dev.loupe.cli.MainTest;
 import dev.loupe.model.Generator;
 import dev.loupe.model.Gpt;
@@ -15,9 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

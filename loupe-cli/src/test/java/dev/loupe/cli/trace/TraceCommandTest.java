@@ -2,7 +2,6 @@ package dev.loupe.cli.trace;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.cli.Main;
 import dev.loupe.cli.MainTest;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
@@ -12,9 +11,6 @@ import dev.loupe.tokens.Tokenizers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

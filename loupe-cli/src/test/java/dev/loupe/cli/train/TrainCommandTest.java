@@ -2,40 +2,24 @@ package dev.loupe.cli.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.cli.Main;
+import dev.loupe.cli.MainTest;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.tokens.TokenFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.loupe.cli.MainTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TrainCommandTest {
     static final String TEXT = "the cat sat on the mat. the dog sat on the log. ".repeat(40);
     static final String[] TINY = {"--layers", "1", "--d-model", "16", "--heads", "2", "--seq", "16", "--batch", "2",
             "--schedule", "constant", "--warmup", "2", "--lr", "1e-2", "--eval-every", "3", "--checkpoint-every", "4"};
-
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Run(Main.run(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     static String[] args(String... more) {
         List<String> a = new ArrayList<>(List.of("train"));
@@ -60,7 +44,7 @@ class TrainCommandTest {
         Files.writeString(text, TEXT);
 
         Path straight = dir.resolve("straight");
-        Run a = run(args("--data", text.toString(), "--out", straight.toString(), "--steps", "10",
+        MainTest.Result a = run(args("--data", text.toString(), "--out", straight.toString(), "--steps", "10",
                 "--log-json", dir.resolve("a.jsonl").toString()));
         assertThat(a.code()).as(a.err()).isZero();
         assertThat(straight.resolve("tokenizer.json")).exists();
@@ -76,17 +60,17 @@ class TrainCommandTest {
         Path log = dir.resolve("b.jsonl");
         assertThat(run(args("--data", text.toString(), "--out", resumed.toString(), "--steps", "6",
                 "--log-json", log.toString())).code()).isZero();
-        Run b = run("train", "--data", text.toString(), "--out", resumed.toString(), "--steps", "10", "--log-json", log.toString());
+        MainTest.Result b = run("train", "--data", text.toString(), "--out", resumed.toString(), "--steps", "10", "--log-json", log.toString());
         assertThat(b.code()).as(b.err()).isZero();
         assertThat(b.err()).contains("resuming");
         assertThat(losses(log)).containsExactlyElementsOf(expected);
 
         // a shape option on resume is a usage error
-        Run bad = run("train", "--data", text.toString(), "--out", resumed.toString(), "--d-model", "32");
+        MainTest.Result bad = run("train", "--data", text.toString(), "--out", resumed.toString(), "--d-model", "32");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--d-model cannot change on resume");
 
-        Run eval = run("eval", "--model", straight.toString(), "--data", text.toString(), "--json");
+        MainTest.Result eval = run("eval", "--model", straight.toString(), "--data", text.toString(), "--json");
         assertThat(eval.code()).as(eval.err()).isZero();
         JsonNode r = new ObjectMapper().readTree(eval.out());
         assertThat(r.get("loss").asDouble()).isLessThan(Math.log(12)); // better than uniform over the ~12 characters
@@ -100,7 +84,7 @@ class TrainCommandTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         TokenFile.write(data.resolve("toy_train.bin"), tokens, TokenFile.Format.LLMC);
         TokenFile.write(data.resolve("toy_val.bin"), java.util.Arrays.copyOf(tokens, 500), TokenFile.Format.LLMC);
-        Run r = run(args("--data", data.toString(), "--out", dir.resolve("m").toString(), "--steps", "3",
+        MainTest.Result r = run(args("--data", data.toString(), "--out", dir.resolve("m").toString(), "--steps", "3",
                 "--loader", "sequential"));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("1 training and 1 validation token files");
@@ -109,17 +93,17 @@ class TrainCommandTest {
 
     @Test
     void badInputsGiveOneClearLine(@TempDir Path dir) throws Exception {
-        Run missing = run("train", "--data", dir.resolve("nope.txt").toString(), "--out", dir.resolve("o").toString());
+        MainTest.Result missing = run("train", "--data", dir.resolve("nope.txt").toString(), "--out", dir.resolve("o").toString());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err().strip()).isEqualTo("loupe: training data " + dir.resolve("nope.txt") + " does not exist");
 
         Path text = dir.resolve("t.txt");
         Files.writeString(text, "abc");
-        Run tooShort = run(args("--data", text.toString(), "--out", dir.resolve("o").toString()));
+        MainTest.Result tooShort = run(args("--data", text.toString(), "--out", dir.resolve("o").toString()));
         assertThat(tooShort.code()).isEqualTo(1);
         assertThat(tooShort.err()).contains("--seq").doesNotContain("Exception");
 
-        Run badSchedule = run("train", "--data", text.toString(), "--out", dir.resolve("o").toString(), "--schedule", "linear");
+        MainTest.Result badSchedule = run("train", "--data", text.toString(), "--out", dir.resolve("o").toString(), "--schedule", "linear");
         assertThat(badSchedule.code()).isEqualTo(2);
         assertThat(badSchedule.err()).contains("--schedule must be cosine or constant");
     }
