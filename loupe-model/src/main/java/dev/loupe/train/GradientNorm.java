@@ -1,9 +1,9 @@
 package dev.loupe.train;
 
+import dev.loupe.tensor.LaneSum;
 import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Map;
@@ -66,7 +66,7 @@ public final class GradientNorm {
                     FloatVector x = FloatVector.fromArray(S, a, i);
                     acc = x.fma(x, acc);
                 }
-                double s = acc.reduceLanes(VectorOperators.ADD);
+                double s = LaneSum.of(acc);   // lane order: reproducible, compiled or not
                 for (; i < hi; i++) s += (double) a[i] * a[i];
                 partial[b] = s;
             }

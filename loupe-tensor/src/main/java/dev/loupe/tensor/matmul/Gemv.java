@@ -1,8 +1,8 @@
 package dev.loupe.tensor.matmul;
 
+import dev.loupe.tensor.LaneSum;
 import dev.loupe.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static dev.loupe.tensor.matmul.MicroKernel.L;
 import static dev.loupe.tensor.matmul.MicroKernel.S;
@@ -117,8 +117,8 @@ final class Gemv {
             a2 = FloatVector.fromArray(S, m, r2 + p).fma(xv, a2);
             a3 = FloatVector.fromArray(S, m, r3 + p).fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = LaneSum.of(a0), s1 = LaneSum.of(a1);
+        float s2 = LaneSum.of(a2), s3 = LaneSum.of(a3);
         for (int p = vEnd; p < k; p++) {
             float xv = x[xOff + p];
             s0 = Math.fma(m[r0 + p], xv, s0);
@@ -139,7 +139,7 @@ final class Gemv {
         for (int p = 0; p < vEnd; p += L) {
             a0 = FloatVector.fromArray(S, m, r0 + p).fma(FloatVector.fromArray(S, x, xOff + p), a0);
         }
-        float s = a0.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.of(a0);
         for (int p = vEnd; p < k; p++) s = Math.fma(m[r0 + p], x[xOff + p], s);
         return s;
     }

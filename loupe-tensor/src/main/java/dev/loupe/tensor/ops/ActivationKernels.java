@@ -37,7 +37,7 @@ public final class ActivationKernels {
             for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + i);
                 FloatVector u = v.mul(v).mul(v).mul(GELU_A).add(v).mul(-2f * GELU_C);
-                v.div(u.lanewise(VectorOperators.EXP).add(1f)).intoArray(out, oo + i);
+                v.div(VectorExp.exp(u).add(1f)).intoArray(out, oo + i);
             }
             for (; i < to; i++) {
                 double z = x[xo + i];
@@ -58,7 +58,7 @@ public final class ActivationKernels {
                 FloatVector v = FloatVector.fromArray(S, x, xo + i);
                 FloatVector v2 = v.mul(v);
                 FloatVector u = v2.mul(v).mul(GELU_A).add(v).mul(-2f * GELU_C);
-                FloatVector s = FloatVector.broadcast(S, 1f).div(u.lanewise(VectorOperators.EXP).add(1f));
+                FloatVector s = FloatVector.broadcast(S, 1f).div(VectorExp.exp(u).add(1f));
                 FloatVector du = v2.mul(3 * GELU_A).add(1f).mul(GELU_C);
                 FloatVector grad = v.mul(2f).mul(s).mul(s.neg().add(1f)).mul(du).add(s);
                 grad.mul(FloatVector.fromArray(S, dout, go + i)).intoArray(dx, oo + i);
@@ -103,7 +103,7 @@ public final class ActivationKernels {
             int i = from;
             for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + i);
-                v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, oo + i);
+                v.div(VectorExp.exp(v.neg()).add(1f)).intoArray(out, oo + i);
             }
             for (; i < to; i++) {
                 double z = x[xo + i];
@@ -174,7 +174,7 @@ public final class ActivationKernels {
 
     /** σ(v) = 1 / (1 + e^(−v)), lanewise. */
     private static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(S, 1f).div(VectorExp.exp(v.neg()).add(1f));
     }
 
     /** silu'(v) = σ(v)·(1 + v·(1 − σ(v))), lanewise, given s = σ(v). */

@@ -20,16 +20,9 @@ final class KernelSupport {
      */
     static final int GRAIN = 1 << 15;
 
-    /**
-     * The sum of the lanes of {@code v}, added in lane order. {@code reduceLanes(ADD)} leaves the order
-     * unspecified, and the interpreter and the JIT-compiled intrinsic do differ in the last bit: a
-     * fixed order keeps every reduction reproducible run to run.
-     */
+    /** The sum of the lanes of {@code v}, in lane order ({@link dev.loupe.tensor.LaneSum}). */
     static float sumLanes(FloatVector v) {
-        float[] lanes = v.toArray();
-        float s = 0f;
-        for (float f : lanes) s += f;
-        return s;
+        return dev.loupe.tensor.LaneSum.of(v);
     }
 
     /** Runs {@code task} over [0, n) elements, in parallel chunks of at least {@link #GRAIN}. */

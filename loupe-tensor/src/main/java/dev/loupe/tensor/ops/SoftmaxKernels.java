@@ -73,7 +73,7 @@ public final class SoftmaxKernels {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += L) {
-            FloatVector e = FloatVector.fromArray(S, x, o + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(S, x, o + j).sub(max));
             e.intoArray(out, oo + j);
             acc = acc.add(e);
         }
