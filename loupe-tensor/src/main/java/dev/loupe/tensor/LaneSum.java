@@ -14,9 +14,8 @@ public final class LaneSum {
 
     /** lane 0 + lane 1 + … + lane L−1, in float, in that order. */
     public static float of(FloatVector v) {
-        float[] lanes = v.toArray();
         float s = 0f;
-        for (float f : lanes) s += f;
+        for (int i = 0, n = v.length(); i < n; i++) s += v.lane(i);   // lane(i) compiles to an extract: no array
         return s;
     }
 }

@@ -76,6 +76,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
         for (Shape s : shapes) {
             for (int t : seqs) {
                 if (!json) System.err.printf("measuring %s B%d×T%d …%n", s.name(), batch, t);
+                resetPeakRss();   // the peak RSS reported is this configuration's, not the previous one's
                 double loupeMs = measureLoupe(s, t);
                 ObjectNode r = results.addObject();
                 r.put("config", s.name()).put("batch", batch).put("seq", t).put("threads", Parallel.threads());
@@ -164,6 +165,19 @@ public final class TrainBenchCommand implements Callable<Integer> {
         double stateMb = 4.0 * n * 4 / 1e6, actMb = acts * 4.0 / 1e6, peakMb = peakKb * 1024 / 1e6;
         r.put("peak_rss_mb", peakMb).put("state_mb", stateMb).put("activations_mb", actMb)
                 .put("rss_ratio", peakMb / (stateMb + actMb));
+    }
+
+    /**
+     * Lets the previous configuration's model go (a full GC) and restarts the kernel's peak-RSS count
+     * from the current RSS (writing 5 to /proc/self/clear_refs resets VmHWM; Linux only, else nothing).
+     */
+    private static void resetPeakRss() {
+        System.gc();
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException e) {
+            // not Linux, or not permitted: the peak then covers the whole run
+        }
     }
 
     private static long peakRssKb() {
