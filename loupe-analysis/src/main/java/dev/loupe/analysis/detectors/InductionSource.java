@@ -17,6 +17,12 @@ public record InductionSource(int layer, int head, double baseline, double[][] a
 
     /** Measures on {@code batch} repeated sequences of 2·half tokens in [0, vocab) (seeded). */
     public static InductionSource measure(Gpt gpt, int layer, int head, int batch, int half, long seed) {
+        return measure(gpt, layer, head, batch, half, seed, step -> {});
+    }
+
+    /** As above, reporting one line per ablated head to {@code progress} (one forward pass each). */
+    public static InductionSource measure(Gpt gpt, int layer, int head, int batch, int half, long seed,
+                                          java.util.function.Consumer<String> progress) {
         int[] ids = RepeatedTokens.generate(batch, half, 0, gpt.config().vocabSize(), seed);
         int t = 2 * half, heads = gpt.config().nHead();
         double baseline = HeadDetectors.score(gpt, ids, batch, t, half).induction()[layer][head];
@@ -24,6 +30,7 @@ public record InductionSource(int layer, int head, double baseline, double[][] a
         double[][] ablated = new double[layer][heads];
         for (int l = 0; l < layer; l++) {
             for (int h = 0; h < heads; h++) {
+                progress.accept(String.format(java.util.Locale.ROOT, "ablating head %d.%d (%d of %d)", l, h, l * heads + h + 1, layer * heads));
                 Intervention mean = Ablation.meanHead(l, h, reference);
                 try (var attached = gpt.hooks().add(mean.hookName(), mean.hook())) {
                     ablated[l][h] = HeadDetectors.score(gpt, ids, batch, t, half).induction()[layer][head];

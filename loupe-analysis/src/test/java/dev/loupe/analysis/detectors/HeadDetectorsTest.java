@@ -131,6 +131,12 @@ class HeadDetectorsTest {
         for (double a : s.ablated()[0]) assertThat(a).isCloseTo(s.baseline(), within(1e-6));
         assertThat(gpt.hooks().isEmpty()).isTrue();
         assertThat(HeadDetectors.onRepeatedTokens(gpt, 4, 6, 0, 3).induction()[1][1]).isCloseTo(s.baseline(), within(1e-9));
+
+        // one progress line per ablated head, same numbers
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        InductionSource withProgress = InductionSource.measure(gpt, 1, 1, 4, 6, 3, lines::add);
+        assertThat(lines).containsExactly("ablating head 0.0 (1 of 2)", "ablating head 0.1 (2 of 2)");
+        assertThat(withProgress.ablated()[0]).containsExactly(s.ablated()[0]);
     }
 
     @Test

@@ -3,24 +3,22 @@ package dev.loupe.cli.circuits;
 import dev.loupe.analysis.circuits.HeadCircuits;
 import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.analysis.transforms.LayerNormFolding;
-import dev.loupe.model.GptConfig;
-import dev.loupe.tensor.io.AtomicFiles;
+import dev.loupe.cli.QuietProgress;
 import dev.loupe.cli.UsageException;
 import dev.loupe.hub.Hub;
 import dev.loupe.hub.HubCache;
 import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.tokens.Tokenizer;
 import dev.loupe.tokens.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
@@ -102,7 +100,7 @@ public final class CircuitsCommand implements Callable<Integer> {
         IntFunction<String> text = tokenizer.<IntFunction<String>>map(t -> t::tokenText).orElse(null);
         Predicate<HeadId> selected = h -> (layer == null || h.layer() == layer) && (head == null || h.head() == head);
         CircuitsReport report = CircuitsReport.compute(new HeadCircuits(gpt), selected, layer != null, top, text,
-                new Progress(System.err));
+                new QuietProgress(System.err, "circuits"));
         int[] ids = null;
         if (prompt != null) {
             if (tokenizer.isEmpty()) throw new UsageException("--prompt needs the model's tokenizer, and " + dir + " has none");
@@ -119,21 +117,5 @@ public final class CircuitsCommand implements Callable<Integer> {
                 + CircuitsText.readings(readings, text));
         if (html != null && !json) System.out.println("wrote " + html);
         return 0;
-    }
-
-    /** Progress lines on stderr, only once the run has taken more than two seconds (quiet for small models). */
-    static final class Progress implements Consumer<String> {
-        private final PrintStream err;
-        private final long start = System.nanoTime();
-
-        Progress(PrintStream err) {
-            this.err = err;
-        }
-
-        @Override
-        public void accept(String step) {
-            double s = (System.nanoTime() - start) / 1e9;
-            if (s > 2) err.printf(Locale.ROOT, "circuits: %5.1f s  %s%n", s, step);
-        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The two-layer induction circuit of a model, read two ways and set side by side: from behaviour
@@ -41,28 +42,40 @@ record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, HeadId 
                         CompositionScores composition, Map<Composition, CompositionBaseline> baselines, double[][] copying) {
     /** Random draws of the baseline: 256 pin its standard deviation to about 5 %. */
     static final int BASELINE_DRAWS = 256;
-    /** Rows of the probe: each row is {@code half} random tokens, then the same tokens again. */
-    static final int PROBE_ROWS = 32;
+    /**
+     * Rows of the probe (each row is {@code half} random tokens, then the same tokens again): 32 for
+     * small models, 8 from d_model 256 up, where each of the ablation passes costs seconds and 8 rows
+     * of up to 128 tokens still average over 512 positions.
+     */
+    static int probeRows(Gpt gpt) {
+        return gpt.config().dModel() >= 256 ? 8 : 32;
+    }
 
     /**
-     * Reads {@code gpt} (at least 2 layers) on a probe of {@value #PROBE_ROWS} rows of {@code half}
+     * Reads {@code gpt} (at least 2 layers) on a probe of {@link #probeRows} rows of {@code half}
      * random tokens repeated once; {@code seed} fixes the probe, the baseline draws are fixed.
      */
-    static InductionReading of(Gpt gpt, int half, long seed) {
+    static InductionReading of(Gpt gpt, int half, long seed, Consumer<String> progress) {
         int layers = gpt.config().nLayer(), heads = gpt.config().nHead();
         if (layers < 2) throw new IllegalArgumentException("an induction circuit needs at least 2 layers, the model has " + layers);
-        HeadScores scores = HeadDetectors.onRepeatedTokens(gpt, PROBE_ROWS, half, 0, seed);
+        progress.accept("detector scores of every head");
+        int rows = probeRows(gpt);
+        HeadScores scores = HeadDetectors.onRepeatedTokens(gpt, rows, half, 0, seed);
         HeadId induction = best(scores.induction(), 1, layers);
         HeadId previous = best(scores.previousToken(), 0, induction.layer());
-        InductionSource source = InductionSource.measure(gpt, induction.layer(), induction.head(), PROBE_ROWS, half, seed);   // the same probe
+        InductionSource source = InductionSource.measure(gpt, induction.layer(), induction.head(), rows, half, seed, progress);   // the same probe
         HeadCircuits circuits = new HeadCircuits(gpt);
-        CompositionScores composition = CompositionScores.compute(circuits);
+        CompositionScores composition = CompositionScores.compute(circuits, progress);
         Map<Composition, CompositionBaseline> baselines = new EnumMap<>(Composition.class);
         for (Composition k : Composition.values()) {
+            progress.accept(k + "-composition baseline (" + BASELINE_DRAWS + " random pairs)");
             baselines.put(k, CompositionBaseline.of(k, circuits.dModel(), circuits.dHead(), BASELINE_DRAWS, 0));
         }
         double[][] copying = new double[layers][heads];
-        for (int l = 0; l < layers; l++) for (int h = 0; h < heads; h++) copying[l][h] = circuits.ovCopyingScore(l, h);
+        for (int l = 0; l < layers; l++) {
+            progress.accept("OV copying scores of layer " + l);
+            for (int h = 0; h < heads; h++) copying[l][h] = circuits.ovCopyingScore(l, h);
+        }
         return new InductionReading(gpt, half, seed, scores, induction, previous, source, composition, baselines, copying);
     }
 
@@ -94,7 +107,7 @@ record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, HeadId 
     /** The induction score with all of {@link #previousHeads} mean-ablated at once. */
     double withoutAllPrevious(double bar) {
         List<int[]> heads = previousHeads(bar).stream().map(h -> new int[] {h.layer(), h.head()}).toList();
-        return InductionSource.withAblated(gpt, induction.layer(), induction.head(), heads, PROBE_ROWS, half, seed);
+        return InductionSource.withAblated(gpt, induction.layer(), induction.head(), heads, probeRows(gpt), half, seed);
     }
 
     /** The {@code kind} score of the previous-token head → the induction head. */

@@ -7,6 +7,7 @@ import dev.loupe.analysis.circuits.CompositionBaseline;
 import dev.loupe.analysis.circuits.CompositionScores;
 import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.cli.ModelRef;
+import dev.loupe.cli.QuietProgress;
 import dev.loupe.cli.UsageException;
 import dev.loupe.cli.induction.CopyCorpus;
 import dev.loupe.cli.induction.InductionRecipe;
@@ -88,7 +89,8 @@ final class InductionReproduction implements Callable<Integer> {
             gpt = loaded.model();
             modelDir = loaded.dir();
             if (gpt.config().nLayer() < 2) {
-                throw new UsageException("--model " + model + " has " + gpt.config().nLayer() + " layer; an induction circuit needs at least 2");
+                throw new UsageException("--model " + model + " has " + gpt.config().nLayer() + (gpt.config().nLayer() == 1 ? " layer" : " layers")
+                        + "; an induction circuit needs at least 2");
             }
             half = Math.min(gpt.config().nPositions() / 2, 64);
             if (half < 4) throw new UsageException("--model " + model + " has a context of " + gpt.config().nPositions() + " tokens; the probe needs 8");
@@ -96,7 +98,7 @@ final class InductionReproduction implements Callable<Integer> {
                     gpt.config().nLayer(), gpt.config().nHead(), gpt.config().dModel(), gpt.config().mlp().name().toLowerCase(Locale.ROOT));
         }
         System.err.println("reproduce induction: reading the heads (detectors, ablations, composition scores)");
-        InductionReading x = InductionReading.of(gpt, half, seed + 77);
+        InductionReading x = InductionReading.of(gpt, half, seed + 77, new QuietProgress(System.err, "reproduce induction"));
         report(r, x, half);
         String md = model == null ? r.write(out, gpt, InductionRecipe.reproduction(seed, steps).tokenizer())
                 : r.writeReport(out, modelDir);
@@ -130,7 +132,7 @@ final class InductionReproduction implements Callable<Integer> {
         r.paragraph("Heads, measured on %d rows of %d random tokens repeated once: previous-token score (attention on the token "
                 + "before), duplicate-token score, induction score (attention from the second copy of a token to the token after "
                 + "its first copy), the OV copying score Σλ/Σ|λ| of the full circuit W_E·W_OV·W_U, and the induction score of %s "
-                + "with the head mean-ablated (%s as is: %.2f).", InductionReading.PROBE_ROWS, half, ind, ind, x.inductionScore());
+                + "with the head mean-ablated (%s as is: %.2f).", InductionReading.probeRows(x.gpt()), half, ind, ind, x.inductionScore());
         r.line("| head | previous-token | duplicate | induction | OV copying | %s's induction score without it |", ind);
         r.line("|---|---|---|---|---|---|");
         ArrayNode hs = r.json.putArray("heads");
