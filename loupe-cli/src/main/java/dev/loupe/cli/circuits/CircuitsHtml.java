@@ -3,17 +3,32 @@ package dev.loupe.cli.circuits;
 import dev.loupe.analysis.circuits.Composition;
 import dev.loupe.analysis.circuits.CompositionBaseline;
 import dev.loupe.analysis.circuits.CompositionScores;
+import dev.loupe.analysis.circuits.HeadCircuits;
+import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 
 import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * The report as one self-contained HTML page (no scripts, no network): a table of head scores coloured
  * by sign, one heatmap per composition kind (rows: writer heads, columns: reader heads of later layers)
  * shaded by baseline standard deviations above the baseline mean, and the path-expansion term sizes as bars.
  */
-final class CircuitsHtml {
+public final class CircuitsHtml {
     private CircuitsHtml() {}
+
+    /**
+     * The page {@code loupe circuits --model DIR --html FILE} writes, for every head of {@code gpt} (raw
+     * weights, no prompt, 5 token pairs per head where the scan is cheap): for other commands' reports.
+     * {@code tokenText} may be null (ids are shown).
+     */
+    public static String page(Gpt gpt, IntFunction<String> tokenText, String modelName, Consumer<String> progress) {
+        HeadCircuits c = new HeadCircuits(gpt);
+        CircuitsReport report = CircuitsReport.compute(c, h -> true, false, 5, tokenText, progress);
+        return render(report, CircuitsReadings.compute(c, h -> true, report.pairsScanned(), 5, null), modelName);
+    }
 
     static String render(CircuitsReport r, CircuitsReadings x, String modelName) {
         StringBuilder sb = new StringBuilder();

@@ -9,11 +9,13 @@ import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.QuietProgress;
 import dev.loupe.cli.UsageException;
+import dev.loupe.cli.circuits.CircuitsHtml;
 import dev.loupe.cli.induction.CopyCorpus;
 import dev.loupe.cli.induction.InductionRecipe;
 import dev.loupe.cli.induction.TrainedModel;
 import dev.loupe.cli.model.LoadedGpt;
 import dev.loupe.model.Gpt;
+import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.train.TokenData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,6 +23,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -40,7 +43,7 @@ import java.util.stream.Collectors;
                 + "(‖W_OV^prev‖_F ‖W_QK^ind‖_F) stands far above the score of random matrices and above every other pair — and "
                 + "the induction head copies. The heads are found by behaviour (attention on repeated random tokens, and which "
                 + "ablation breaks the induction head), the composition from the weights alone.",
-                "Writes report.md, report.json, the model (when trained) to --out."},
+                "Writes report.md, report.json, circuits.html (composition heatmaps) and the model (when trained) to --out."},
         footer = {"%nExamples:", "  loupe reproduce induction", "  loupe reproduce induction --model runs/quickstart/attn-only-2l --out runs/qs-induction"})
 final class InductionReproduction implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/reproduce-induction", paramLabel = "DIR", description = "Output directory (default ${DEFAULT-VALUE}).")
@@ -74,12 +77,14 @@ final class InductionReproduction implements Callable<Integer> {
         Gpt gpt;
         Path modelDir;
         int half;
-        TrainedModel trained = null;
+        IntFunction<String> tokenText;
         if (model == null) {
             InductionRecipe s = InductionRecipe.reproduction(seed, steps);
             System.err.println("reproduce induction: training a 2-layer attention-only model (" + s.heads() + " heads, d_model "
                     + s.dModel() + ", context " + s.context() + ") for " + steps + " steps");
-            trained = TrainedModel.train("attn-only-2l", 2, s, TokenData.split(s.corpus(seed, 400_000)), s.corpus(seed + 1_000_003, 40_000));
+            TrainedModel trained = TrainedModel.train("attn-only-2l", 2, s, TokenData.split(s.corpus(seed, 400_000)),
+                    s.corpus(seed + 1_000_003, 40_000));
+            tokenText = s.tokenizer()::tokenText;
             gpt = trained.gpt();
             modelDir = out.resolve("model");
             half = s.context() / 2;
@@ -88,6 +93,7 @@ final class InductionReproduction implements Callable<Integer> {
             LoadedGpt loaded = LoadedGpt.open(model);
             gpt = loaded.model();
             modelDir = loaded.dir();
+            tokenText = loaded.tokenizer().<IntFunction<String>>map(t -> t::tokenText).orElse(null);
             if (gpt.config().nLayer() < 2) {
                 throw new UsageException("--model " + model + " has " + gpt.config().nLayer() + (gpt.config().nLayer() == 1 ? " layer" : " layers")
                         + "; an induction circuit needs at least 2");
@@ -98,12 +104,17 @@ final class InductionReproduction implements Callable<Integer> {
                     gpt.config().nLayer(), gpt.config().nHead(), gpt.config().dModel(), gpt.config().mlp().name().toLowerCase(Locale.ROOT));
         }
         System.err.println("reproduce induction: reading the heads (detectors, ablations, composition scores)");
-        InductionReading x = InductionReading.of(gpt, half, seed + 77, new QuietProgress(System.err, "reproduce induction"));
+        QuietProgress reading = new QuietProgress(System.err, "reproduce induction");
+        InductionReading x = InductionReading.of(gpt, half, seed + 77, reading);
         report(r, x, half);
+        AtomicFiles.writeString(out.resolve("circuits.html"), CircuitsHtml.page(gpt, tokenText, modelDir.toString(), reading));
+        r.paragraph("Heatmaps of every Q-, K- and V-composition score against the baseline, and each head's copying and matching "
+                + "scores: `circuits.html` (what `loupe circuits --model %s --html FILE` writes).", modelDir);
         String md = model == null ? r.write(out, gpt, InductionRecipe.reproduction(seed, steps).tokenizer())
                 : r.writeReport(out, modelDir);
         System.out.print(md);
-        System.out.println("\nwrote " + out.resolve("report.md") + ", " + out.resolve("report.json") + (model == null ? " and " + modelDir : ""));
+        System.out.println("\nwrote " + out.resolve("report.md") + ", " + out.resolve("report.json") + ", " + out.resolve("circuits.html")
+                + (model == null ? " and " + modelDir : ""));
         return 0;
     }
 

@@ -68,7 +68,8 @@ class ReproduceCommandTest {
         assertThat(pair.get("k").asDouble()).isGreaterThan(pair.get("runner_up").get("k").asDouble());
         assertThat(j.get("composition")).hasSize(4);
         assertThat(j.get("heads")).hasSize(4);
-        assertThat(Files.readString(out.resolve("report.md"))).contains("**MATCHED**", "| **L0H");
+        assertThat(Files.readString(out.resolve("report.md"))).contains("**MATCHED**", "| **L0H", "circuits.html");
+        assertThat(Files.readString(out.resolve("circuits.html"))).contains("K-composition", "L0H0", "L1H1");
 
         // the score in the report is ‖W_OV^prev · (W_QK^ind)ᵀ‖_F / (‖W_OV^prev‖_F ‖W_QK^ind‖_F) of the saved weights
         ModelDirectory.LoadedModel m = ModelDirectory.read(out.resolve("model"));
