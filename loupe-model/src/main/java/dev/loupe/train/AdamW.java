@@ -24,7 +24,8 @@ import java.util.Map;
  *
  * Weight decay applies to parameters of rank ≥ 2 (the weight matrices and the embeddings
  * {@code wte}, {@code wpe}) and never to biases or LayerNorm gains, as in nanoGPT's
- * {@code configure_optimizers}. Scalars that torch computes in double (bias corrections, step size)
+ * {@code configure_optimizers}; {@link Settings#decayAll} decays every parameter instead, as llm.c's
+ * CPU trainer ({@code train_gpt2.c}, {@code gpt2_update}) does. Scalars that torch computes in double (bias corrections, step size)
  * are computed in double here too and rounded to float once.
  *
  * <p>The update is one memory-bound pass over all parameters, vectorised with the Vector API and
@@ -34,8 +35,18 @@ import java.util.Map;
 public final class AdamW {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    /** The hyper-parameters (torch's defaults are β₁ 0.9, β₂ 0.999, ε 1e-8, wd 0.01). */
-    public record Settings(double beta1, double beta2, double eps, double weightDecay) {
+    /**
+     * The hyper-parameters (torch's defaults are β₁ 0.9, β₂ 0.999, ε 1e-8, wd 0.01).
+     *
+     * @param decayAll decay every parameter, biases and LayerNorm gains included, as llm.c's
+     *                 {@code gpt2_update} does; false (GPT-2, nanoGPT) decays only rank ≥ 2 parameters
+     */
+    public record Settings(double beta1, double beta2, double eps, double weightDecay, boolean decayAll) {
+        /** Settings that decay the weight matrices and embeddings only (nanoGPT's groups). */
+        public Settings(double beta1, double beta2, double eps, double weightDecay) {
+            this(beta1, beta2, eps, weightDecay, false);
+        }
+
         public Settings {
             if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
             if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
@@ -66,6 +77,11 @@ public final class AdamW {
     /** Whether weight decay applies to this parameter: rank ≥ 2 (weights and embeddings), not biases or LayerNorm. */
     public static boolean decays(String name, Tensor param) {
         return param.rank() >= 2;
+    }
+
+    /** Whether these settings decay this parameter: every one with {@link Settings#decayAll}, else {@link #decays}. */
+    public boolean decaysUnder(String name, Tensor param) {
+        return settings.weightDecay > 0 && (settings.decayAll || decays(name, param));
     }
 
     public Settings settings() { return settings; }
@@ -113,7 +129,7 @@ public final class AdamW {
             Tensor p = e.getValue();
             Tensor g = grads.get(name);
             if (g == null || !g.sameShape(p)) throw new IllegalArgumentException("no gradient of shape of " + name);
-            boolean decay = settings.weightDecay > 0 && decays(name, p);
+            boolean decay = decaysUnder(name, p);
             float keep = decay ? (float) (1 - lr * settings.weightDecay) : 1f;
             Tensor gc = g.contiguous();
             update(p.contiguousData(), p.offset(), gc.data(), gc.offset(), m.get(name).data(), v.get(name).data(),

@@ -219,10 +219,12 @@ public final class Checkpoints {
         n.put("min_lr", x.schedule().minLr());
         n.put("warmup", x.schedule().warmup());
         n.put("schedule", x.schedule().kind().name().toLowerCase());
+        n.put("schedule_steps", x.schedule().steps());
         n.put("beta1", x.adam().beta1());
         n.put("beta2", x.adam().beta2());
         n.put("eps", x.adam().eps());
         n.put("weight_decay", x.adam().weightDecay());
+        n.put("decay_all", x.adam().decayAll());
         n.put("grad_clip", x.gradClip());
         n.put("loader", x.loader());
         n.put("seed", x.seed());
@@ -232,12 +234,16 @@ public final class Checkpoints {
         return n;
     }
 
+    /**
+     * Reads {@link #settingsToJson}. States written before the schedule had its own length
+     * ({@code schedule_steps}) used {@code steps} for it; before {@code decay_all}, no run decayed all.
+     */
     static TrainingSettings settingsFromJson(JsonNode n) {
         int steps = n.path("steps").asInt();
         LrSchedule schedule = new LrSchedule(n.path("lr").asDouble(), n.path("min_lr").asDouble(), n.path("warmup").asInt(),
-                steps, LrSchedule.Kind.valueOf(n.path("schedule").asText("cosine").toUpperCase()));
+                n.path("schedule_steps").asInt(steps), LrSchedule.Kind.valueOf(n.path("schedule").asText("cosine").toUpperCase()));
         AdamW.Settings adam = new AdamW.Settings(n.path("beta1").asDouble(), n.path("beta2").asDouble(),
-                n.path("eps").asDouble(), n.path("weight_decay").asDouble());
+                n.path("eps").asDouble(), n.path("weight_decay").asDouble(), n.path("decay_all").asBoolean(false));
         return new TrainingSettings(n.path("batch").asInt(), n.path("seq").asInt(), steps, schedule, adam,
                 n.path("grad_clip").asDouble(), n.path("loader").asText(), n.path("seed").asLong(),
                 n.path("eval_every").asInt(), n.path("eval_batches").asInt(), n.path("checkpoint_every").asInt());

@@ -5,9 +5,10 @@ import dev.loupe.model.TrainableModel;
 import java.util.List;
 
 /**
- * Mean next-token cross-entropy of a model over held-out tokens: consecutive non-overlapping
- * windows of T + 1 tokens (stride T) from each shard in order, evaluated B rows at a time, up to a
- * maximum number of rows. The same tokens every time, so evaluation losses of a run are comparable
+ * Mean next-token cross-entropy of a model over held-out tokens: windows of T + 1 tokens that
+ * advance by T from each shard in order (consecutive windows share one token, the last target of one
+ * being the first input of the next, as in llm.c's loader), so every token after the first is
+ * predicted once; evaluated B rows at a time, up to a maximum number of rows. The same tokens every time, so evaluation losses of a run are comparable
  * and evaluation never disturbs the training loader.
  */
 public final class Evaluator {
@@ -16,6 +17,13 @@ public final class Evaluator {
     /** The result: mean loss over {@code tokens} predicted tokens; perplexity = exp(loss). */
     public record Result(double loss, long tokens) {
         public double perplexity() { return Math.exp(loss); }
+    }
+
+    /** Predicted tokens in all windows of T + 1 tokens (stride T) of the shards: T per window, as {@link #evaluate} counts them. */
+    public static long windowTokens(List<int[]> shards, int seqLen) {
+        long windows = 0;
+        for (int[] tokens : shards) windows += tokens.length > seqLen ? (tokens.length - 1) / seqLen : 0;
+        return windows * seqLen;
     }
 
     /**

@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * Consecutive, non-overlapping batches through one or more token shards, exactly like llm.c's
- * {@code dataloader_next_batch} (single process, no shuffling): a shard of n tokens holds
+ * {@code dataloader_next_batch} without shuffling ({@code should_shuffle = 0}, single process: the
+ * loader llm.c uses for validation, and for training before it learned to shuffle; since 2024
+ * {@code train_gpt2.c} trains with the shuffled order of {@link ShuffledLoader}): a shard of n tokens holds
  * {@code s = (n − 1) / (B·T)} batches, and its batch k is the tokens
  * {@code [k·B·T, (k+1)·B·T + 1)} (inputs are the first B·T, targets the same shifted by one).
  * After the last whole batch of a shard the loader moves to the next shard; after the last shard it
@@ -26,8 +28,20 @@ public final class SequentialLoader implements TokenLoader {
         this.shards = List.copyOf(shards);
         this.batch = batch;
         this.seqLen = seqLen;
-        this.batchesPerShard = new long[shards.size()];
+        this.batchesPerShard = batchesPerShard(this.shards, batch, seqLen);
         long total = 0;
+        for (long b : batchesPerShard) total += b;
+        this.batchesPerEpoch = total;
+    }
+
+    /**
+     * How many whole batches of B·T (+ 1) tokens each shard holds, {@code (n − 1) / (B·T)} as llm.c's
+     * {@code shard_num_samples}.
+     *
+     * @throws dev.loupe.LoupeException when a shard holds fewer than B·T + 1 tokens
+     */
+    static long[] batchesPerShard(List<int[]> shards, int batch, int seqLen) {
+        long[] out = new long[shards.size()];
         long bt = (long) batch * seqLen;
         for (int i = 0; i < shards.size(); i++) {
             int n = shards.get(i).length;
@@ -35,10 +49,9 @@ public final class SequentialLoader implements TokenLoader {
                 throw new dev.loupe.LoupeException("token shard " + (i + 1) + " holds " + n + " tokens, fewer than one batch of "
                         + batch + " × " + seqLen + " + 1 = " + (bt + 1) + "; use a smaller --batch or --seq");
             }
-            batchesPerShard[i] = (n - 1) / bt;
-            total += batchesPerShard[i];
+            out[i] = (n - 1) / bt;
         }
-        this.batchesPerEpoch = total;
+        return out;
     }
 
     /** Batches in one pass over all shards. */

@@ -5,7 +5,7 @@ package dev.loupe.train;
  * {@link #position()}: the count of batches handed out so far. Setting it with {@link #seek} puts
  * the loader exactly where a checkpoint left it.
  */
-public sealed interface TokenLoader permits SequentialLoader, RandomLoader {
+public sealed interface TokenLoader permits SequentialLoader, RandomLoader, ShuffledLoader {
 
     /** The next batch; advances {@link #position()} by one. */
     TokenBatch next();
@@ -16,6 +16,6 @@ public sealed interface TokenLoader permits SequentialLoader, RandomLoader {
     /** Continues as if {@code position} batches had been handed out. */
     void seek(long position);
 
-    /** "sequential" or "random", as on the command line and in checkpoints. */
+    /** "sequential", "random" or "shuffled", as on the command line and in checkpoints. */
     String kind();
 }

@@ -151,9 +151,23 @@ public final class Trainer {
         }
     }
 
-    /** The validation loss now (on {@code evalBatches} batches of the validation shards). */
+    /**
+     * The validation loss now, on a sample: the first {@code evalBatches} batches of windows of the
+     * validation shards (all of them when {@code evalBatches} is 0). The same tokens every time, so
+     * the losses of a run are comparable; {@link Evaluator.Result#tokens()} says how many were counted.
+     */
     public Evaluator.Result evaluate() {
         return Evaluator.evaluate(model, data.val(), settings.batch(), settings.seqLen(),
                 (long) settings.evalBatches() * settings.batch());
+    }
+
+    /** The validation loss now over every window of the validation shards (what {@code loupe eval} reports). */
+    public Evaluator.Result evaluateAll() {
+        return Evaluator.evaluate(model, data.val(), settings.batch(), settings.seqLen(), 0);
+    }
+
+    /** Predicted tokens in all validation windows: what {@link #evaluateAll()} counts, 0 without validation data. */
+    public long validationTokens() {
+        return Evaluator.windowTokens(data.val(), settings.seqLen());
     }
 }

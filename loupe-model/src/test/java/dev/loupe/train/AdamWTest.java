@@ -69,6 +69,25 @@ class AdamWTest {
     }
 
     @Test
+    void decayAllDecaysBiasesAndGainsAsLlmcDoes() {
+        int n = 37;
+        Tensor bias = Tensor.randn(2, 1f, n);
+        Tensor b0 = bias.copy();
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        params.put("h.0.ln_1.bias", bias);
+        double lr = 3e-3, b1 = 0.9, b2 = 0.95, eps = 1e-8, wd = 0.1;
+        AdamW opt = new AdamW(params, new AdamW.Settings(b1, b2, eps, wd, true));
+        assertThat(opt.decaysUnder("h.0.ln_1.bias", bias)).isTrue();
+        assertThat(new AdamW(params, new AdamW.Settings(b1, b2, eps, wd)).decaysUnder("h.0.ln_1.bias", bias)).isFalse();
+        Tensor g = Tensor.randn(7, 0.3f, n);
+        for (int s = 0; s < 3; s++) opt.step(lr, Map.of("h.0.ln_1.bias", g));
+        for (int i = 0; i < n; i++) {
+            double[] gs = {g.data()[i], g.data()[i], g.data()[i]};
+            assertThat((double) bias.data()[i]).isCloseTo(reference(b0.data()[i], gs, lr, b1, b2, eps, wd)[2], within(1e-6));
+        }
+    }
+
+    @Test
     void restoredStateContinuesIdentically() {
         Map<String, Tensor> p1 = Map.of("w", Tensor.randn(3, 1f, 64, 65));
         Map<String, Tensor> p2 = Map.of("w", p1.get("w").copy());

@@ -36,6 +36,24 @@ class CheckpointsTest {
     }
 
     @Test
+    void extendingARunKeepsItsLearningRateSchedule() {
+        TrainingSettings s = settings(0);
+        TrainingSettings longer = s.withSteps(40);
+        assertThat(longer.steps()).isEqualTo(40);
+        // every step the original run planned keeps its rate; past its end the cosine stays at the floor
+        for (int it = 0; it < 24; it++) assertThat(longer.schedule().at(it)).isEqualTo(s.schedule().at(it));
+        for (int it = 24; it < 40; it++) assertThat(longer.schedule().at(it)).isEqualTo(3e-3);
+        // and the checkpoint keeps both lengths and the decay groups
+        TrainingSettings back = Checkpoints.settingsFromJson(Checkpoints.settingsToJson(
+                new TrainingSettings(4, 8, 40, s.schedule(), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1, true), 1.0,
+                        "shuffled", 5, 6, 4, 0)));
+        assertThat(back.steps()).isEqualTo(40);
+        assertThat(back.schedule().steps()).isEqualTo(24);
+        assertThat(back.adam().decayAll()).isTrue();
+        assertThat(back.loader()).isEqualTo("shuffled");
+    }
+
+    @Test
     void stoppedAndResumedRunHasTheSameLossesAsAnUninterruptedOne(@TempDir Path out) throws Exception {
         List<Float> expected = uninterrupted();
         Trainer first = new Trainer(new BigramModel(TrainerTest.V, 11), settings(8), DATA);
