@@ -3,10 +3,10 @@ package dev.loupe.cli.size;
 import java.util.Locale;
 
 /** Short human forms of large numbers: 124.4M, 2.52B, 3.1 GiB, 4.2 PFLOP, 3 h 20 min. */
-final class Units {
+public final class Units {
     private Units() {}
 
-    static String count(double x) {
+    public static String count(double x) {
         return scaled(x, 1000, new String[] {"", "K", "M", "B", "T", "P", "E"});
     }
 
@@ -14,7 +14,7 @@ final class Units {
         return String.format(Locale.ROOT, "%,d", x);
     }
 
-    static String bytes(double x) {
+    public static String bytes(double x) {
         return scaled(x, 1024, new String[] {" B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB"});
     }
 

@@ -22,8 +22,10 @@ import java.util.Locale;
 /**
  * Shows training progress on stderr: a progress bar (step, loss, tokens/s, ETA) on a terminal,
  * plain lines otherwise (about 20 per run, plus every evaluation); and, with {@code --log-json},
- * one JSON object per line per step ({@code {"step","loss","lr","tokens_per_s"}}) and per
- * evaluation ({@code {"step","val_loss"}}).
+ * one JSON object per line per step ({@code {"step","loss","lr","tokens_per_s"}}), per
+ * evaluation during the run ({@code {"step","val_loss","val_tokens"}}: a sample of the validation
+ * set, {@code val_tokens} predicted tokens) and for the evaluation of the whole validation set at
+ * the end ({@code {"step","final_val_loss","val_tokens"}}).
  */
 public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,6 +36,7 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
     private final long plainEvery;
     private long afterFirstStep;   // System.nanoTime() when the first step ended: the ETA leaves that step (JIT) out
     private double tokensPerSecond; // smoothed
+    private long validationTokens;  // in the whole validation set, to label samples; 0 = unknown
 
     public ProgressReporter(PrintStream err, long startStep, long steps, Path logJson, boolean append) {
         this.err = err;
@@ -58,10 +61,12 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
         if (r.step() == startStep + 1) afterFirstStep = System.nanoTime();
         // smoothed from the second step on: the first one includes JIT compilation
         if (r.step() > startStep + 1) tokensPerSecond = tokensPerSecond == 0 ? r.tokensPerSecond() : 0.9 * tokensPerSecond + 0.1 * r.tokensPerSecond();
+        // a run of one step has only the first step's speed (JIT included): show it rather than 0
+        double speed = tokensPerSecond > 0 ? tokensPerSecond : r.tokensPerSecond();
         ObjectNode line = JSON.createObjectNode().put("step", r.step()).put("loss", r.loss()).put("lr", r.lr())
                 .put("tokens_per_s", Math.round(r.tokensPerSecond() * 10) / 10.0);
         writeLog(line);
-        String msg = String.format(Locale.ROOT, "loss %.4f  lr %.2e  %,.0f tok/s", r.loss(), r.lr(), tokensPerSecond);
+        String msg = String.format(Locale.ROOT, "loss %.4f  lr %.2e  %,.0f tok/s", r.loss(), r.lr(), speed);
         if (bar != null) {
             bar.stepTo(r.step());
             bar.setExtraMessage(msg);
@@ -75,12 +80,33 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
         }
     }
 
+    /** The predicted tokens of the whole validation set, so that evaluations on fewer are labelled as samples. */
+    public void validationTokens(long total) {
+        this.validationTokens = total;
+    }
+
     @Override
     public void onEval(long step, Evaluator.Result result) {
-        writeLog(JSON.createObjectNode().put("step", step).put("val_loss", result.loss()));
-        String msg = String.format(Locale.ROOT, "step %d: validation loss %.4f (perplexity %.2f)", step, result.loss(), result.perplexity());
+        writeLog(JSON.createObjectNode().put("step", step).put("val_loss", result.loss()).put("val_tokens", result.tokens()));
+        String msg = String.format(Locale.ROOT, "step %d: validation loss %.4f (perplexity %.2f) %s", step, result.loss(),
+                result.perplexity(), counted(result.tokens()));
         if (bar != null) bar.setExtraMessage(msg);
         else err.println(msg);
+    }
+
+    /** The evaluation of the whole validation set after the last step: printed and logged under its own name. */
+    public void onFinalEval(long step, Evaluator.Result result) {
+        writeLog(JSON.createObjectNode().put("step", step).put("final_val_loss", result.loss()).put("val_tokens", result.tokens()));
+        if (bar != null) bar.setExtraMessage(String.format(Locale.ROOT, "final validation loss %.4f", result.loss()));
+        err.printf(Locale.ROOT, "step %d: validation loss %.4f (perplexity %.2f) on the whole validation set, %,d tokens%n",
+                step, result.loss(), result.perplexity(), result.tokens());
+    }
+
+    /** "on a sample of 10,240 of 430,000 validation tokens", or "on all 430,000 validation tokens". */
+    private String counted(long tokens) {
+        if (validationTokens <= 0) return String.format(Locale.ROOT, "on %,d validation tokens", tokens);
+        return tokens >= validationTokens ? String.format(Locale.ROOT, "on all %,d validation tokens", tokens)
+                : String.format(Locale.ROOT, "on a sample of %,d of %,d validation tokens", tokens, validationTokens);
     }
 
     private void writeLog(ObjectNode line) {

@@ -13,6 +13,7 @@ import dev.loupe.tokens.Tokenizer;
 import dev.loupe.tokens.Tokenizers;
 import dev.loupe.train.AdamW;
 import dev.loupe.train.Checkpoints;
+import dev.loupe.train.Evaluator;
 import dev.loupe.train.LrSchedule;
 import dev.loupe.train.NonFiniteException;
 import dev.loupe.train.Trainer;
@@ -31,7 +32,8 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
                 "Train a GPT-style model: next-token cross-entropy, AdamW (decoupled weight decay on",
-                "weight matrices and embeddings only), warm-up + cosine or constant learning rate and",
+                "weight matrices and embeddings only, as GPT-2 and nanoGPT; --decay-all decays every",
+                "parameter, as llm.c's CPU trainer), warm-up + cosine or constant learning rate and",
                 "global-norm gradient clipping.",
                 "",
                 "--data is UTF-8 text, an llm.c or nanoGPT .bin token file, or a directory of .bin files",
@@ -41,15 +43,26 @@ import java.util.concurrent.Callable;
                 "",
                 "--out DIR becomes a model directory (config.json + model.safetensors, usable by every",
                 "command) with checkpoints/ (optimizer state, data position, loss history) and loss.png /",
-                "loss.svg. Running again with the same --out resumes from the last checkpoint, giving",
-                "exactly the losses of an uninterrupted run (same thread count); a larger --steps extends it.",
+                "loss.svg. Running the same command again with the same --out resumes from the last",
+                "checkpoint, giving exactly the losses of an uninterrupted run (same thread count); options",
+                "may be repeated with their old values, but the model's shape, tokenizer and optimisation",
+                "settings cannot change (the message names the old and the new value). --data, --val-data,",
+                "--steps, --eval-every, --eval-batches, --checkpoint-every and --log-json may change. A",
+                "larger --steps extends the run and keeps its learning-rate schedule: the cosine decays over",
+                "the original --steps, and the added steps run at --min-lr (no jump at the old end). Steps",
+                "logged after the last checkpoint (a crash, kill -9) are removed from --log-json before they",
+                "are trained again, so the log holds each step once.",
+                "",
+                "Validation: every --eval-every steps the loss on the first --eval-batches batches of",
+                "validation windows (a sample; the line says how many tokens of how many), and after the",
+                "last step the loss on the whole validation set (what 'loupe eval' reports).",
                 ""},
         footer = {"", "Examples:",
                 "  loupe train --data shakespeare.txt --out runs/shake --steps 2000",
                 "  loupe train --data shakespeare.txt --out runs/bpe --tokenizer bpe:4096",
                 "  loupe train --data shakespeare.txt --out runs/ft --init gpt2 --steps 200 --lr 1e-4",
                 "  loupe train --data shakespeare.txt --out runs/ao --layers 2 --attn-only --log-json runs/ao.jsonl",
-                "  loupe train --data tinyshakespeare/ --out runs/tok --loader sequential --batch 4 --seq 64"})
+                "  loupe train --data tinyshakespeare/ --out runs/tok --loader shuffled --batch 4 --seq 64 --decay-all"})
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE|DIR", description = "Training text, .bin token file, or directory of .bin files.")
@@ -110,19 +123,28 @@ public final class TrainCommand implements Callable<Integer> {
     double eps;
     @Option(names = "--grad-clip", defaultValue = "1.0", description = "Max global gradient norm, 0 = off (default: ${DEFAULT-VALUE}).")
     double gradClip;
-    @Option(names = "--loader", defaultValue = "random", description = "random (seeded windows) | sequential (llm.c order) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--decay-all", description = "Weight decay on every parameter, biases and LayerNorm gains too, as llm.c's "
+            + "train_gpt2.c (gpt2_update); by default only weight matrices and embeddings decay (GPT-2, nanoGPT).")
+    boolean decayAll;
+    @Option(names = "--loader", defaultValue = "random", paramLabel = "random|sequential|shuffled",
+            description = "Batch order. random: B windows at seeded random offsets (nanoGPT's get_batch). sequential: consecutive "
+                    + "batches of B·T tokens through the shards in file order, llm.c's loader without shuffling (its validation "
+                    + "loader, and its training loader before June 2024). shuffled: llm.c's train_gpt2.c training order since "
+                    + "June 2024, draw for draw: mt19937 seeded with 42 (not --seed) shuffles the shard order every epoch "
+                    + "and the B·T batches within each shard (default: ${DEFAULT-VALUE}).")
     String loader;
     @Option(names = "--seed", defaultValue = "1337", description = "Seeds the initial weights and the random loader (default: ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--eval-every", defaultValue = "100", description = "Validation loss every N steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-every", defaultValue = "100", description = "Validation loss on a sample every N steps, 0 = only "
+            + "the whole validation set at the end (default: ${DEFAULT-VALUE}).")
     int evalEvery;
+    @Option(names = "--eval-batches", defaultValue = "20", description = "Size of that sample: the first N batches of B "
+            + "windows of T tokens, 0 = the whole validation set every time (default: ${DEFAULT-VALUE}).")
+    int evalBatches;
     @Option(names = "--checkpoint-every", defaultValue = "100", description = "Checkpoint every N steps, 0 = only at the end (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
     @Option(names = "--log-json", paramLabel = "FILE", description = "Append one JSON line per step and per evaluation to FILE.")
     Path logJson;
-
-    /** Validation batches per evaluation: 20 × B rows of T tokens. */
-    static final int EVAL_BATCHES = 20;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -130,9 +152,9 @@ public final class TrainCommand implements Callable<Integer> {
     /** Options that define the model; on resume or --init they must not contradict the existing model. */
     private static final List<String> SHAPE_OPTIONS = List.of("--layers", "--d-model", "--heads", "--d-mlp", "--attn-only",
             "--norm", "--positional", "--mlp", "--tokenizer");
-    /** Options a resumed run may change. */
+    /** Options a resumed run may change: where the data is, how long, and how it is measured and saved. */
     private static final List<String> RESUME_MAY_CHANGE = List.of("--data", "--val-data", "--out", "--steps", "--eval-every",
-            "--checkpoint-every", "--log-json", "--debug", "--init");
+            "--eval-batches", "--checkpoint-every", "--log-json", "--debug", "--init");
 
     @Override
     public Integer call() {
@@ -145,15 +167,16 @@ public final class TrainCommand implements Callable<Integer> {
         Gpt model;
         Optional<Tokenizer> tok;
         TrainingSettings settings;
+        String tokenizerName;
         if (saved.isPresent()) {
             Checkpoints.Saved s = saved.get();
-            rejectChangedOptions(s);
-            model = Gpt.fromWeights(s.config(), s.weights());
             tok = Tokenizers.load(out);
+            tokenizerName = ResumeCheck.tokenizerName(s.extra(), tok);
+            new ResumeCheck(out, s).reject(spec.commandLine().getParseResult(), RESUME_MAY_CHANGE, tokenizerName);
+            model = Gpt.fromWeights(s.config(), s.weights());
             settings = matched("--steps") ? s.settings().withSteps(steps) : s.settings();
-            settings = new TrainingSettings(settings.batch(), settings.seqLen(), settings.steps(), settings.schedule(),
-                    settings.adam(), settings.gradClip(), settings.loader(), settings.seed(),
-                    matched("--eval-every") ? evalEvery : settings.evalEvery(), settings.evalBatches(),
+            settings = settings.withMeasurement(matched("--eval-every") ? evalEvery : settings.evalEvery(),
+                    matched("--eval-batches") ? evalBatches : settings.evalBatches(),
                     matched("--checkpoint-every") ? checkpointEvery : settings.checkpointEvery());
             int savedThreads = s.extra().path("threads").asInt(Parallel.threads());
             err.printf("resuming %s from step %d of %d%s%n", out, s.step(), settings.steps(),
@@ -167,6 +190,18 @@ public final class TrainCommand implements Callable<Integer> {
                 err.printf("nothing to do: the run already has %d steps (give a larger --steps to continue)%n", s.step());
                 return 0;
             }
+            LrSchedule plan = settings.schedule();
+            if (settings.steps() > plan.steps() && plan.kind() == LrSchedule.Kind.COSINE) {
+                err.printf("note: the learning-rate schedule of the original %d steps is kept: steps %d to %d run at the floor "
+                        + "--min-lr %s%n", plan.steps(), plan.steps() + 1, settings.steps(), plan.minLr());
+            }
+            if (logJson != null) {
+                int dropped = StepLog.keepUpTo(logJson, s.step());
+                if (dropped > 0) {
+                    err.printf("%s: removed %d line%s logged after the checkpoint of step %d (they are trained again)%n",
+                            logJson, dropped, dropped == 1 ? "" : "s", s.step());
+                }
+            }
         } else {
             settings = settings();
             if (init != null) {
@@ -175,11 +210,14 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 Path initDir = init.dir();
                 ModelDirectory.LoadedModel m = ModelDirectory.read(initDir);
+                footprint(m.config()).checkTraining(settings.batch(), settings.seqLen(), Runtime.getRuntime().maxMemory());
                 model = Gpt.fromWeights(m.config(), m.weights());
                 tok = Tokenizers.load(initDir);
+                tokenizerName = ResumeCheck.INIT_TOKENIZER;
             } else {
                 model = null;
                 tok = Optional.empty();
+                tokenizerName = null;
             }
         }
 
@@ -192,7 +230,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (model == null) {
             int vocab = loaded.tokenizer().map(Tokenizer::vocabSize)
                     .orElse(Math.max(TrainingDataFiles.GPT2_VOCAB, loaded.data().maxTokenId() + 1));
+            newFootprint(vocab).checkTraining(batch, seq, Runtime.getRuntime().maxMemory());
             model = Gpt.create(config(vocab), seed);
+            tokenizerName = choice.map(TokenizerChoice::toString)
+                    .orElse(loaded.tokenizer().isPresent() ? "char" : ResumeCheck.NO_TOKENIZER);
         }
         err.printf("data: %s; %,d training and %,d validation tokens%n", loaded.description(), loaded.data().trainTokens(),
                 loaded.data().valTokens());
@@ -214,19 +255,25 @@ public final class TrainCommand implements Callable<Integer> {
         extra.put("data", data.toAbsolutePath().toString());
         if (valData != null) extra.put("val_data", valData.toString());
         extra.put("threads", Parallel.threads());
+        extra.put(ResumeCheck.TOKENIZER_KEY, tokenizerName);
+        Evaluator.Result full = null;
         try (ProgressReporter progress = new ProgressReporter(err, trainer.step(), settings.steps(), logJson, saved.isPresent())) {
+            progress.validationTokens(trainer.validationTokens());
             trainer.run(progress, t -> {
                 checkpoints.save(t, extra);
                 LossChart.write(t.history(), out);
             });
+            if (trainer.validationTokens() > 0) {
+                full = trainer.evaluateAll();
+                progress.onFinalEval(trainer.step(), full);
+            }
         } catch (NonFiniteException e) {
             String last = checkpoints.latest().map(p -> "; the last good checkpoint is " + p).orElse("; no checkpoint was saved");
             throw new LoupeException(e.getMessage() + last + " (try a lower --lr or --grad-clip)", e);
         }
-        var evals = trainer.history().evals();
         err.printf("done: %d steps, final training loss %.4f%s; model in %s, loss curve %s%n", trainer.step(),
                 trainer.history().steps().getLast().loss(),
-                evals.isEmpty() ? "" : String.format(", validation loss %.4f", evals.getLast().loss()),
+                full == null ? "" : String.format(", validation loss %.4f (whole validation set, %,d tokens)", full.loss(), full.tokens()),
                 out, out.resolve(LossChart.PNG));
         return 0;
     }
@@ -235,20 +282,12 @@ public final class TrainCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    private void rejectChangedOptions(Checkpoints.Saved s) {
-        for (var o : spec.commandLine().getParseResult().matchedOptions()) {
-            String name = o.longestName();
-            if (RESUME_MAY_CHANGE.contains(name)) continue;
-            throw new UsageException(out + " already holds a run (step " + s.step() + ") whose model and settings are fixed; "
-                    + name + " cannot change on resume (allowed: --steps, --eval-every, --checkpoint-every, --log-json); "
-                    + "use another --out for a new run");
-        }
-    }
-
     private void validate() {
         TokenizerChoice.parse(tokenizer); // a bad value is a usage error before anything is read
         if (!List.of("cosine", "constant").contains(schedule)) throw new UsageException("--schedule must be cosine or constant, got " + schedule);
-        if (!List.of("random", "sequential").contains(loader)) throw new UsageException("--loader must be random or sequential, got " + loader);
+        if (!TrainingSettings.LOADERS.contains(loader)) {
+            throw new UsageException("--loader must be random, sequential or shuffled, got " + loader);
+        }
         if (!List.of("pre", "post").contains(norm)) throw new UsageException("--norm must be pre or post, got " + norm);
         if (!List.of("learned", "sinusoidal", "none").contains(positional)) {
             throw new UsageException("--positional must be learned, sinusoidal or none, got " + positional);
@@ -256,17 +295,44 @@ public final class TrainCommand implements Callable<Integer> {
         if (!List.of("gelu", "relu", "swiglu").contains(mlp)) throw new UsageException("--mlp must be gelu, relu or swiglu, got " + mlp);
         if (attnOnly && matched("--mlp")) throw new UsageException("--attn-only and --mlp exclude each other");
         if (minLr != null && minLr > lr) throw new UsageException("--min-lr " + minLr + " is larger than --lr " + lr);
+        positive("--batch", batch);
+        positive("--seq", seq);
+        positive("--steps", steps);
+        if (layers < 0) throw new UsageException("--layers must not be negative, got " + layers);
+        positive("--d-model", dModel);
+        positive("--heads", heads);
+        if (dMlp != null) positive("--d-mlp", dMlp);
+        if (evalEvery < 0) throw new UsageException("--eval-every must not be negative, got " + evalEvery);
+        if (evalBatches < 0) throw new UsageException("--eval-batches must not be negative, got " + evalBatches);
+        if (checkpointEvery < 0) throw new UsageException("--checkpoint-every must not be negative, got " + checkpointEvery);
+    }
+
+    private static void positive(String option, int value) {
+        if (value < 1) throw new UsageException(option + " must be positive, got " + value);
     }
 
     private TrainingSettings settings() {
         try {
             double floor = minLr != null ? minLr : lr / 10;
             LrSchedule s = new LrSchedule(lr, floor, warmup, steps, LrSchedule.Kind.valueOf(schedule.toUpperCase()));
-            return new TrainingSettings(batch, seq, steps, s, new AdamW.Settings(beta1, beta2, eps, weightDecay), gradClip,
-                    loader, seed, evalEvery, EVAL_BATCHES, checkpointEvery);
+            return new TrainingSettings(batch, seq, steps, s, new AdamW.Settings(beta1, beta2, eps, weightDecay, decayAll),
+                    gradClip, loader, seed, evalEvery, evalBatches, checkpointEvery);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    /** The sizes of the new model the options describe, in long: checked before any array is made. */
+    private TrainingFootprint newFootprint(int vocab) {
+        long width = dMlp != null ? dMlp : 4L * dModel;
+        return new TrainingFootprint(vocab, seq, dModel, layers, heads, attnOnly ? 0 : width, !attnOnly && mlp.equals("swiglu"),
+                positional.equals("learned"));
+    }
+
+    private static TrainingFootprint footprint(GptConfig c) {
+        return new TrainingFootprint(c.vocabSize(), c.nPositions(), c.dModel(), c.nLayer(), c.nHead(),
+                c.mlp() == GptConfig.Mlp.NONE ? 0 : c.dMlp(), c.mlp() == GptConfig.Mlp.SWIGLU,
+                c.positional() == GptConfig.Positional.LEARNED);
     }
 
     private GptConfig config(int vocab) {

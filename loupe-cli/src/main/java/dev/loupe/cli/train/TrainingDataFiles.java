@@ -74,6 +74,7 @@ final class TrainingDataFiles {
             description = data + " (token file)";
         } else {
             String corpus = readText(data);
+            if (corpus.isEmpty()) throw new LoupeException("training data " + data + " is empty: there is nothing to train on");
             TokenizerChoice c = choice.orElse(new TokenizerChoice(TokenizerChoice.Kind.CHAR, 0));
             Tokenizer t = tok.orElseGet(() -> c.build(corpus, err));
             tok = Optional.of(t);
@@ -90,6 +91,9 @@ final class TrainingDataFiles {
                         + " is text but the training data is tokens: give a .bin token file"));
                 val.add(t.encode(readText(valData)));
             }
+        }
+        if (train.stream().allMatch(t -> t.length == 0)) {
+            throw new LoupeException("training data " + data + " holds no tokens: there is nothing to train on");
         }
         if (val.isEmpty()) {
             int[] last = train.removeLast();
