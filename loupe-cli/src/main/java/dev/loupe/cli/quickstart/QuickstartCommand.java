@@ -49,6 +49,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (steps < 100 || steps > 100_000) throw new UsageException("--steps must be between 100 and 100000, got " + steps);
+        dev.loupe.cli.OutputDirectory.requireWritable(out, "--out"); // before a minute of training, not after
         PrintStream o = System.out;
         long start = System.nanoTime();
         InductionRecipe s = InductionRecipe.quickstart(seed, steps);

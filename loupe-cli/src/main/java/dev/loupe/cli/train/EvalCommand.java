@@ -16,9 +16,12 @@ import java.util.concurrent.Callable;
 /** {@code loupe eval}: mean next-token loss and perplexity of a model on a text or token file. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Mean next-token cross-entropy (nats) and perplexity of a model on a file: consecutive",
-                "non-overlapping windows of --seq + 1 tokens. Text is tokenized with the model's tokenizer;",
-                ".bin files are llm.c or nanoGPT token files.", ""},
+                "Mean next-token cross-entropy (nats) and perplexity of a model on a file, in windows of",
+                "--seq + 1 tokens that advance by --seq: consecutive windows share one token (the last",
+                "target of one is the first input of the next, as in llm.c's loader), so every token after",
+                "the first is predicted exactly once, with at most --seq tokens of context. Tokens after the",
+                "last whole window are not counted. Text is tokenized with the model's tokenizer; .bin files",
+                "are llm.c or nanoGPT token files.", ""},
         footer = {"", "Example:", "  loupe eval --model runs/shake --data shakespeare.txt"})
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
@@ -28,7 +31,8 @@ public final class EvalCommand implements Callable<Integer> {
     Path data;
     @Option(names = "--seq", description = "Tokens per window (default: the model's context, at most 1024).")
     Integer seq;
-    @Option(names = "--batch", defaultValue = "8", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "8", description = "Windows per forward pass, at most the number of windows "
+            + "(default: ${DEFAULT-VALUE}).")
     int batch;
     @Option(names = "--max-windows", defaultValue = "0", description = "Evaluate at most this many windows, 0 = all (default: ${DEFAULT-VALUE}).")
     long maxWindows;
@@ -45,6 +49,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new UsageException("--seq must be in 1.." + m.config().nPositions() + " (the model's context), got " + t);
         }
         if (batch < 1) throw new UsageException("--batch must be positive, got " + batch);
+        if (maxWindows < 0) throw new UsageException("--max-windows must be 0 (all) or positive, got " + maxWindows);
         int[] tokens = TrainingDataFiles.evalTokens(data, Tokenizers.load(dir));
         int max = tokens.length == 0 ? -1 : java.util.Arrays.stream(tokens).max().getAsInt();
         if (max >= m.config().vocabSize()) {
@@ -55,7 +60,12 @@ public final class EvalCommand implements Callable<Integer> {
             throw new dev.loupe.LoupeException(data + " holds " + tokens.length + " tokens, fewer than one window of --seq "
                     + t + " + 1; give a smaller --seq");
         }
-        Evaluator.Result r = Evaluator.evaluate(gpt, List.of(tokens), batch, t, maxWindows);
+        // never more windows per pass than there are to evaluate; sizes checked in long before any array is made
+        long windows = (tokens.length - 1L) / t;
+        if (maxWindows > 0) windows = Math.min(windows, maxWindows);
+        int rows = (int) Math.min(batch, windows);
+        TrainingFootprint.of(m.config()).checkEvaluation(rows, t, Runtime.getRuntime().maxMemory());
+        Evaluator.Result r = Evaluator.evaluate(gpt, List.of(tokens), rows, t, maxWindows);
         if (json) {
             System.out.printf("{\"loss\": %s, \"perplexity\": %s, \"tokens\": %d}%n", r.loss(), r.perplexity(), r.tokens());
         } else {

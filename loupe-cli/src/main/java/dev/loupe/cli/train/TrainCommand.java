@@ -210,7 +210,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 Path initDir = init.dir();
                 ModelDirectory.LoadedModel m = ModelDirectory.read(initDir);
-                footprint(m.config()).checkTraining(settings.batch(), settings.seqLen(), Runtime.getRuntime().maxMemory());
+                TrainingFootprint.of(m.config()).checkTraining(settings.batch(), settings.seqLen(), Runtime.getRuntime().maxMemory());
                 model = Gpt.fromWeights(m.config(), m.weights());
                 tok = Tokenizers.load(initDir);
                 tokenizerName = ResumeCheck.INIT_TOKENIZER;
@@ -244,11 +244,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         Trainer trainer = new Trainer(model, settings, loaded.data());
         saved.ifPresent(trainer::restore);
-        try {
-            Files.createDirectories(out);
-        } catch (java.io.IOException e) {
-            throw new LoupeException("cannot create --out " + out + ": " + e.getMessage(), e);
-        }
+        dev.loupe.cli.OutputDirectory.requireWritable(out, "--out");
         if (saved.isEmpty() && loaded.tokenizer().isPresent()) Tokenizers.save(loaded.tokenizer().get(), out);
 
         ObjectNode extra = JsonNodeFactory.instance.objectNode();
@@ -327,12 +323,6 @@ public final class TrainCommand implements Callable<Integer> {
         long width = dMlp != null ? dMlp : 4L * dModel;
         return new TrainingFootprint(vocab, seq, dModel, layers, heads, attnOnly ? 0 : width, !attnOnly && mlp.equals("swiglu"),
                 positional.equals("learned"));
-    }
-
-    private static TrainingFootprint footprint(GptConfig c) {
-        return new TrainingFootprint(c.vocabSize(), c.nPositions(), c.dModel(), c.nLayer(), c.nHead(),
-                c.mlp() == GptConfig.Mlp.NONE ? 0 : c.dMlp(), c.mlp() == GptConfig.Mlp.SWIGLU,
-                c.positional() == GptConfig.Positional.LEARNED);
     }
 
     private GptConfig config(int vocab) {

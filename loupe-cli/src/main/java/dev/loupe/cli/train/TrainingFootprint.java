@@ -36,6 +36,13 @@ record TrainingFootprint(long vocab, long ctx, long dModel, long layers, long he
     /** Bytes per parameter while training in float32: weight, gradient, first and second moment. */
     static final int TRAINING_BYTES_PER_PARAMETER = 16;
 
+    /** The footprint of an existing model's configuration. */
+    static TrainingFootprint of(dev.loupe.model.GptConfig c) {
+        return new TrainingFootprint(c.vocabSize(), c.nPositions(), c.dModel(), c.nLayer(), c.nHead(),
+                c.mlp() == dev.loupe.model.GptConfig.Mlp.NONE ? 0 : c.dMlp(), c.mlp() == dev.loupe.model.GptConfig.Mlp.SWIGLU,
+                c.positional() == dev.loupe.model.GptConfig.Positional.LEARNED);
+    }
+
     /** The architecture as the napkin math sees it. */
     Architecture architecture() {
         return new Architecture("model", vocab, ctx, dModel, Math.max(1, layers), heads, dMlp, true, dMlp == 0, swiglu,
