@@ -90,4 +90,36 @@ class TokenFileTest {
                 .isInstanceOf(LoupeException.class).hasMessageContaining("token 1 is 65536");
         assertThat(dir.resolve("x.bin")).doesNotExist();
     }
+
+    /** llm.c's "llama-3" token file, as data_common.write_datafile writes it: magic 20240801, version 7, uint32 ids. */
+    static byte[] llama3File(int version, long... ids) {
+        ByteBuffer b = ByteBuffer.allocate(1024 + 4 * ids.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, 20240801).putInt(4, version).putInt(8, ids.length);
+        for (int i = 0; i < ids.length; i++) b.putInt(1024 + 4 * i, (int) ids[i]);
+        return b.array();
+    }
+
+    /** Issue 20, item 3: this file used to be read as raw uint16 (55201, 308, 7, 0, …) and fail far away. */
+    @Test
+    void llmcUint32FormatIsReadAsUint32(@TempDir Path dir) throws Exception {
+        Path f = Files.write(dir.resolve("llama.bin"), llama3File(7, 128000, 55713, 9906, 0, 128255));
+        TokenFile t = TokenFile.open(f);
+        assertThat(t.format()).isEqualTo(TokenFile.Format.LLMC_UINT32);
+        assertThat(t.size()).isEqualTo(5);
+        assertThat(TokenFile.readAll(f)).containsExactly(128000, 55713, 9906, 0, 128255);
+
+        // the library writes the same bytes
+        TokenFile.write(dir.resolve("again.bin"), new int[] {128000, 55713, 9906, 0, 128255}, TokenFile.Format.LLMC_UINT32);
+        assertThat(Files.readAllBytes(dir.resolve("again.bin"))).isEqualTo(Files.readAllBytes(f));
+
+        Path v2 = Files.write(dir.resolve("v2.bin"), llama3File(2, 1, 2));
+        assertThatThrownBy(() -> TokenFile.open(v2)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("magic 20240801 with version 2").hasMessageContaining("uint32 ids");
+        Path cut = dir.resolve("cut.bin");
+        Files.write(cut, Arrays.copyOf(llama3File(7, 1, 2, 3), 1024 + 10));
+        assertThatThrownBy(() -> TokenFile.open(cut)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("3 tokens (header[2]) of 4 bytes").hasMessageContaining("truncated");
+        Path huge = Files.write(dir.resolve("huge.bin"), llama3File(7, 0xFFFF_FFF0L));
+        assertThatThrownBy(() -> TokenFile.readAll(huge)).isInstanceOf(LoupeException.class).hasMessageContaining("4294967280");
+    }
 }

@@ -26,11 +26,19 @@ import java.util.stream.Collectors;
                 "  · space   ↵ newline   → tab   ⏎ carriage return",
                 "  <0xE2>    a byte that is only part of a character",
                 "",
-                "The text is ordinary text: '<|endoftext|>' in it is spelled out in ordinary tokens unless --special is given."},
+                "The text is ordinary text: '<|endoftext|>' in it is spelled out in ordinary tokens unless --special is given.",
+                "",
+                "--out FILE.bin writes the ids as an llm.c token file instead of printing them: a header of 256",
+                "little-endian int32 (magic 20240520, version 1, token count), then one little-endian uint16 per",
+                "token, exactly what llm.c's dev/data/data_common.py write_datafile writes for GPT-2. llm.c's",
+                "train_gpt2 and test programs read it as training or validation data, 'loupe train --data' and",
+                "'loupe eval --data' read it back (and llm.c's own files, including its uint32 LLaMA-3 format,",
+                "magic 20240801). uint16 holds ids below 65,536: a larger id is refused, naming it."},
         footer = {"", "Examples:",
                 "  loupe tokenize --tokenizer gpt2 --text 'Hello world'        # 15496,995",
                 "  loupe tokenize --model out/shakespeare --file input.txt --json > ids.json",
-                "  loupe tokenize --tokenizer gpt2 --text \"it's\" --show"})
+                "  loupe tokenize --tokenizer gpt2 --text \"it's\" --show",
+                "  loupe tokenize --tokenizer gpt2 --file input.txt --out tiny_shakespeare_val.bin"})
 public final class TokenizeCommand implements Callable<Integer> {
     @Mixin
     TokenizerSource source;
@@ -55,16 +63,29 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--special", description = "Turn '<|endoftext|>' in the text into the end-of-text token.")
     boolean special;
 
+    @Option(names = "--out", paramLabel = "FILE.bin", description = "Write an llm.c token file (uint16 ids) instead of printing.")
+    Path outFile;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         if (json && show) throw new dev.loupe.cli.UsageException("--json and --show are exclusive");
+        if (outFile != null && (json || show)) throw new dev.loupe.cli.UsageException("--out writes a token file: leave out --json and --show");
+        if (outFile != null && !outFile.getFileName().toString().endsWith(".bin")) {
+            throw new dev.loupe.cli.UsageException("--out " + outFile + " must end in .bin: train and eval read .bin files as tokens");
+        }
         Tokenizer tok = source.load();
         String text = input.text != null ? input.text : readText(input.file);
         int[] ids = special ? tok.encodeAllowingSpecial(text) : tok.encode(text);
         PrintWriter out = spec.commandLine().getOut();
+        if (outFile != null) {
+            LlmcTokenFiles.write(outFile, ids, tok.vocabSize());
+            System.err.printf(java.util.Locale.ROOT, "wrote %,d tokens to %s (llm.c token file: 1,024-byte header, uint16 ids)%n",
+                    ids.length, outFile);
+            return 0;
+        }
         if (json) {
             ObjectMapper m = new ObjectMapper();
             ObjectNode root = m.createObjectNode();

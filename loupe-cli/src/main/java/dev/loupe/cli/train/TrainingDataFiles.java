@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 /**
  * Where training tokens come from ({@code --data FILE|DIR}, optional {@code --val-data FILE}):
  * <ul>
- *   <li>a {@code .bin} file: llm.c token file (header magic 20240520) or nanoGPT raw uint16 tokens;</li>
+ *   <li>a {@code .bin} file: llm.c token file (header magic 20240520 with uint16 ids, or 20240801 with uint32
+ *       ids) or nanoGPT raw uint16 tokens;</li>
  *   <li>any other file: UTF-8 text, tokenized with the model's tokenizer (a new character-level
  *       vocabulary built from the text when the model is new);</li>
  *   <li>a directory: its {@code .bin} token files in name order; files whose name contains
