@@ -21,7 +21,12 @@ import java.util.concurrent.Callable;
                 + "compute and time, Chinchilla tokens, KV cache and attention cost versus context, memory, "
                 + "and shape advice.",
                 "",
-                "Give the shape (--vocab --d-model --layers --heads ...), a --preset, or --for-params to get shapes."},
+                "Give the shape (--vocab --d-model --layers --heads ...), a --preset, or --for-params to get shapes.",
+                "",
+                "FLOPs per token are 2 per weight a token multiplies with (the unembedding included) plus attention, two "
+                        + "ways: Kaplan et al. (2020)'s count, 2·L·n_ctx·d (a causal token attends to n_ctx/2 keys on average), "
+                        + "which the training compute and time use, and the full-context upper bound, 4·L·n_ctx·d (QKᵀ and A·V "
+                        + "against all n_ctx keys). GPT-3 175B: 354.0 and 358.8 GFLOP per token forward."},
         footer = {"", "Examples:",
                 "  loupe size --preset gpt2                 # 124,439,808 parameters, exactly",
                 "  loupe size --vocab 50000 --d-model 2048 --layers 48 --heads 16   # the seed's ≈2.5B example",
@@ -76,11 +81,11 @@ public final class SizeCommand implements Callable<Integer> {
         if (t <= 0 || batch <= 0) throw new UsageException("--batch and --seq must be positive");
         double budget = tokens != null ? tokens : ComputeBudget.chinchillaTokens(p.total());
         if (budget <= 0) throw new UsageException("--tokens must be positive");
-        Flops flops = Flops.at(p, a.context());
+        Flops kaplan = Flops.kaplan(p), bound = Flops.fullContext(p);
         if (json) {
-            report.printJson(p, flops, budget, measured, batch, t);
+            report.printJson(p, kaplan, bound, budget, measured, batch, t);
         } else {
-            report.printText(p, flops, budget, measured, batch, t);
+            report.printText(p, kaplan, bound, budget, measured, batch, t);
         }
         if (plot != null) {
             ContextPlot.write(plot, a, ContextCost.table(a, 2));

@@ -25,7 +25,7 @@ final class SizeReport {
         this.a = a;
     }
 
-    void printText(ParameterCount p, Flops f, double tokens, MeasuredRate.Rate rate, long batch, long seq) {
+    void printText(ParameterCount p, Flops f, Flops bound, double tokens, MeasuredRate.Rate rate, long batch, long seq) {
         out.printf(Locale.ROOT, "%s: V=%d  n_ctx=%d  d_model=%d  layers=%d  heads=%d  d_mlp=%s%s%s%s%n", a.name(), a.vocab(), a.context(),
                 a.dModel(), a.layers(), a.heads(), a.attnOnly() ? "none" : Long.toString(a.dMlp()), a.tied() ? "  tied" : "  untied",
                 a.swiglu() ? "  swiglu" : "", a.experts() > 1 ? "  experts=" + a.experts() + " top-" + a.topK() : "");
@@ -45,10 +45,15 @@ final class SizeReport {
         out.printf(Locale.ROOT, "  seed's approximation V·d + L·(4+2k)·d² = %s (k = %.2f; %+.2f%% from exact)%n",
                 Units.count(p.seedApproximation()), a.attnOnly() ? 0 : a.mlpRatio(), 100 * (p.seedApproximation() / p.total() - 1));
         out.println();
-        out.println("FLOPs per token (Kaplan et al. 2020; attention at full context " + a.context() + ")");
-        out.printf(Locale.ROOT, "  forward   %s  = 2·%s matmul weights + %s attention%n", Units.flops(f.forwardPerToken()),
-                Units.count(f.matmulParams()), Units.flops(f.attentionPerToken()));
-        out.printf(Locale.ROOT, "  training  %s  (3 × forward ≈ 6N + attention)%n", Units.flops(f.trainingPerToken()));
+        out.println("FLOPs per token (context n_ctx = " + a.context() + ")");
+        out.printf(Locale.ROOT, "  forward, Kaplan et al. 2020   %s  = 2·%s matmul weights + %s attention (2·L·n_ctx·d: causal, "
+                + "n_ctx/2 keys on average)%n", Units.flops(f.forwardPerToken()), Units.count(f.matmulParams()),
+                Units.flops(f.attentionPerToken()));
+        out.printf(Locale.ROOT, "  forward, full-context bound   %s  = 2·%s matmul weights + %s attention (4·L·n_ctx·d: every "
+                + "token against all n_ctx keys)%n", Units.flops(bound.forwardPerToken()), Units.count(bound.matmulParams()),
+                Units.flops(bound.attentionPerToken()));
+        out.printf(Locale.ROOT, "  training, Kaplan et al. 2020  %s  (3 × forward ≈ 6N + attention; bound %s)%n",
+                Units.flops(f.trainingPerToken()), Units.flops(bound.trainingPerToken()));
         out.println();
         double total = ComputeBudget.trainingFlops(f.trainingPerToken(), tokens);
         double chin = ComputeBudget.chinchillaTokens(p.total());
@@ -94,7 +99,7 @@ final class SizeReport {
         advice.forEach(s -> out.println("  - " + s));
     }
 
-    void printJson(ParameterCount p, Flops f, double tokens, MeasuredRate.Rate rate, long batch, long seq) throws Exception {
+    void printJson(ParameterCount p, Flops f, Flops bound, double tokens, MeasuredRate.Rate rate, long batch, long seq) throws Exception {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
         root.put("params_total", p.total());
@@ -112,7 +117,9 @@ final class SizeReport {
                 .put("seed_approximation", p.seedApproximation());
         ObjectNode flops = root.putObject("flops_per_token");
         flops.put("forward", f.forwardPerToken()).put("training", f.trainingPerToken()).put("attention_forward", f.attentionPerToken())
-                .put("matmul_params", f.matmulParams()).put("context", a.context());
+                .put("matmul_params", f.matmulParams()).put("context", a.context()).put("attention_count", "kaplan2020: 2*L*n_ctx*d")
+                .put("forward_full_context", bound.forwardPerToken()).put("training_full_context", bound.trainingPerToken())
+                .put("attention_forward_full_context", bound.attentionPerToken());
         ObjectNode train = root.putObject("training");
         double total = ComputeBudget.trainingFlops(f.trainingPerToken(), tokens);
         train.put("tokens", tokens).put("chinchilla_tokens", ComputeBudget.chinchillaTokens(p.total())).put("flops", total);
