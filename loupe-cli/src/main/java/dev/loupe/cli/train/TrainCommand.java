@@ -215,6 +215,8 @@ public final class TrainCommand implements Callable<Integer> {
                 tok = Tokenizers.load(initDir);
                 tokenizerName = ResumeCheck.INIT_TOKENIZER;
             } else {
+                // a shape that cannot fit whatever the vocabulary is refused before the data is read
+                newFootprint(1).checkTraining(batch, seq, Runtime.getRuntime().maxMemory());
                 model = null;
                 tok = Optional.empty();
                 tokenizerName = null;

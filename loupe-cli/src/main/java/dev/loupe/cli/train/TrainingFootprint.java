@@ -56,7 +56,8 @@ record TrainingFootprint(long vocab, long ctx, long dModel, long layers, long he
 
     /**
      * Refuses (exit 2, one line with the figures) a training run of B rows of T tokens that cannot fit
-     * in arrays or in {@code heapBytes}.
+     * in arrays or in {@code heapBytes}. With a vocabulary of 1 (not yet known: the data is not read
+     * yet) it is a lower bound that refuses a hopeless shape before any data is read.
      */
     void checkTraining(long batch, long seq, long heapBytes) {
         checkArrays(batch, seq);
@@ -66,11 +67,12 @@ record TrainingFootprint(long vocab, long ctx, long dModel, long layers, long he
         if (state + activations > heapBytes) {
             double napkin = MemoryEstimate.of(ParameterCount.of(architecture()), batch, seq, 4).training();
             throw new UsageException(String.format(Locale.ROOT, "this run cannot fit in memory: it needs at least %s "
-                            + "(%s parameters for %d layers of d_model %d and a vocabulary of %d: %s of weights, gradients and "
+                            + "(%s parameters for %d layers of d_model %d %s: %s of weights, gradients and "
                             + "AdamW moments; %s of logits and attention patterns for --batch %d × --seq %d; napkin estimate "
                             + "with all activations: %s), but the JVM may use %s; raise it with LOUPE_JVM_OPTS=-Xmx..., or "
                             + "choose a smaller model or batch",
-                    Units.bytes(state + activations), Units.count(params), layers, dModel, vocab, Units.bytes(state),
+                    Units.bytes(state + activations), Units.count(params), layers, dModel,
+                    vocab > 1 ? "and a vocabulary of " + vocab : "whatever the vocabulary", Units.bytes(state),
                     Units.bytes(activations), batch, seq, Units.bytes(napkin), Units.bytes(heapBytes)));
         }
     }
