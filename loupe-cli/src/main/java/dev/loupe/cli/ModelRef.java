@@ -32,9 +32,11 @@ public record ModelRef(String spec) {
      * The local model directory: {@code spec} itself when it is a directory, else the cached hub
      * model of that name ({@link Hub#resolveModel(String)}).
      *
-     * @throws dev.loupe.LoupeException "model 'gpt2' is not a directory and not in the cache; run 'loupe fetch gpt2'"
+     * @throws dev.loupe.LoupeException "model 'gpt2' is not a directory and not in the cache; run 'loupe fetch gpt2'",
+     *                                  or, for an llm.c checkpoint file, the {@code loupe convert} command that makes it one
      */
     public Path dir() {
+        LlmcCheckpointFile.rejectAsModel(Path.of(spec));
         return Hub.resolveModel(spec);
     }
 
