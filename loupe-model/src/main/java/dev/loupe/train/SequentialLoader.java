@@ -63,9 +63,13 @@ public final class SequentialLoader implements TokenLoader {
         int shard = 0;
         while (k >= batchesPerShard[shard]) k -= batchesPerShard[shard++];
         position++;
+        return sample(shards.get(shard), k, batch, seqLen);
+    }
+
+    /** llm.c's sample k of a shard: tokens {@code [k·B·T, (k+1)·B·T + 1)} as B rows of T inputs and their targets. */
+    static TokenBatch sample(int[] tokens, long k, int batch, int seqLen) {
         int bt = batch * seqLen;
         int start = Math.toIntExact(k * bt);
-        int[] tokens = shards.get(shard);
         int[] inputs = new int[bt], targets = new int[bt];
         System.arraycopy(tokens, start, inputs, 0, bt);
         System.arraycopy(tokens, start + 1, targets, 0, bt);

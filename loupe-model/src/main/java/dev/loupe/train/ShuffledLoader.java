@@ -86,15 +86,10 @@ public final class ShuffledLoader implements TokenLoader {
     @Override
     public TokenBatch next() {
         if (currentSample >= sampleOrder.length) advance();
-        int bt = batch * seqLen;
-        int start = Math.toIntExact((long) sampleOrder[currentSample] * bt);
-        int[] tokens = shards.get(shardOrder[currentShard]);
+        TokenBatch b = SequentialLoader.sample(shards.get(shardOrder[currentShard]), sampleOrder[currentSample], batch, seqLen);
         currentSample++;
         position++;
-        int[] inputs = new int[bt], targets = new int[bt];
-        System.arraycopy(tokens, start, inputs, 0, bt);
-        System.arraycopy(tokens, start + 1, targets, 0, bt);
-        return new TokenBatch(inputs, targets, batch, seqLen);
+        return b;
     }
 
     @Override public long position() { return position; }
