@@ -30,7 +30,7 @@ import java.util.Locale;
 public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final PrintStream err;
-    private final ProgressBar bar;
+    private ProgressBar bar;        // null without a terminal, and after the run (closed before the final line)
     private final BufferedWriter log;
     private final long startStep, steps;
     private final long plainEvery;
@@ -94,10 +94,18 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
         else err.println(msg);
     }
 
+    /** Before the evaluation of the whole validation set: closes the bar (the run is over) and says what comes. */
+    public void finalEvalStarts() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+        err.printf(Locale.ROOT, "evaluating the whole validation set (%,d tokens)…%n", validationTokens);
+    }
+
     /** The evaluation of the whole validation set after the last step: printed and logged under its own name. */
     public void onFinalEval(long step, Evaluator.Result result) {
         writeLog(JSON.createObjectNode().put("step", step).put("final_val_loss", result.loss()).put("val_tokens", result.tokens()));
-        if (bar != null) bar.setExtraMessage(String.format(Locale.ROOT, "final validation loss %.4f", result.loss()));
         err.printf(Locale.ROOT, "step %d: validation loss %.4f (perplexity %.2f) on the whole validation set, %,d tokens%n",
                 step, result.loss(), result.perplexity(), result.tokens());
     }

@@ -262,6 +262,7 @@ public final class TrainCommand implements Callable<Integer> {
                 LossChart.write(t.history(), out);
             });
             if (trainer.validationTokens() > 0) {
+                progress.finalEvalStarts();
                 full = trainer.evaluateAll();
                 progress.onFinalEval(trainer.step(), full);
             }
