@@ -12,6 +12,7 @@ import dev.loupe.tokens.Tokenizers;
 import dev.loupe.tokens.bpe.ByteLevelBpe;
 import dev.loupe.tokens.bpe.Gpt2Vocabulary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -46,6 +47,9 @@ import java.util.stream.Stream;
                 "  loupe convert --from models/gpt2-llmc --to out/gpt2_124M.bin --format llmc --tokenizer out/gpt2_tokenizer.bin",
                 "  loupe convert --from gpt2 --to gpt2_124M.bin     # after 'loupe fetch gpt2'"})
 public final class ConvertCommand implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
     @Option(names = "--from", required = true, paramLabel = "FILE|DIR|NAME",
             description = "An llm.c checkpoint (.bin), or a model directory / fetched hub name.")
     String from;
@@ -136,7 +140,7 @@ public final class ConvertCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         err.printf(Locale.ROOT, "reading %s…%n", dir);
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, nonFinite.allowed());
         GptConfig c = m.config();
         err.printf(Locale.ROOT, "  %d layers, d_model %d, vocab %d: %,d parameters (%.1f s)%n", c.nLayer(), c.dModel(),
                 c.vocabSize(), parameters(m), seconds(t0));

@@ -1,10 +1,12 @@
 package dev.loupe.cli.serve;
 
+import dev.loupe.cli.model.NonFiniteOption;
 import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.web.ExplorerModel;
 import dev.loupe.web.ExplorerServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
@@ -26,6 +28,9 @@ import java.util.concurrent.CountDownLatch;
                 "%nPrompts longer than --max-tokens (default: the model's context) keep their last tokens, with a notice.",
                 "Stop with Ctrl-C. Exit codes: 0 stopped, 1 failure (bad model, port taken), 2 bad usage."})
 public final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory with a tokenizer, or a hub name fetched with 'loupe fetch'.")
     ModelRef model;
@@ -45,7 +50,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new UsageException("--port must be in [0, 65535], got " + port);
         if (maxTokens != null && maxTokens < 1) throw new UsageException("--max-tokens must be at least 1, got " + maxTokens);
         System.out.println("loading " + model + " …");
-        ExplorerModel m = ExplorerModel.open(model.dir());
+        ExplorerModel m = ExplorerModel.open(model.dir(), nonFinite.allowed());
         int limit = maxTokens == null ? m.config().nPositions() : maxTokens;
         ExplorerServer server = ExplorerServer.start(m, host, port, limit);
         System.out.println("Loupe explorer for " + m.name() + " at " + server.url() + "  (Ctrl-C to stop)");

@@ -225,8 +225,39 @@ public final class ModelDirectory {
 
     private static void requireDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new LoupeException(Files.exists(dir) ? dir + " is not a directory (a model is a directory with "
-                    + CONFIG + " and " + WEIGHTS + ")" : "model directory " + dir + " does not exist");
+            throw new LoupeException(Files.isRegularFile(dir) ? whyNotADirectory(dir, dir.toString())
+                    : Files.exists(dir) ? dir + " is not a directory (a model is a directory with " + CONFIG + " and " + WEIGHTS + ")"
+                    : "model directory " + dir + " does not exist");
+        }
+    }
+
+    /**
+     * Why the regular file {@code file}, given as a model (typed as {@code spec}), is not one, and
+     * what to type instead: an llm.c checkpoint names the {@code loupe convert} command that turns
+     * it into a directory; {@code config.json} or {@code model.safetensors} names its directory.
+     */
+    public static String whyNotADirectory(Path file, String spec) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        if (name.equals(CONFIG) || name.equals(WEIGHTS)) {
+            return "model '" + spec + "' is a file: pass the directory that holds it, "
+                    + (file.getParent() == null ? "." : file.getParent().toString());
+        }
+        int magic = magic(file);
+        if (magic == LlmcCheckpoint.MAGIC) {
+            return "'" + spec + "' is an llm.c checkpoint, not a model directory: convert it once with"
+                    + " 'loupe convert --from " + spec + " --to DIR', then pass DIR as the model";
+        }
+        if (magic == 20240520 || magic == 20240801) return "'" + spec + "' is an llm.c token file (training data), not a model";
+        return "model '" + spec + "' is a file, not a model directory (a directory with " + CONFIG + " and " + WEIGHTS + ")";
+    }
+
+    /** The first 4 bytes as a little-endian int (llm.c's magic numbers), or 0. */
+    private static int magic(Path p) {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            byte[] b = in.readNBytes(4);
+            return b.length == 4 ? (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24 : 0;
+        } catch (java.io.IOException e) {
+            return 0;
         }
     }
 
