@@ -9,6 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -21,6 +25,13 @@ import java.util.concurrent.CountDownLatch;
                 "query, key and weight; click a token to see what it attends to and what attends to it), the top",
                 "next-token predictions, the logit lens, the direct logit attribution of an answer to each head and MLP,",
                 "and the heads' copying and composition scores. Listens on 127.0.0.1 only unless --host says otherwise.",
+                "",
+                "Safety: only requests whose Host is this machine (localhost, a loopback address; with --host also IP",
+                "addresses and names given with --allow-host) and that come from the explorer's own page are answered",
+                "(DNS rebinding and cross-site requests get 403). A request not sent completely within 30 s is closed.",
+                "Analysis runs are kept within a quarter of the heap; a dropped run is computed again when asked for.",
+                "There is no authentication: --host 0.0.0.0 lets anyone who reaches this machine use the explorer",
+                "(a warning and the real addresses are printed). Details: docs/robustness.md.",
                 ""},
         footer = {"%nExamples:",
                 "  loupe serve --model gpt2",
@@ -42,6 +53,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only).")
     String host;
 
+    @Option(names = "--allow-host", paramLabel = "NAME",
+            description = "Also answer requests addressed to this host name (e.g. the machine's name on the network with --host 0.0.0.0); repeatable.")
+    List<String> allowHosts = new ArrayList<>();
+
     @Option(names = "--max-tokens", paramLabel = "N", description = "Longest prompt analysed, in tokens (default: the model's context).")
     Integer maxTokens;
 
@@ -52,10 +67,23 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.println("loading " + model + " …");
         ExplorerModel m = ExplorerModel.open(model.dir(), nonFinite.allowed());
         int limit = maxTokens == null ? m.config().nPositions() : maxTokens;
-        ExplorerServer server = ExplorerServer.start(m, host, port, limit);
+        ExplorerServer server = ExplorerServer.start(m, host, port, limit, Set.copyOf(allowHosts));
+        for (String line : exposureWarning(server)) System.err.println(line);
         System.out.println("Loupe explorer for " + m.name() + " at " + server.url() + "  (Ctrl-C to stop)");
+        for (URI u : server.networkUrls()) System.out.println("  from other machines: " + u);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         new CountDownLatch(1).await();
         return 0;
+    }
+
+    /** The loud warning printed when the server is reachable beyond this machine; empty on loopback. */
+    static List<String> exposureWarning(ExplorerServer server) {
+        if (!server.exposed()) return List.of();
+        String bar = "!".repeat(78);
+        return List.of(bar,
+                "WARNING: the explorer listens beyond this machine (" + server.address() + "), without any authentication:",
+                "anyone who can reach port " + server.port() + " can run prompts through the model and read the results.",
+                "Use it on a trusted network only; the default --host 127.0.0.1 keeps it on this machine.",
+                bar);
     }
 }
