@@ -95,7 +95,7 @@ public final class ConvertCommand implements Callable<Integer> {
         Tokenizer tok = sourceTokenizer(file);   // before the long part: a bad --tokenizer fails fast
         long t0 = System.nanoTime();
         err.printf(Locale.ROOT, "reading %s (%s)…%n", file, mb(size(file)));
-        ModelDirectory.LoadedModel m = LlmcCheckpoint.read(file);
+        ModelDirectory.LoadedModel m = LlmcCheckpoint.read(file, nonFinite.allowed());
         GptConfig c = m.config();
         err.printf(Locale.ROOT, "  %d layers, d_model %d, %d heads, context %d, vocab %d: %,d parameters (%.1f s)%n", c.nLayer(),
                 c.dModel(), c.nHead(), c.nPositions(), c.vocabSize(), parameters(m), seconds(t0));

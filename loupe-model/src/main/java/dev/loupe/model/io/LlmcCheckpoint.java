@@ -51,8 +51,18 @@ public final class LlmcCheckpoint {
 
     private LlmcCheckpoint() {}
 
-    /** Reads an llm.c checkpoint into a GPT-2 configuration and weights in Loupe's names and orientation. */
+    /** Reads an llm.c checkpoint, refusing non-finite weights ({@link #read(Path, boolean)}). */
     public static LoadedModel read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * Reads an llm.c checkpoint into a GPT-2 configuration and weights in Loupe's names and
+     * orientation. The file must have exactly the size its header describes (so a header whose
+     * version claims bfloat16 over float32 weights is refused), the parameters must fit in the heap
+     * ({@link HeapBudget}), and, unless {@code allowNonFinite}, hold no NaN or ±Inf ({@link FiniteWeights}).
+     */
+    public static LoadedModel read(Path file, boolean allowNonFinite) {
         try (Arena arena = Arena.ofConfined();
              FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
@@ -92,10 +102,13 @@ public final class LlmcCheckpoint {
             }
             long need = 4L * HEADER_INTS + total * bytes;
             if (all.byteSize() != need) throw bad(file, sizeMismatch(version, total, need, all.byteSize()));
+            HeapBudget.require(file.toString(), config);
             Reader r = new Reader(all, 4L * HEADER_INTS, bytes);
             float[][] p = new float[sizes.length][];
             for (int i = 0; i < sizes.length; i++) p[i] = r.next((int) sizes[i]);
-            return new LoadedModel(config, Collections.unmodifiableMap(toLoupe(config, p, vp)), file);
+            Map<String, Tensor> weights = toLoupe(config, p, vp);
+            if (!allowNonFinite) weights.forEach((name, t) -> FiniteWeights.require(file, name, t));
+            return new LoadedModel(config, Collections.unmodifiableMap(weights), file);
         } catch (NoSuchFileException e) {
             throw new LoupeException(file + ": no such file", e);
         } catch (IOException e) {

@@ -161,4 +161,15 @@ class LlmcCheckpointTest {
         Files.write(f, trailing);
         assertThatThrownBy(() -> LlmcCheckpoint.read(f)).hasMessageContaining("3 bytes too many");
     }
+
+    @Test
+    void nonFiniteWeightsAreRefusedUnlessAllowed() throws IOException {
+        Path f = dir.resolve("nan.bin");
+        byte[] b = handMade(3);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(1024 + 4 * WPE, Float.NaN);   // wpe[0, 0]
+        Files.write(f, b);
+        assertThatThrownBy(() -> LlmcCheckpoint.read(f)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("'wpe.weight' holds NaN at [0, 0]");
+        assertThat(LlmcCheckpoint.read(f, true).weights().get("wpe.weight").get(0, 0)).isNaN();
+    }
 }
