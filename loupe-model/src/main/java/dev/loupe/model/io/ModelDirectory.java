@@ -61,11 +61,12 @@ public final class ModelDirectory {
     }
 
     /**
-     * Reads the configuration and every weight the configuration needs, checking before anything
-     * is allocated that the file holds as many tensors and parameters as the configuration
-     * describes and that they fit in the heap ({@link HeapBudget}), and afterwards that the file
-     * holds no tensor the configuration does not use (a {@code n_layer} smaller than the weights'
-     * is refused, listing the tensors, rather than dropping layers silently).
+     * Reads the configuration and every weight the configuration needs. Before anything is
+     * allocated: the configuration's tensor count (in long) must be plausible for the file, every
+     * needed tensor must be in the header with its shape, the file must hold no tensor the
+     * configuration does not use (an {@code n_layer} smaller than the weights' is refused, listing
+     * the tensors, rather than dropping layers silently), and the parameters must fit in the heap
+     * ({@link HeapBudget}). docs/robustness.md lists every check.
      *
      * @param allowNonFinite load weights holding NaN or ±Inf; otherwise refused ({@link FiniteWeights})
      */
