@@ -135,7 +135,9 @@ class LoadChecksTest {
         data[4_100] = Float.POSITIVE_INFINITY;
         assertThat(FiniteWeights.firstNonFinite(data, 0, data.length)).isEqualTo(4_100);
         assertThat(FiniteWeights.firstNonFinite(data, 0, 4_100)).isEqualTo(-1);
+        assertThat(FiniteWeights.firstNonFinite(data, 4_101, 5_000)).isEqualTo(-1);
         data[0] = Float.MAX_VALUE;
+        data[1] = -Float.MAX_VALUE;
         assertThat(FiniteWeights.firstNonFinite(data, 0, 4_000)).isEqualTo(-1);
     }
 
