@@ -186,6 +186,32 @@ class ExplorerServerSecurityTest {
         }
     }
 
+    /** Issue 20: with 12–20 parallel clients, 40–65 % of follow-ups got 404 "no run rN". */
+    @Test
+    void parallelClientsNeverLoseTheirRuns() throws Exception {
+        try (ExplorerServer small = ExplorerServer.start(model, "127.0.0.1", 0, 16, Set.of(), 1);
+             var pool = java.util.concurrent.Executors.newFixedThreadPool(16)) {
+            HttpClient http = HttpClient.newHttpClient();
+            List<java.util.concurrent.Future<List<Integer>>> clients = new ArrayList<>();
+            for (int c = 0; c < 16; c++) {
+                String prompt = "client " + (char) ('a' + c) + " abcabc";
+                clients.add(pool.submit(() -> {
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(small.url().resolve("/api/analyze"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"" + prompt + "\"}")).build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    String run = om.readTree(r.body()).get("run").asText();
+                    List<Integer> codes = new ArrayList<>(List.of(r.statusCode()));
+                    for (String follow : List.of("/attention/0", "/attention/1/2", "/lens", "/dla")) {
+                        codes.add(http.send(HttpRequest.newBuilder(small.url().resolve("/api/runs/" + run + follow)).build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode());
+                    }
+                    return codes;
+                }));
+            }
+            for (var f : clients) assertThat(f.get()).containsOnly(200);
+        }
+    }
+
     @Test
     void runStoreKeepsRunsWithinItsMemoryBudget() {
         PromptRun a = PromptRun.analyse("a", model, "abcabcabc", 16);
