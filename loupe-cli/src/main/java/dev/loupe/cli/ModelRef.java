@@ -35,7 +35,7 @@ public record ModelRef(String spec) {
      * The local model directory: {@code spec} itself when it is a directory, else the cached hub
      * model of that name ({@link Hub#resolveModel(String)}).
      *
-     * A file is refused with what to do instead: an llm.c checkpoint names the {@code loupe convert}
+     * <p>A file is refused with what to do instead: an llm.c checkpoint names the {@code loupe convert}
      * command that turns it into a directory, a {@code config.json} or {@code model.safetensors}
      * names its directory.
      *

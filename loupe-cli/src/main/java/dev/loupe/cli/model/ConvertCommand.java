@@ -49,9 +49,6 @@ import java.util.stream.Stream;
                 "  loupe convert --from models/gpt2-llmc --to out/gpt2_124M.bin --format llmc --tokenizer out/gpt2_tokenizer.bin",
                 "  loupe convert --from gpt2 --to gpt2_124M.bin     # after 'loupe fetch gpt2'"})
 public final class ConvertCommand implements Callable<Integer> {
-    @Mixin
-    NonFiniteOption nonFinite;
-
     @Option(names = "--from", required = true, paramLabel = "FILE|DIR|NAME",
             description = "An llm.c checkpoint (.bin), or a model directory / fetched hub name.")
     String from;
@@ -65,6 +62,8 @@ public final class ConvertCommand implements Callable<Integer> {
     String tokenizer;
     @Option(names = "--force", description = "Replace an existing --to.")
     boolean force;
+    @Mixin
+    NonFiniteOption nonFinite;
 
     private final PrintStream err = System.err;
 
