@@ -183,7 +183,7 @@ public final class ExplorerServer implements AutoCloseable {
     private void handle(HttpExchange ex) {
         try (ex) {
             try {
-                guard.check(ex.getRequestHeaders());
+                guard.check(ex.getRequestHeaders(), ex.getRequestURI().getRawPath());
                 route(ex);
             } catch (HttpError e) {
                 sendError(ex, e.status, e.getMessage(), e.allow);

@@ -16,8 +16,8 @@ import java.util.Set;
  * the {@code Host} header must name this machine: {@code localhost} or a loopback address, and, when
  * the server listens beyond loopback ({@code --host}), any IP literal (a name would need DNS, which
  * is what the attacker controls) or a name given with {@code --allow-host}. Cross-site requests (CSRF,
- * e.g. a {@code text/plain} form POST): a request whose {@code Origin} is not this very origin, or that
- * the browser labels {@code Sec-Fetch-Site: cross-site} or {@code same-site}, is refused. Requests
+ * e.g. a {@code text/plain} form POST): an API request whose {@code Origin} is not this very origin,
+ * or that the browser labels {@code Sec-Fetch-Site: cross-site} or {@code same-site}, is refused. Requests
  * without these headers (curl, scripts) are not browsers' cross-site requests and are answered.
  */
 final class RequestGuard {
@@ -33,13 +33,20 @@ final class RequestGuard {
         this.allowedHosts = allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.toSet());
     }
 
-    /** @throws HttpError 403 with the reason when the request must not be answered */
-    void check(Headers headers) {
+    /**
+     * The Host check applies to every request; the cross-site checks to the API only, so that a
+     * link to the explorer from another site still opens the page (a static file, the same for
+     * everyone, whose content the linking site cannot read).
+     *
+     * @throws HttpError 403 with the reason when the request must not be answered
+     */
+    void check(Headers headers, String path) {
         String host = headers.getFirst("Host");
         if (host != null && !acceptedHost(hostPart(host))) {
             throw new HttpError(403, "Host '" + host + "' is not this machine's loopback address: refused as a possible"
                     + " DNS-rebinding attack (start 'loupe serve' with --allow-host NAME to accept a name)");
         }
+        if (!path.startsWith("/api/")) return;
         String site = headers.getFirst("Sec-Fetch-Site");
         if (site != null && (site.equalsIgnoreCase("cross-site") || site.equalsIgnoreCase("same-site"))) {
             throw new HttpError(403, "cross-site request refused (Sec-Fetch-Site: " + site + ")");

@@ -104,6 +104,9 @@ class ExplorerServerSecurityTest {
         assertThat(status(post("/api/analyze", prompt, host, "Origin: http://127.0.0.1:" + server.port() + "\r\n",
                 "Sec-Fetch-Site: same-origin\r\n", "Content-Type: application/json\r\n"))).contains(" 200 ");
         assertThat(status(post("/api/analyze", prompt, host))).contains(" 200 ");
+        // a link to the explorer from another site still opens the page; its API stays closed to that site
+        assertThat(status(get("/", host, "Sec-Fetch-Site: cross-site\r\n", "Sec-Fetch-Mode: navigate\r\n"))).contains(" 200 ");
+        assertThat(status(get("/", "Host: evil.example\r\n"))).contains(" 403 ");
     }
 
     @Test
