@@ -1,8 +1,11 @@
 package dev.loupe.cli;
 
+import dev.loupe.LoupeException;
 import dev.loupe.hub.Hub;
+import dev.loupe.model.io.ModelDirectory;
 import picocli.CommandLine;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -32,11 +35,15 @@ public record ModelRef(String spec) {
      * The local model directory: {@code spec} itself when it is a directory, else the cached hub
      * model of that name ({@link Hub#resolveModel(String)}).
      *
-     * @throws dev.loupe.LoupeException "model 'gpt2' is not a directory and not in the cache; run 'loupe fetch gpt2'",
-     *                                  or, for an llm.c checkpoint file, the {@code loupe convert} command that makes it one
+     * <p>A file is refused with what to do instead: an llm.c checkpoint names the {@code loupe convert}
+     * command that turns it into a directory, a {@code config.json} or {@code model.safetensors}
+     * names its directory.
+     *
+     * @throws dev.loupe.LoupeException "model 'gpt2' is not a directory and not in the cache; run 'loupe fetch gpt2'"
      */
     public Path dir() {
-        LlmcCheckpointFile.rejectAsModel(Path.of(spec));
+        Path p = Path.of(spec);
+        if (Files.isRegularFile(p)) throw new LoupeException(ModelDirectory.whyNotADirectory(p, spec));
         return Hub.resolveModel(spec);
     }
 

@@ -17,8 +17,8 @@ class LlmcCheckpointFileTest {
     void anLlmcCheckpointAsModelOrInitSaysHowToConvertIt(@TempDir Path dir) throws Exception {
         byte[] header = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 20240326).putInt(4, 3).array();
         Path bin = Files.write(dir.resolve("gpt2_124M.bin"), header);
-        String expected = "loupe: " + bin + " is an llm.c checkpoint, not a model directory: convert it with "
-                + "'loupe convert --from " + bin + " --to DIR' and give DIR";
+        String expected = "loupe: '" + bin + "' is an llm.c checkpoint, not a model directory: convert it once with "
+                + "'loupe convert --from " + bin + " --to DIR', then pass DIR as the model";
 
         MainTest.Result eval = MainTest.run("eval", "--model", bin.toString(), "--data", bin.toString());
         assertThat(eval.code()).isEqualTo(1);

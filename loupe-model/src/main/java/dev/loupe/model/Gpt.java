@@ -102,6 +102,7 @@ public final class Gpt implements TrainableModel {
      * variance does not grow with depth, biases 0, LayerNorm γ = 1 and β = 0. Same seed, same model.
      */
     public static Gpt create(GptConfig c, long seed) {
+        dev.loupe.model.io.HeapBudget.require("creating the model", c); // an absurd n_layer fails now, not after minutes
         SplittableRandom seeds = new SplittableRandom(seed);
         Map<String, Tensor> m = new LinkedHashMap<>();
         float residualStd = (float) (0.02 / Math.sqrt(2.0 * Math.max(1, c.nLayer())));

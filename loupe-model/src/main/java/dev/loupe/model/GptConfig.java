@@ -30,6 +30,13 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
 
     public enum Positional { LEARNED, SINUSOIDAL, NONE }
 
+    /**
+     * The most elements one tensor can hold (a Java {@code float[]}); every size is computed in
+     * {@code long} and checked against it, so a huge width is refused with its figure instead of
+     * overflowing into a negative size.
+     */
+    public static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
+
     public GptConfig {
         require(vocabSize > 0, "vocab_size must be positive, got " + vocabSize);
         require(nPositions > 0, "n_positions must be positive, got " + nPositions);
@@ -37,14 +44,63 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
         require(nLayer >= 0, "n_layer must not be negative, got " + nLayer);
         require(nHead > 0 && dModel % nHead == 0,
                 "n_embd (" + dModel + ") must be a multiple of n_head (" + nHead + ")");
+        // sizes before the sign of d_mlp: a caller's 4·d_model that overflowed int shows up here as
+        // "n_embd too large", not as a negative d_mlp
+        requireTensor("wte.weight", vocabSize, "vocab_size", dModel);
+        if (positional == Positional.LEARNED) requireTensor("wpe.weight", nPositions, "n_positions", dModel);
+        requireTensor("attn.c_attn.weight", 3L * dModel, "3·n_embd", dModel);
         require(mlp == Mlp.NONE || dMlp > 0, "d_mlp must be positive, got " + dMlp);
+        if (mlp != Mlp.NONE) {
+            requireTensor("mlp.c_fc.weight", mlp == Mlp.SWIGLU ? 2L * dMlp : dMlp,
+                    mlp == Mlp.SWIGLU ? "2·d_mlp" : "d_mlp", dModel);
+        }
         require(layerNormEps > 0, "layer_norm_epsilon must be positive, got " + layerNormEps);
     }
 
-    /** GPT-2's defaults for the given sizes: learned positions, pre-LN, GELU MLP of 4·d_model, tied. */
+    /**
+     * GPT-2's defaults for the given sizes: learned positions, pre-LN, GELU MLP of 4·d_model, tied.
+     *
+     * @throws LoupeException when 4·d_model does not fit in an int (refused with the figure)
+     */
     public static GptConfig gpt2(int vocabSize, int nPositions, int dModel, int nLayer, int nHead) {
-        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, 4 * dModel, 1e-5f, true,
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, mlpWidth(dModel), 1e-5f, true,
                 Norm.PRE, Mlp.GELU, Positional.LEARNED);
+    }
+
+    /**
+     * GPT-2's MLP width 4·d_model, computed without int overflow.
+     *
+     * @throws LoupeException naming the figure when 4·d_model exceeds {@link #MAX_TENSOR_ELEMENTS}
+     */
+    public static int mlpWidth(int dModel) {
+        long w = 4L * dModel;
+        require(w <= MAX_TENSOR_ELEMENTS, "n_embd " + dModel + " is too large: the MLP width 4·n_embd = " + w
+                + " exceeds the " + MAX_TENSOR_ELEMENTS + " elements of one tensor");
+        return (int) w;
+    }
+
+    /**
+     * The number of parameters (float32 values) of the tensors in {@link #expectedShapes()},
+     * computed in {@code long} without building the names: what loading or creating the model
+     * costs before anything is allocated (4 bytes each). Saturates at {@code Long.MAX_VALUE}.
+     */
+    public long parameterCount() {
+        long d = dModel;
+        long perLayer = 2 * d + 3 * d * d + 3 * d + d * d + d;         // ln_1, c_attn, c_proj
+        if (mlp != Mlp.NONE) {
+            long up = mlp == Mlp.SWIGLU ? 2L * dMlp : dMlp;
+            perLayer += 2 * d + d * up + up + (long) dMlp * d + d;      // ln_2, c_fc, c_proj
+        }
+        long n = (long) vocabSize * d + 2 * d;                          // wte, ln_f
+        if (positional == Positional.LEARNED) n += (long) nPositions * d;
+        if (!tied) n += (long) vocabSize * d;
+        return saturatingAdd(n, saturatingMultiply(nLayer, perLayer));
+    }
+
+    /** The number of tensors in {@link #expectedShapes()}, without building them (long: n_layer may be absurd). */
+    public long tensorCount() {
+        long perLayer = mlp == Mlp.NONE ? 6 : 12;
+        return 3 + (positional == Positional.LEARNED ? 1 : 0) + (tied ? 0 : 1) + perLayer * nLayer;
     }
 
     /** d_head = d_model / n_head. */
@@ -87,6 +143,23 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
         m.put("ln_f.bias", new int[] {dModel});
         if (!tied) m.put("lm_head.weight", new int[] {vocabSize, dModel});
         return m;
+    }
+
+    private static void requireTensor(String name, long rows, String rowName, long cols) {
+        long n = saturatingMultiply(rows, cols);
+        require(n <= MAX_TENSOR_ELEMENTS, rowName + " × n_embd = " + rows + " × " + cols + " = " + n
+                + " elements in " + name + ", more than one tensor holds (" + MAX_TENSOR_ELEMENTS + ")");
+    }
+
+    private static long saturatingMultiply(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        return (hi == 0 && lo >= 0) || (hi == -1 && lo < 0) ? lo : Long.MAX_VALUE;
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
     private static void require(boolean ok, String message) {

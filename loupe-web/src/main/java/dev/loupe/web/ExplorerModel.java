@@ -42,8 +42,13 @@ public final class ExplorerModel {
      * @throws LoupeException with one line naming the directory and what is missing or wrong
      */
     public static ExplorerModel open(Path dir) {
+        return open(dir, false);
+    }
+
+    /** {@link #open(Path)}; {@code allowNonFinite} loads weights holding NaN or Inf (refused otherwise). */
+    public static ExplorerModel open(Path dir, boolean allowNonFinite) {
         if (!Files.isDirectory(dir)) throw new LoupeException("model directory " + dir + " does not exist");
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
         Tokenizer tok = Tokenizers.require(dir);
         Path fn = dir.toAbsolutePath().normalize().getFileName();
         return new ExplorerModel(Gpt.fromWeights(m.config(), m.weights()), tok, fn == null ? dir.toString() : fn.toString());

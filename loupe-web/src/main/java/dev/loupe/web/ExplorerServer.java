@@ -10,10 +10,17 @@ import dev.loupe.LoupeException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -32,8 +39,12 @@ import java.util.concurrent.Executors;
  *   GET  /api/circuits                       per-head copying scores, Q/K/V composition matrices
  * </pre>
  *
- * Request bodies above {@link #MAX_BODY} bytes get 413, unknown paths 404, wrong methods 405; bad
- * input gets 400 with {@code {"error": "..."}}.
+ * Request bodies above {@link #MAX_BODY} bytes get 413, unknown paths 404, wrong methods 405 (with
+ * {@code Allow}); bad input gets 400 with {@code {"error": "..."}}; {@code HEAD} is answered like
+ * {@code GET} without the body. Requests whose {@code Host} is not this machine or that come from
+ * another origin get 403 ({@link RequestGuard}: DNS rebinding, CSRF). A request not fully sent
+ * within {@link #REQUEST_TIMEOUT_SECONDS} seconds is closed. Runs are kept within a memory budget
+ * ({@link RunStore}); a follow-up for a run that was dropped computes it again.
  */
 public final class ExplorerServer implements AutoCloseable {
     /** The largest request body accepted (64 KiB): a prompt far longer than any context. */
@@ -44,16 +55,34 @@ public final class ExplorerServer implements AutoCloseable {
     private final ObjectMapper om = new ObjectMapper();
     private final ExplorerModel model;
     private final StaticAssets assets = new StaticAssets();
-    private final RunStore runs = new RunStore(8);
+    /**
+     * Seconds a client has to send a whole request (headers and body) before the connection is
+     * closed; the JDK server's {@code sun.net.httpserver.maxReqTime}, set here unless given with -D
+     * (it is read once, when the JDK's server class loads).
+     */
+    public static final long REQUEST_TIMEOUT_SECONDS;
+
+    static {
+        String key = "sun.net.httpserver.maxReqTime";
+        if (System.getProperty(key) == null) System.setProperty(key, "30");
+        REQUEST_TIMEOUT_SECONDS = Long.getLong(key, 30);
+    }
+
+    private final RunStore runs;
+    private final RequestGuard guard;
+    private final String host;
     private final CircuitsSummary circuits;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final int maxTokens;
 
-    private ExplorerServer(ExplorerModel model, HttpServer server, int maxTokens) {
+    private ExplorerServer(ExplorerModel model, HttpServer server, String host, int maxTokens, RequestGuard guard, long runBudget) {
+        this.runs = new RunStore(runBudget);
+        this.host = host;
         this.model = model;
         this.server = server;
         this.maxTokens = maxTokens;
+        this.guard = guard;
         this.circuits = new CircuitsSummary(model);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -66,26 +95,84 @@ public final class ExplorerServer implements AutoCloseable {
      * @throws LoupeException when the address cannot be bound
      */
     public static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens) {
+        return start(model, host, port, maxTokens, Set.of());
+    }
+
+    /**
+     * {@link #start(ExplorerModel, String, int, int)}, also accepting requests whose {@code Host}
+     * header names one of {@code allowedHosts} (e.g. the machine's name on the network); otherwise
+     * only loopback names and, when listening beyond loopback, IP literals are accepted.
+     */
+    public static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens, Set<String> allowedHosts) {
+        return start(model, host, port, maxTokens, allowedHosts, RunStore.defaultBudget());
+    }
+
+    /** {@link #start(ExplorerModel, String, int, int, Set)} keeping runs within {@code runBudget} bytes. */
+    static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens, Set<String> allowedHosts, long runBudget) {
         HttpServer s;
         try {
             s = HttpServer.create(new InetSocketAddress(host, port), 0);
         } catch (IOException e) {
             throw new LoupeException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
         }
-        ExplorerServer es = new ExplorerServer(model, s, Math.min(maxTokens, model.config().nPositions()));
+        boolean loopbackOnly = s.getAddress().getAddress().isLoopbackAddress();
+        ExplorerServer es = new ExplorerServer(model, s, host, Math.min(maxTokens, model.config().nPositions()),
+                new RequestGuard(loopbackOnly, allowedHosts), runBudget);
         s.start();
         return es;
     }
 
-    /** The page's address, e.g. {@code http://127.0.0.1:8080/}. */
+    /** The page's address on this machine, e.g. {@code http://127.0.0.1:8080/} (also when listening on all interfaces). */
     public URI url() {
         InetSocketAddress a = server.getAddress();
-        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        return a.getAddress().isAnyLocalAddress() ? url(InetAddress.getLoopbackAddress(), a.getPort()) : url(a.getAddress(), a.getPort());
+    }
+
+    /** Whether the server listens beyond this machine (a non-loopback or the wildcard address). */
+    public boolean exposed() {
+        return !server.getAddress().getAddress().isLoopbackAddress();
+    }
+
+    /**
+     * Every address other machines can open the page at: the bound address, or with the wildcard
+     * (0.0.0.0, ::) each address of every network interface that is up, loopback excluded.
+     */
+    public List<URI> networkUrls() {
+        InetSocketAddress a = server.getAddress();
+        List<URI> out = new ArrayList<>();
+        if (!a.getAddress().isAnyLocalAddress()) {
+            if (!a.getAddress().isLoopbackAddress()) out.add(url(a.getAddress(), a.getPort()));
+            return out;
+        }
+        boolean v4Only = a.getAddress() instanceof Inet4Address;
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nif.isUp() || nif.isLoopback()) continue;
+                for (InetAddress ia : Collections.list(nif.getInetAddresses())) {
+                    if (ia.isLinkLocalAddress() || (v4Only && !(ia instanceof Inet4Address))) continue;
+                    out.add(url(ia, a.getPort()));
+                }
+            }
+        } catch (IOException e) {
+            // no interface list on this platform: the caller still has url()
+        }
+        return out;
+    }
+
+    private static URI url(InetAddress address, int port) {
+        String host = address.getHostAddress();
+        int zone = host.indexOf('%');
+        if (zone >= 0) host = host.substring(0, zone);
         if (host.contains(":")) host = "[" + host + "]";
-        return URI.create("http://" + host + ":" + a.getPort() + "/");
+        return URI.create("http://" + host + ":" + port + "/");
     }
 
     public int port() { return server.getAddress().getPort(); }
+
+    /** The address listened on as it was asked for, e.g. {@code 0.0.0.0:8080} (the JDK reports the wildcard as ::). */
+    public String address() {
+        return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port();
+    }
 
     @Override
     public void close() {
@@ -96,13 +183,18 @@ public final class ExplorerServer implements AutoCloseable {
     private void handle(HttpExchange ex) {
         try (ex) {
             try {
+                guard.check(ex.getRequestHeaders(), ex.getRequestURI().getRawPath());
                 route(ex);
             } catch (HttpError e) {
-                sendError(ex, e.status, e.getMessage());
+                sendError(ex, e.status, e.getMessage(), e.allow);
             } catch (LoupeException | IllegalArgumentException e) {
                 sendError(ex, 400, e.getMessage());
+            } catch (OutOfMemoryError e) {
+                sendError(ex, 503, "not enough memory for this analysis now (a shorter prompt needs less)");
             } catch (RuntimeException e) {
-                sendError(ex, 500, e.toString());
+                // a bug: the client gets no exception text, the console gets one line
+                System.err.println("explorer: internal error on " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + ": " + e);
+                sendError(ex, 500, "internal error (details on the server's console)");
             }
         } catch (IOException e) {
             // the client went away; nothing to answer
@@ -139,8 +231,7 @@ public final class ExplorerServer implements AutoCloseable {
             case "runs" -> {
                 requireMethod(method, "GET");
                 if (p.length < 3) throw new HttpError(404, "no such route: " + path);
-                PromptRun run = runs.get(p[1]);
-                if (run == null) throw new HttpError(404, "no run " + p[1] + " (runs are kept for the last few prompts; analyse again)");
+                PromptRun run = run(p[1]);
                 switch (p[2]) {
                     case "attention" -> {
                         if (p.length == 4) sendBytes(ex, attentionLayer(run, index(p[3], model.config().nLayer(), "layer")));
@@ -161,6 +252,17 @@ public final class ExplorerServer implements AutoCloseable {
             }
             default -> throw new HttpError(404, "no such route: " + path);
         }
+    }
+
+    /** Run {@code id}: kept, or computed again from its prompt when it was dropped to save memory. */
+    private PromptRun run(String id) {
+        PromptRun run = runs.get(id);
+        if (run != null) return run;
+        RunStore.Prompt prompt = runs.prompt(id);
+        if (prompt == null) throw new HttpError(404, "no run " + id + " (unknown or long forgotten; analyse the prompt again)");
+        run = PromptRun.analyse(id, model, prompt.ids(), prompt.dropped());
+        runs.put(run);
+        return run;
     }
 
     private ObjectNode modelJson() {
@@ -223,8 +325,10 @@ public final class ExplorerServer implements AutoCloseable {
         if (p.length != n) throw new HttpError(404, "no such route: /api/" + String.join("/", p));
     }
 
+    /** {@code HEAD} is accepted wherever {@code GET} is (answered without the body). */
     private static void requireMethod(String method, String expected) {
-        if (!expected.equals(method)) throw new HttpError(405, "use " + expected + ", not " + method);
+        if (expected.equals(method) || (expected.equals("GET") && method.equals("HEAD"))) return;
+        throw new HttpError(405, "use " + expected + ", not " + method, expected.equals("GET") ? "GET, HEAD" : expected);
     }
 
     /** The body, refusing (413) more than MAX_BODY bytes whether or not Content-Length announced them. */
@@ -257,11 +361,16 @@ public final class ExplorerServer implements AutoCloseable {
     }
 
     private void sendError(HttpExchange ex, int status, String message) {
+        sendError(ex, status, message, null);
+    }
+
+    private void sendError(HttpExchange ex, int status, String message, String allow) {
         try {
             ObjectNode o = om.createObjectNode();
             o.put("error", message);
             o.put("status", status);
             if (status == 413) ex.getResponseHeaders().set("Connection", "close");
+            if (allow != null) ex.getResponseHeaders().set("Allow", allow);
             send(ex, status, "application/json; charset=utf-8", om.writeValueAsBytes(o));
         } catch (IOException | RuntimeException e) {
             // headers already sent or client gone
@@ -272,6 +381,12 @@ public final class ExplorerServer implements AutoCloseable {
         ex.getResponseHeaders().set("Content-Type", type);
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        if (ex.getRequestMethod().equals("HEAD")) {
+            // the JDK warns on the console when HEAD is given a length: set the header, send no body
+            ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
         ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         if (body.length > 0) ex.getResponseBody().write(body);
     }

@@ -51,7 +51,15 @@ final class PromptRun {
         int[] all = model.tokenizer().encodeAllowingSpecial(prompt);
         if (all.length == 0) throw new HttpError(400, "the prompt has no tokens");
         int dropped = Math.max(0, all.length - maxTokens);
-        int[] ids = java.util.Arrays.copyOfRange(all, dropped, all.length);
+        return analyse(id, model, java.util.Arrays.copyOfRange(all, dropped, all.length), dropped);
+    }
+
+    /**
+     * Runs the model once over {@code ids} (the prompt's tokens, {@code dropped} of them cut from
+     * its front) caching every {@code hook_pattern}: how a run dropped from the {@link RunStore} is
+     * computed again, with the same result.
+     */
+    static PromptRun analyse(String id, ExplorerModel model, int[] ids, int dropped) {
         int t = ids.length, layers = model.config().nLayer(), vocab = model.config().vocabSize();
         for (int tok : ids) {
             if (tok < 0 || tok >= vocab) throw new HttpError(400, "token id " + tok + " is outside the model's vocabulary of " + vocab);
@@ -91,6 +99,19 @@ final class PromptRun {
     long patternBytes() {
         long b = 0;
         for (float[] p : patterns) b += 4L * p.length;
+        return b;
+    }
+
+    /**
+     * Bytes this run holds now (an estimate within a few percent): patterns, last logits, and the
+     * lens and decomposition once they are computed. The decomposition is the large part after the
+     * patterns: every component's [T, d_model] plus the logits [T, V].
+     */
+    synchronized long bytes() {
+        long t = ids.length, d = model.config().dModel(), v = model.config().vocabSize();
+        long b = patternBytes() + 4L * lastLogits.length + 4L * t;
+        if (lens != null) b += (long) lens.length * t * (16 + LENS_TOP * 32L);
+        if (decomposition != null) b += 4L * t * d * (decomposition.components().size() + 1) + 4L * t * v + 4L * t;
         return b;
     }
 

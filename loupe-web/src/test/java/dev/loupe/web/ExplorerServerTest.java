@@ -203,7 +203,7 @@ class ExplorerServerTest {
         List<String> serial = new ArrayList<>();
         for (String p : prompts) serial.add(fingerprint(p));
         try (ExecutorService pool = Executors.newFixedThreadPool(prompts.size())) {
-            for (int round = 0; round < 2; round++) {   // at most 6 runs at once: all stay in the store (8)
+            for (int round = 0; round < 2; round++) {   // 6 runs at once, well within the store's memory budget
                 List<Future<String>> futures = new ArrayList<>();
                 for (String p : prompts) futures.add(pool.submit((Callable<String>) () -> fingerprint(p)));
                 for (int i = 0; i < futures.size(); i++) assertThat(futures.get(i).get()).isEqualTo(serial.get(i));

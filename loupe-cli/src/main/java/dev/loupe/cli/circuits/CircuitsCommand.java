@@ -1,12 +1,12 @@
 package dev.loupe.cli.circuits;
 
+import dev.loupe.cli.ModelRef;
+import dev.loupe.cli.model.NonFiniteOption;
 import dev.loupe.analysis.circuits.HeadCircuits;
 import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.analysis.transforms.LayerNormFolding;
 import dev.loupe.cli.QuietProgress;
 import dev.loupe.cli.UsageException;
-import dev.loupe.hub.Hub;
-import dev.loupe.hub.HubCache;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
@@ -14,6 +14,7 @@ import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.tokens.Tokenizer;
 import dev.loupe.tokens.Tokenizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -46,6 +47,9 @@ import java.util.function.Predicate;
                 "  loupe circuits --model models/tiny --json > circuits.json",
                 "  loupe circuits --model models/attn2 --prompt 'the cat sat on the mat' --html circuits.html"})
 public final class CircuitsCommand implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
             description = "Model directory (config.json + model.safetensors), or a fetched hub name such as gpt2.")
     String model;
@@ -78,8 +82,8 @@ public final class CircuitsCommand implements Callable<Integer> {
     public Integer call() {
         if (top < 0) throw new UsageException("--top must be ≥ 0, got " + top);
         if (head != null && layer == null) throw new UsageException("--head needs --layer (a head is named by layer and head)");
-        Path dir = Hub.resolveModel(model, HubCache.fromEnvironment());
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+        Path dir = new ModelRef(model).dir();
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, nonFinite.allowed());
         Gpt gpt = Gpt.fromWeights(m.config(), m.weights());
         if (foldLn) {
             if (m.config().norm() != GptConfig.Norm.PRE) throw new UsageException("--fold-ln needs a pre-LN model; this one is post-LN");

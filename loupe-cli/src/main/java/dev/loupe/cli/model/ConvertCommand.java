@@ -12,6 +12,7 @@ import dev.loupe.tokens.Tokenizers;
 import dev.loupe.tokens.bpe.ByteLevelBpe;
 import dev.loupe.tokens.bpe.Gpt2Vocabulary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -30,7 +31,9 @@ import java.util.stream.Stream;
                 "",
                 "llm.c -> directory: --from gpt2_124M.bin (header magic 20240326; version 3 float32 or 5",
                 "bfloat16; the padded vocabulary rows are dropped) --to DIR writes config.json and",
-                "model.safetensors. The tokenizer comes from --tokenizer (an llm.c gpt2_tokenizer.bin, a",
+                "model.safetensors. The file must have exactly the size its header describes (a version that",
+                "does not match the body is refused) and no NaN/Inf weights (unless --allow-nonfinite).",
+                "The tokenizer comes from --tokenizer (an llm.c gpt2_tokenizer.bin, a",
                 "directory with vocab.json + merges.txt, or gpt2), else from the gpt2_tokenizer.bin beside",
                 "the checkpoint. An llm.c tokenizer file that holds exactly GPT-2's tokens is stored as",
                 "GPT-2's vocab.json + merges.txt (it can then encode text); any other is copied as",
@@ -59,6 +62,8 @@ public final class ConvertCommand implements Callable<Integer> {
     String tokenizer;
     @Option(names = "--force", description = "Replace an existing --to.")
     boolean force;
+    @Mixin
+    NonFiniteOption nonFinite;
 
     private final PrintStream err = System.err;
 
@@ -91,7 +96,7 @@ public final class ConvertCommand implements Callable<Integer> {
         Tokenizer tok = sourceTokenizer(file);   // before the long part: a bad --tokenizer fails fast
         long t0 = System.nanoTime();
         err.printf(Locale.ROOT, "reading %s (%s)…%n", file, mb(size(file)));
-        ModelDirectory.LoadedModel m = LlmcCheckpoint.read(file);
+        ModelDirectory.LoadedModel m = LlmcCheckpoint.read(file, nonFinite.allowed());
         GptConfig c = m.config();
         err.printf(Locale.ROOT, "  %d layers, d_model %d, %d heads, context %d, vocab %d: %,d parameters (%.1f s)%n", c.nLayer(),
                 c.dModel(), c.nHead(), c.nPositions(), c.vocabSize(), parameters(m), seconds(t0));
@@ -136,7 +141,7 @@ public final class ConvertCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         err.printf(Locale.ROOT, "reading %s…%n", dir);
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, nonFinite.allowed());
         GptConfig c = m.config();
         err.printf(Locale.ROOT, "  %d layers, d_model %d, vocab %d: %,d parameters (%.1f s)%n", c.nLayer(), c.dModel(),
                 c.vocabSize(), parameters(m), seconds(t0));

@@ -8,6 +8,7 @@ import dev.loupe.model.Sampler;
 import dev.loupe.tokens.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -31,6 +32,9 @@ import java.util.concurrent.Callable;
                 "  loupe generate --model models/gpt2 --prompt \"Once upon a time\" --max-tokens 40",
                 "  loupe generate --model models/shakespeare --prompt \"ROMEO:\" --temperature 0.8 --top-k 40 --seed 7"})
 public final class GenerateCommand implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory with its tokenizer, or a hub name fetched with 'loupe fetch' (gpt2).")
     ModelRef model;
@@ -76,7 +80,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage());
         }
-        LoadedGpt m = LoadedGpt.open(model);
+        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (input.ids != null) return generateIds(m, sampler, input.ids, out);
         String prompt = input.prompt;

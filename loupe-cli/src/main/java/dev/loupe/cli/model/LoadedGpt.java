@@ -13,9 +13,15 @@ import java.util.Optional;
 /** A model directory opened for the model commands: the network and, when present, its tokenizer. */
 public record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
 
+    /** Opens {@code ref}, refusing non-finite weights. */
     public static LoadedGpt open(ModelRef ref) {
+        return open(ref, false);
+    }
+
+    /** Opens {@code ref}; {@code allowNonFinite} loads weights holding NaN or Inf ({@link NonFiniteOption}). */
+    public static LoadedGpt open(ModelRef ref, boolean allowNonFinite) {
         Path dir = ref.dir();
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
         return new LoadedGpt(Gpt.fromWeights(m.config(), m.weights()), Tokenizers.load(dir), dir);
     }
 

@@ -8,6 +8,7 @@ import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.io.Npy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -26,6 +27,9 @@ import java.util.concurrent.Callable;
                 "  loupe logits --model models/tiny --ids 5,17,2 --out logits.npy",
                 "  python3 -c \"import numpy as np; print(np.load('logits.npy').shape)\""})
 public final class LogitsCommand implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory (config.json + model.safetensors, tokenizer files for --text), "
                     + "or a hub name fetched with 'loupe fetch' (gpt2).")
@@ -55,7 +59,7 @@ public final class LogitsCommand implements Callable<Integer> {
         if (out != null && !out.getFileName().toString().endsWith(".npy")) {
             throw new UsageException("--out must name a .npy file, got " + out);
         }
-        LoadedGpt m = LoadedGpt.open(model);
+        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());
         int[] ids = input.ids != null ? input.ids : m.requireTokenizer("--text").encode(input.text);
         if (ids.length == 0) throw new LoupeException("no tokens: the input is empty");
         Gpt gpt = m.model();

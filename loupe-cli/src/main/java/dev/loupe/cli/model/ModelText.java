@@ -1,6 +1,7 @@
 package dev.loupe.cli.model;
 
 import dev.loupe.cli.ModelRef;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,12 +19,15 @@ public final class ModelText {
     @Option(names = "--prepend-bos", description = "Prepend the end-of-text token as BOS (default: the text's tokens only).")
     boolean prependBos;
 
+    @Mixin
+    NonFiniteOption nonFinite;
+
     /** The opened model and the text's ids (with the BOS choice recorded). */
     public record Opened(LoadedGpt model, BosText input) {}
 
     /** Loads the model and encodes the text with its tokenizer. */
     public Opened open() {
-        LoadedGpt m = LoadedGpt.open(model);
+        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());
         return new Opened(m, BosText.encode(m.requireTokenizer("--text"), text, prependBos));
     }
 }

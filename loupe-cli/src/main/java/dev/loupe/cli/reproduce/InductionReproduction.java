@@ -1,5 +1,6 @@
 package dev.loupe.cli.reproduce;
 
+import dev.loupe.cli.model.NonFiniteOption;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.analysis.circuits.Composition;
@@ -18,6 +19,7 @@ import dev.loupe.model.Gpt;
 import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.train.TokenData;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -46,6 +48,9 @@ import java.util.stream.Collectors;
                 "Writes report.md, report.json, circuits.html (composition heatmaps) and the model (when trained) to --out."},
         footer = {"%nExamples:", "  loupe reproduce induction", "  loupe reproduce induction --model runs/quickstart/attn-only-2l --out runs/qs-induction"})
 final class InductionReproduction implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
     @Option(names = "--out", defaultValue = "runs/reproduce-induction", paramLabel = "DIR", description = "Output directory (default ${DEFAULT-VALUE}).")
     Path out;
 
@@ -90,7 +95,7 @@ final class InductionReproduction implements Callable<Integer> {
             half = s.context() / 2;
             describeTraining(r, s, trained);
         } else {
-            LoadedGpt loaded = LoadedGpt.open(model);
+            LoadedGpt loaded = LoadedGpt.open(model, nonFinite.allowed());
             gpt = loaded.model();
             modelDir = loaded.dir();
             tokenText = loaded.tokenizer().<IntFunction<String>>map(t -> t::tokenText).orElse(null);

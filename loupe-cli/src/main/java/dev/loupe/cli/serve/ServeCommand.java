@@ -1,12 +1,18 @@
 package dev.loupe.cli.serve;
 
+import dev.loupe.cli.model.NonFiniteOption;
 import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.web.ExplorerModel;
 import dev.loupe.web.ExplorerServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -19,6 +25,14 @@ import java.util.concurrent.CountDownLatch;
                 "query, key and weight; click a token to see what it attends to and what attends to it), the top",
                 "next-token predictions, the logit lens, the direct logit attribution of an answer to each head and MLP,",
                 "and the heads' copying and composition scores. Listens on 127.0.0.1 only unless --host says otherwise.",
+                "",
+                "Safety: only requests whose Host is this machine (localhost, a loopback address; with --host also IP",
+                "addresses and names given with --allow-host) and that come from the explorer's own page are answered",
+                "(DNS rebinding and cross-site requests get 403). A request not sent completely within 30 s is closed.",
+                "Analysis runs are kept within a quarter of the heap; a dropped run is computed again when asked for.",
+                "There is no authentication: --host 0.0.0.0 lets anyone who reaches this machine use the explorer",
+                "(a warning and the real addresses are printed). A request line the JDK's HTTP parser rejects gets the",
+                "JDK's own fixed 400 page, which Loupe cannot replace. Details: docs/robustness.md.",
                 ""},
         footer = {"%nExamples:",
                 "  loupe serve --model gpt2",
@@ -26,6 +40,9 @@ import java.util.concurrent.CountDownLatch;
                 "%nPrompts longer than --max-tokens (default: the model's context) keep their last tokens, with a notice.",
                 "Stop with Ctrl-C. Exit codes: 0 stopped, 1 failure (bad model, port taken), 2 bad usage."})
 public final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory with a tokenizer, or a hub name fetched with 'loupe fetch'.")
     ModelRef model;
@@ -37,6 +54,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only).")
     String host;
 
+    @Option(names = "--allow-host", paramLabel = "NAME",
+            description = "Also answer requests addressed to this host name (e.g. the machine's name on the network with --host 0.0.0.0); repeatable.")
+    List<String> allowHosts = new ArrayList<>();
+
     @Option(names = "--max-tokens", paramLabel = "N", description = "Longest prompt analysed, in tokens (default: the model's context).")
     Integer maxTokens;
 
@@ -45,12 +66,25 @@ public final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new UsageException("--port must be in [0, 65535], got " + port);
         if (maxTokens != null && maxTokens < 1) throw new UsageException("--max-tokens must be at least 1, got " + maxTokens);
         System.out.println("loading " + model + " …");
-        ExplorerModel m = ExplorerModel.open(model.dir());
+        ExplorerModel m = ExplorerModel.open(model.dir(), nonFinite.allowed());
         int limit = maxTokens == null ? m.config().nPositions() : maxTokens;
-        ExplorerServer server = ExplorerServer.start(m, host, port, limit);
+        ExplorerServer server = ExplorerServer.start(m, host, port, limit, Set.copyOf(allowHosts));
+        for (String line : exposureWarning(server)) System.err.println(line);
         System.out.println("Loupe explorer for " + m.name() + " at " + server.url() + "  (Ctrl-C to stop)");
+        for (URI u : server.networkUrls()) System.out.println("  from other machines: " + u);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         new CountDownLatch(1).await();
         return 0;
+    }
+
+    /** The loud warning printed when the server is reachable beyond this machine; empty on loopback. */
+    static List<String> exposureWarning(ExplorerServer server) {
+        if (!server.exposed()) return List.of();
+        String bar = "!".repeat(78);
+        return List.of(bar,
+                "WARNING: the explorer listens beyond this machine (" + server.address() + "), without any authentication:",
+                "anyone who can reach port " + server.port() + " can run prompts through the model and read the results.",
+                "Use it on a trusted network only; the default --host 127.0.0.1 keeps it on this machine.",
+                bar);
     }
 }

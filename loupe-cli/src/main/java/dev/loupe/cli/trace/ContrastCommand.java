@@ -1,5 +1,6 @@
 package dev.loupe.cli.trace;
 
+import dev.loupe.cli.model.NonFiniteOption;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,6 +10,7 @@ import dev.loupe.analysis.contrast.ValueContrast;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.GptConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -47,6 +49,9 @@ import java.util.stream.Collectors;
                 "the last occurrence is used; a word of several tokens is represented by its last token.",
                 "Exit codes: 0 ok, 1 failure (word not found, bad model), 2 bad usage."})
 public final class ContrastCommand implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory with a tokenizer.")
     Path model;
@@ -71,7 +76,7 @@ public final class ContrastCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (contexts.size() != 2) throw new UsageException("give exactly two --context texts, got " + contexts.size());
         if (top < 1) throw new UsageException("--top must be at least 1, got " + top);
-        OpenedModel m = OpenedModel.open(model);
+        OpenedModel m = OpenedModel.open(model, nonFinite.allowed());
         TokenLocator.Located a = TokenLocator.find(m.tokenizer(), token, contexts.get(0), "context A");
         TokenLocator.Located b = TokenLocator.find(m.tokenizer(), token, contexts.get(1), "context B");
         GptConfig c = m.gpt().config();

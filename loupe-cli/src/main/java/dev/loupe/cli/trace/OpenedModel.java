@@ -11,8 +11,8 @@ import java.nio.file.Path;
 /** A model directory opened for trace and contrast: the network and its tokenizer (both required). */
 record OpenedModel(Gpt gpt, Tokenizer tokenizer, Path dir) {
 
-    static OpenedModel open(Path dir) {
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+    static OpenedModel open(Path dir, boolean allowNonFinite) {
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
         Tokenizer tok = Tokenizers.require(dir);
         return new OpenedModel(Gpt.fromWeights(m.config(), m.weights()), tok, dir);
     }

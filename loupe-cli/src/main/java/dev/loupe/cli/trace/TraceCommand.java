@@ -1,5 +1,6 @@
 package dev.loupe.cli.trace;
 
+import dev.loupe.cli.model.NonFiniteOption;
 import dev.loupe.LoupeException;
 import dev.loupe.analysis.trace.ForwardTrace;
 import dev.loupe.analysis.trace.TinyModel;
@@ -13,6 +14,7 @@ import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.train.AdamW;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -56,6 +58,9 @@ import java.util.function.IntFunction;
                 "%nMatrices are abbreviated to 6 rows x 8 columns on the terminal (--json and --html have them all).",
                 "Exit codes: 0 ok, 1 failure (bad model, unknown word), 2 bad usage."})
 public final class TraceCommand implements Callable<Integer> {
+    @Mixin
+    NonFiniteOption nonFinite;
+
 
     @Option(names = "--model", paramLabel = "DIR",
             description = "A model directory with a tokenizer (default: the built-in 8-word model).")
@@ -120,7 +125,7 @@ public final class TraceCommand implements Callable<Integer> {
             name = TinyModel::word;
             modelLine = TinyModel.describe(norm);
         } else {
-            opened = OpenedModel.open(model);
+            opened = OpenedModel.open(model, nonFinite.allowed());
             gpt = opened.gpt();
             ids = opened.tokenizer().encode(prompt);
             name = opened::show;

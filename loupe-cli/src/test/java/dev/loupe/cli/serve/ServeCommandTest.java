@@ -1,6 +1,11 @@
 package dev.loupe.cli.serve;
 
 import dev.loupe.cli.MainTest;
+import dev.loupe.model.Gpt;
+import dev.loupe.model.GptConfig;
+import dev.loupe.tokens.CharTokenizer;
+import dev.loupe.web.ExplorerModel;
+import dev.loupe.web.ExplorerServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,5 +37,21 @@ class ServeCommandTest {
     void badOptionsAreUsageErrors() {
         assertThat(MainTest.run("serve", "--model", "x", "--port", "70000").code()).isEqualTo(2);
         assertThat(MainTest.run("serve", "--model", "x", "--max-tokens", "0").code()).isEqualTo(2);
+    }
+
+    /** Issue 20: --host 0.0.0.0 printed a 127.0.0.1 URL and no warning. */
+    @Test
+    void listeningBeyondThisMachineIsAnnouncedLoudly() {
+        CharTokenizer tok = CharTokenizer.fromCorpus("abc ");
+        GptConfig c = GptConfig.gpt2(tok.vocabSize(), 8, 8, 1, 2);
+        ExplorerModel m = new ExplorerModel(Gpt.create(c, 1), tok, "tiny");
+        try (ExplorerServer all = ExplorerServer.start(m, "0.0.0.0", 0, 8)) {
+            assertThat(String.join("\n", ServeCommand.exposureWarning(all)))
+                    .contains("WARNING").contains("0.0.0.0:" + all.port()).contains("without any authentication");
+        }
+        try (ExplorerServer local = ExplorerServer.start(m, "127.0.0.1", 0, 8)) {
+            assertThat(ServeCommand.exposureWarning(local)).isEmpty();
+        }
+        assertThat(MainTest.run("serve", "--help").out()).contains("--allow-host").contains("DNS rebinding");
     }
 }

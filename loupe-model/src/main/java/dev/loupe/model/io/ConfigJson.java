@@ -3,6 +3,7 @@ package dev.loupe.model.io;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -39,6 +40,7 @@ import java.util.Set;
 public final class ConfigJson {
     static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)   // "{...} garbage" is not a config
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
@@ -105,8 +107,8 @@ public final class ConfigJson {
         if (dMlpLoupe != null && nInner != null && !dMlpLoupe.equals(nInner)) {
             throw new LoupeException(src + ": loupe.d_mlp " + dMlpLoupe + " contradicts n_inner " + nInner);
         }
-        int dMlp = dMlpLoupe != null ? dMlpLoupe : nInner != null ? nInner : 4 * dModel;
         try {
+            int dMlp = dMlpLoupe != null ? dMlpLoupe : nInner != null ? nInner : GptConfig.mlpWidth(dModel);
             return new GptConfig(vocab, nPos, dModel, nLayer, nHead, dMlp, eps, tied, norm, mlp, pos);
         } catch (LoupeException e) {
             throw new LoupeException(src + ": " + e.getMessage(), e);

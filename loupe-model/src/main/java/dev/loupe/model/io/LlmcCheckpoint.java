@@ -51,8 +51,18 @@ public final class LlmcCheckpoint {
 
     private LlmcCheckpoint() {}
 
-    /** Reads an llm.c checkpoint into a GPT-2 configuration and weights in Loupe's names and orientation. */
+    /** Reads an llm.c checkpoint, refusing non-finite weights ({@link #read(Path, boolean)}). */
     public static LoadedModel read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * Reads an llm.c checkpoint into a GPT-2 configuration and weights in Loupe's names and
+     * orientation. The file must have exactly the size its header describes (so a header whose
+     * version claims bfloat16 over float32 weights is refused), the parameters must fit in the heap
+     * ({@link HeapBudget}), and, unless {@code allowNonFinite}, hold no NaN or ±Inf ({@link FiniteWeights}).
+     */
+    public static LoadedModel read(Path file, boolean allowNonFinite) {
         try (Arena arena = Arena.ofConfined();
              FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
@@ -78,27 +88,27 @@ public final class LlmcCheckpoint {
                 throw bad(file, "implausible header: maxT " + maxT + ", V " + v + ", L " + l + ", NH " + nh
                         + ", C " + c + ", Vp " + vp);
             }
+            GptConfig config;
+            try {
+                config = new GptConfig(v, maxT, c, l, nh, GptConfig.mlpWidth(c), 1e-5f, true, Norm.PRE, Mlp.GELU, Positional.LEARNED);
+            } catch (LoupeException e) {
+                throw bad(file, "implausible header: " + e.getMessage());
+            }
             long[] sizes = sizes(vp, maxT, l, c);
             long total = 0;
             for (long s : sizes) {
                 if (s > Integer.MAX_VALUE) throw bad(file, "implausible header: a tensor of " + s + " elements");
                 total += s;
             }
-            GptConfig config;
-            try {
-                config = new GptConfig(v, maxT, c, l, nh, 4 * c, 1e-5f, true, Norm.PRE, Mlp.GELU, Positional.LEARNED);
-            } catch (LoupeException e) {
-                throw bad(file, e.getMessage());
-            }
             long need = 4L * HEADER_INTS + total * bytes;
-            if (all.byteSize() < need) {
-                throw bad(file, "truncated: the header describes " + total + " parameters (" + need
-                        + " bytes with the header), the file has " + all.byteSize() + " bytes");
-            }
+            if (all.byteSize() != need) throw bad(file, sizeMismatch(version, total, need, all.byteSize()));
+            HeapBudget.require(file.toString(), config);
             Reader r = new Reader(all, 4L * HEADER_INTS, bytes);
             float[][] p = new float[sizes.length][];
             for (int i = 0; i < sizes.length; i++) p[i] = r.next((int) sizes[i]);
-            return new LoadedModel(config, Collections.unmodifiableMap(toLoupe(config, p, vp)), file);
+            Map<String, Tensor> weights = toLoupe(config, p, vp);
+            if (!allowNonFinite) weights.forEach((name, t) -> FiniteWeights.require(file, name, t));
+            return new LoadedModel(config, Collections.unmodifiableMap(weights), file);
         } catch (NoSuchFileException e) {
             throw new LoupeException(file + ": no such file", e);
         } catch (IOException e) {
@@ -213,6 +223,25 @@ public final class LlmcCheckpoint {
             throw new LoupeException("cannot write " + file + " as an llm.c checkpoint: the model uses " + why
                     + ", which llm.c's GPT-2 does not compute");
         }
+    }
+
+    /**
+     * Why a file of {@code actual} bytes does not hold the {@code total} parameters its header
+     * describes: train_gpt2.py writes exactly the header and the parameters, so any other size
+     * (truncation, appended bytes, or a header whose version claims the wrong element type) is refused.
+     */
+    private static String sizeMismatch(int version, long total, long need, long actual) {
+        String dtype = version == 5 ? "bfloat16" : "float32";
+        String s = (actual < need ? "truncated: " : "") + "the header (version " + version + ", " + dtype + ") describes "
+                + total + " parameters, " + need + " bytes with the header, but the file has " + actual + " bytes";
+        long other = 4L * HEADER_INTS + total * (version == 5 ? 4 : 2);
+        if (actual == other) {
+            s += ": exactly the size of " + (version == 5 ? "float32" : "bfloat16") + " weights, so the header's version"
+                    + " does not match the body (version 3 = float32, 5 = bfloat16)";
+        } else if (actual > need) {
+            s += " (" + (actual - need) + " bytes too many)";
+        }
+        return s;
     }
 
     private static LoupeException bad(Path file, String why) {

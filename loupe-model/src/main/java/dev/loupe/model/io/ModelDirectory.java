@@ -5,14 +5,13 @@ import dev.loupe.model.GptConfig;
 import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.io.AtomicFiles;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,10 +20,10 @@ import java.util.Map;
  * {@link GptConfig#expectedShapes()} (GPT-2 names, Conv1D orientation [in, out]).
  *
  * <p>Reading accepts names with a {@code transformer.} prefix (as GPT2LMHeadModel saves them),
- * F16/BF16 data (widened), and ignores tensors the configuration does not use: HF's
- * {@code h.{i}.attn.bias} / {@code masked_bias} buffers, and {@code lm_head.weight} of a tied
- * model. A missing tensor or a wrong shape is an error naming the file, the tensor, and the
- * expected and actual shapes. Writing replaces each file atomically (weights first, then the
+ * F16/BF16 data (widened), HF's {@code h.{i}.attn.bias} / {@code masked_bias} buffers of the
+ * configured layers, and {@code lm_head.weight} of a tied model when it equals {@code wte}. A
+ * missing tensor, a wrong shape, a tensor the configuration does not use, or a NaN/Inf weight is
+ * an error naming the file and the tensor (docs/robustness.md lists every check). Writing replaces each file atomically (weights first, then the
  * configuration) and writes names without prefix, like the {@code gpt2} checkpoints on the hub.
  */
 public final class ModelDirectory {
@@ -42,52 +41,157 @@ public final class ModelDirectory {
 
     private ModelDirectory() {}
 
-    /** Reads only {@code dir/config.json}. */
+    /** The largest config.json read (a GPT-2 config is under 1 KB): a lying file cannot cost memory. */
+    static final long MAX_CONFIG_BYTES = 1 << 20;
+
+    /**
+     * Reads only {@code dir/config.json}: a regular file (a FIFO or device would block or never end)
+     * of at most {@link #MAX_CONFIG_BYTES}, in UTF-8, holding one JSON object and nothing after it.
+     */
     public static GptConfig readConfig(Path dir) {
         Path file = dir.resolve(CONFIG);
         requireDirectory(dir);
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new LoupeException(dir + " is not a model directory: it has no " + CONFIG);
-        } catch (IOException e) {
-            throw new LoupeException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return ConfigJson.parse(text, file.toString());
+        if (!Files.exists(file)) throw new LoupeException(dir + " is not a model directory: it has no " + CONFIG);
+        return ConfigJson.parse(TextFiles.readUtf8(file, MAX_CONFIG_BYTES), file.toString());
     }
 
-    /** Reads the configuration and every weight the configuration needs. */
+    /** Reads the configuration and every weight, refusing non-finite weights ({@link #read(Path, boolean)}). */
     public static LoadedModel read(Path dir) {
+        return read(dir, false);
+    }
+
+    /**
+     * Reads the configuration and every weight the configuration needs. Before anything is
+     * allocated: the configuration's tensor count (in long) must be plausible for the file, every
+     * needed tensor must be in the header with its shape, the file must hold no tensor the
+     * configuration does not use (an {@code n_layer} smaller than the weights' is refused, listing
+     * the tensors, rather than dropping layers silently), and the parameters must fit in the heap
+     * ({@link HeapBudget}). docs/robustness.md lists every check.
+     *
+     * @param allowNonFinite load weights holding NaN or ±Inf; otherwise refused ({@link FiniteWeights})
+     */
+    public static LoadedModel read(Path dir, boolean allowNonFinite) {
         GptConfig config = readConfig(dir);
         Path file = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(file)) {
             String hint = Files.exists(dir.resolve("pytorch_model.bin"))
                     ? " (it has pytorch_model.bin: Loupe reads safetensors only; re-save with safe_serialization=True)"
-                    : "";
+                    : Files.exists(file) ? " (it is not a regular file)" : "";
             throw new LoupeException(dir + " has no " + WEIGHTS + hint);
         }
         try (SafetensorsFile f = Safetensors.open(file)) {
+            requirePlausibleTensorCount(dir, config, f);
+            Map<String, int[]> expected = config.expectedShapes();
+            Map<String, String> stored = storedNames(file, config, f, expected);
+            requireNoUnusedTensors(file, config, f, expected);
+            HeapBudget.require(dir.toString(), config);
             Map<String, Tensor> weights = new LinkedHashMap<>();
-            for (Map.Entry<String, int[]> e : config.expectedShapes().entrySet()) {
-                String name = e.getKey();
-                String stored = f.contains(name) ? name : f.contains(PREFIX + name) ? PREFIX + name : null;
-                if (stored == null) {
-                    throw new LoupeException(file + ": tensor '" + name + "' is missing (expected shape "
-                            + Arrays.toString(e.getValue()) + " for " + describe(config) + ")");
-                }
-                if (f.contains(name) && f.contains(PREFIX + name)) {
-                    throw new LoupeException(file + ": tensor '" + name + "' is stored twice, with and without the '"
-                            + PREFIX + "' prefix");
-                }
-                int[] actual = f.entries().get(stored).shape();
-                if (!Arrays.equals(actual, e.getValue())) {
-                    throw new LoupeException(file + ": tensor '" + stored + "' has shape " + Arrays.toString(actual)
-                            + ", expected " + Arrays.toString(e.getValue()) + " for " + describe(config));
-                }
-                weights.put(name, f.read(stored));
+            for (String name : expected.keySet()) {
+                Tensor t = f.read(stored.get(name));
+                if (!allowNonFinite) FiniteWeights.require(file, stored.get(name), t);
+                weights.put(name, t);
             }
+            requireTiedHeadMatches(file, config, f, weights);
             return new LoadedModel(config, Collections.unmodifiableMap(weights), dir);
+        }
+    }
+
+    /** Tensors the configuration may need beyond those in the file before the mismatch is refused by counts alone. */
+    private static final int NAME_SLACK = 1_000;
+
+    /**
+     * Compares the configuration's tensor count (computed in long, without building names) with the
+     * file's before anything else: a config.json claiming 10⁹ layers over a small file is refused
+     * here, in milliseconds, with the figures; smaller mismatches are named tensor by tensor.
+     */
+    private static void requirePlausibleTensorCount(Path dir, GptConfig c, SafetensorsFile f) {
+        long tensors = c.tensorCount();
+        if (tensors <= f.entries().size() + NAME_SLACK) return;
+        long stored = 0;
+        for (Safetensors.Entry e : f.entries().values()) stored += e.elements();
+        throw new LoupeException(dir.resolve(CONFIG) + " describes " + describe(c) + ": " + tensors + " tensors, "
+                + c.parameterCount() + " parameters, but " + WEIGHTS + " holds " + f.entries().size() + " tensors, "
+                + stored + " values: config.json and the weights do not belong together");
+    }
+
+    /**
+     * The name under which each expected tensor is stored (with or without the {@code transformer.}
+     * prefix), checking every shape against the header before any data is read; all missing
+     * tensors are listed.
+     */
+    private static Map<String, String> storedNames(Path file, GptConfig config, SafetensorsFile f, Map<String, int[]> expected) {
+        Map<String, String> stored = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : expected.entrySet()) {
+            String name = e.getKey();
+            String s = f.contains(name) ? name : f.contains(PREFIX + name) ? PREFIX + name : null;
+            if (s == null) {
+                missing.add(name);
+                continue;
+            }
+            if (f.contains(name) && f.contains(PREFIX + name)) {
+                throw new LoupeException(file + ": tensor '" + name + "' is stored twice, with and without the '"
+                        + PREFIX + "' prefix");
+            }
+            int[] actual = f.entries().get(s).shape();
+            if (!Arrays.equals(actual, e.getValue())) {
+                throw new LoupeException(file + ": tensor '" + s + "' has shape " + Arrays.toString(actual)
+                        + ", expected " + Arrays.toString(e.getValue()) + " for " + describe(config));
+            }
+            stored.put(name, s);
+        }
+        if (!missing.isEmpty()) {
+            String first = missing.getFirst();
+            throw new LoupeException(file + ": tensor '" + first + "' is missing (expected shape "
+                    + Arrays.toString(expected.get(first)) + " for " + describe(config) + ")"
+                    + (missing.size() == 1 ? "" : "; " + (missing.size() - 1) + " more missing: " + list(missing.subList(1, missing.size()))));
+        }
+        return stored;
+    }
+
+    /** Up to 8 names, then how many more. */
+    private static String list(List<String> names) {
+        int shown = Math.min(names.size(), 8);
+        return String.join(", ", names.subList(0, shown)) + (shown < names.size() ? ", … (" + (names.size() - shown) + " more)" : "");
+    }
+
+    /** Tensors in the file that the configuration does not use, except HF's buffers and a tied head: refused, listed. */
+    private static void requireNoUnusedTensors(Path file, GptConfig c, SafetensorsFile f, Map<String, int[]> expected) {
+        List<String> unused = new ArrayList<>();
+        for (String stored : f.entries().keySet()) {
+            String name = stored.startsWith(PREFIX) ? stored.substring(PREFIX.length()) : stored;
+            if (!expected.containsKey(name) && !isIgnorable(c, name)) unused.add(stored);
+        }
+        if (unused.isEmpty()) return;
+        throw new LoupeException(file + ": " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s")
+                + " that " + CONFIG + " (" + describe(c) + ") does not use: " + list(unused) + "; refusing to drop weights (does config.json match the weights?)");
+    }
+
+    /** HF's attention-mask buffers of the configured layers, and a tied model's lm_head (checked equal to wte). */
+    private static boolean isIgnorable(GptConfig c, String name) {
+        if (c.tied() && name.equals("lm_head.weight")) return true;
+        if (!name.startsWith("h.")) return false;
+        int dot = name.indexOf('.', 2);
+        try {
+            int l = Integer.parseInt(name.substring(2, dot < 0 ? 2 : dot));
+            return l >= 0 && l < c.nLayer()
+                    && (name.equals("h." + l + ".attn.bias") || name.equals("h." + l + ".attn.masked_bias"));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** A tied model may store lm_head.weight (HF does); it must then equal wte, or weights would be dropped. */
+    private static void requireTiedHeadMatches(Path file, GptConfig c, SafetensorsFile f, Map<String, Tensor> weights) {
+        if (!c.tied()) return;
+        String stored = f.contains("lm_head.weight") ? "lm_head.weight"
+                : f.contains(PREFIX + "lm_head.weight") ? PREFIX + "lm_head.weight" : null;
+        if (stored == null) return;
+        Tensor head = f.read(stored);
+        Tensor wte = weights.get("wte.weight");
+        if (!Arrays.equals(head.shape(), wte.shape()) || !Arrays.equals(head.toArray(), wte.toArray())) {
+            throw new LoupeException(file + ": tensor '" + stored + "' differs from wte.weight but " + CONFIG
+                    + " says tie_word_embeddings: true; refusing to drop it (set tie_word_embeddings to false?)");
         }
     }
 
@@ -122,8 +226,39 @@ public final class ModelDirectory {
 
     private static void requireDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new LoupeException(Files.exists(dir) ? dir + " is not a directory (a model is a directory with "
-                    + CONFIG + " and " + WEIGHTS + ")" : "model directory " + dir + " does not exist");
+            throw new LoupeException(Files.isRegularFile(dir) ? whyNotADirectory(dir, dir.toString())
+                    : Files.exists(dir) ? dir + " is not a directory (a model is a directory with " + CONFIG + " and " + WEIGHTS + ")"
+                    : "model directory " + dir + " does not exist");
+        }
+    }
+
+    /**
+     * Why the regular file {@code file}, given as a model (typed as {@code spec}), is not one, and
+     * what to type instead: an llm.c checkpoint names the {@code loupe convert} command that turns
+     * it into a directory; {@code config.json} or {@code model.safetensors} names its directory.
+     */
+    public static String whyNotADirectory(Path file, String spec) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        if (name.equals(CONFIG) || name.equals(WEIGHTS)) {
+            return "model '" + spec + "' is a file: pass the directory that holds it, "
+                    + (file.getParent() == null ? "." : file.getParent().toString());
+        }
+        int magic = magic(file);
+        if (magic == LlmcCheckpoint.MAGIC) {
+            return "'" + spec + "' is an llm.c checkpoint, not a model directory: convert it once with"
+                    + " 'loupe convert --from " + spec + " --to DIR', then pass DIR as the model";
+        }
+        if (magic == 20240520 || magic == 20240801) return "'" + spec + "' is an llm.c token file (training data), not a model";
+        return "model '" + spec + "' is a file, not a model directory (a directory with " + CONFIG + " and " + WEIGHTS + ")";
+    }
+
+    /** The first 4 bytes as a little-endian int (llm.c's magic numbers), or 0. */
+    private static int magic(Path p) {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            byte[] b = in.readNBytes(4);
+            return b.length == 4 ? (b[0] & 0xff) | (b[1] & 0xff) << 8 | (b[2] & 0xff) << 16 | (b[3] & 0xff) << 24 : 0;
+        } catch (java.io.IOException e) {
+            return 0;
         }
     }
 

@@ -34,7 +34,10 @@ import java.util.Map;
  * (they may still be present in the file, e.g. HF's causal-mask buffers). Every malformed file
  * (lying header length, bad JSON, unknown dtype, offsets outside the data, overlapping tensors,
  * sizes that do not match dtype × shape, truncation) raises a {@link LoupeException} naming the
- * file and the tensor.
+ * file and the tensor. As in the reference implementation, the tensors' byte ranges must tile the
+ * data region exactly: sorted by offset, each begins where the previous one ends, the first at 0
+ * and the last at the end of the file, so a header length off by one, a hole or trailing bytes
+ * are refused instead of loading shifted data.
  *
  * <p>Writing produces F32 tensors in the given order, header padded with spaces to a multiple of 8
  * bytes (so the data is aligned), atomically ({@link AtomicFiles}).
@@ -51,6 +54,7 @@ public final class Safetensors {
 
     static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     /** The element types of the format, with their sizes in bytes. */

@@ -112,7 +112,7 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             entries.put(name, parseEntry(file, name, v, dataSize));
         }
-        checkOverlaps(file, entries);
+        checkTiling(file, entries, dataSize);
         return Collections.unmodifiableMap(entries);
     }
 
@@ -163,16 +163,35 @@ public final class SafetensorsFile implements AutoCloseable {
         return new Entry(name, dtype, shape, begin, end);
     }
 
-    private static void checkOverlaps(Path file, Map<String, Entry> entries) {
-        List<Entry> sorted = new ArrayList<>();
-        for (Entry e : entries.values()) if (e.end() > e.begin()) sorted.add(e);
-        sorted.sort(Comparator.comparingLong(Entry::begin));
-        for (int i = 1; i < sorted.size(); i++) {
-            Entry a = sorted.get(i - 1), b = sorted.get(i);
-            if (b.begin() < a.end()) {
-                throw error(file, b.name(), "data_offsets [" + b.begin() + ", " + b.end() + "] overlap tensor '"
-                        + a.name() + "' [" + a.begin() + ", " + a.end() + "]");
+    /**
+     * The byte ranges, sorted by offset, must tile [0, dataSize) exactly (the reference
+     * implementation's rule): no overlap, no hole, nothing after the last tensor.
+     */
+    private static void checkTiling(Path file, Map<String, Entry> entries, long dataSize) {
+        List<Entry> sorted = new ArrayList<>(entries.values());
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long covered = 0;
+        Entry previous = null;
+        for (Entry e : sorted) {
+            if (e.begin() < covered) {
+                throw error(file, e.name(), "data_offsets [" + e.begin() + ", " + e.end() + "] overlap tensor '"
+                        + previous.name() + "' [" + previous.begin() + ", " + previous.end() + "]");
             }
+            if (e.begin() > covered) {
+                throw error(file, e.name(), "data_offsets [" + e.begin() + ", " + e.end() + "] leave bytes ["
+                        + covered + ", " + e.begin() + ") of the data region unused"
+                        + (previous == null ? " before the first tensor" : " after tensor '" + previous.name() + "'")
+                        + "; the offsets must tile the data region (corrupted header?)");
+            }
+            covered = e.end();
+            previous = e;
+        }
+        if (covered != dataSize) {
+            long extra = dataSize - covered;
+            throw error(file, (previous == null ? "the header has no tensors but " : "the tensors end at byte " + covered
+                    + " (tensor '" + previous.name() + "') but ") + "the data region holds " + dataSize + " bytes: "
+                    + extra + " trailing byte" + (extra == 1 ? "" : "s")
+                    + " (header length off, data appended, or a tensor missing from the header)");
         }
     }
 

@@ -146,4 +146,30 @@ class LlmcCheckpointTest {
         assertThatThrownBy(() -> LlmcCheckpoint.read(f)).isInstanceOf(LoupeException.class)
                 .hasMessageContaining("bad.bin").hasMessageContaining("implausible header");
     }
+
+    /** Issue 20: a header claiming bf16 over a float32 body converted to an all-NaN model with exit 0. */
+    @Test
+    void headerVersionThatDoesNotMatchTheBodyIsRefused() throws IOException {
+        Path f = dir.resolve("lying.bin");
+        byte[] body32 = handMade(3);
+        ByteBuffer.wrap(body32).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 5);   // says bfloat16
+        Files.write(f, body32);
+        assertThatThrownBy(() -> LlmcCheckpoint.read(f)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("lying.bin").hasMessageContaining("version 5, bfloat16")
+                .hasMessageContaining("exactly the size of float32 weights");
+        byte[] trailing = Arrays.copyOf(handMade(3), handMade(3).length + 3);
+        Files.write(f, trailing);
+        assertThatThrownBy(() -> LlmcCheckpoint.read(f)).hasMessageContaining("3 bytes too many");
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedUnlessAllowed() throws IOException {
+        Path f = dir.resolve("nan.bin");
+        byte[] b = handMade(3);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(1024 + 4 * WPE, Float.NaN);   // wpe[0, 0]
+        Files.write(f, b);
+        assertThatThrownBy(() -> LlmcCheckpoint.read(f)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("'wpe.weight' holds NaN at [0, 0]");
+        assertThat(LlmcCheckpoint.read(f, true).weights().get("wpe.weight").get(0, 0)).isNaN();
+    }
 }

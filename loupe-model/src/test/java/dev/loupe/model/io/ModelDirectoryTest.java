@@ -105,7 +105,6 @@ class ModelDirectoryTest {
         hf.put("transformer.h.0.attn.bias", Tensor.zeros(1, 1, 7, 7));
         hf.put("transformer.h.0.attn.masked_bias", Tensor.scalar(-1e4f));
         hf.put("lm_head.weight", w.get("wte.weight"));
-        hf.put("something.else", Tensor.zeros(2));
         Path d = Files.createDirectories(dir.resolve("hf"));
         Safetensors.write(d.resolve("model.safetensors"), hf);
         Files.writeString(d.resolve("config.json"), ConfigJson.format(c));

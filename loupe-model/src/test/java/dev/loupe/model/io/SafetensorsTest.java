@@ -186,6 +186,46 @@ class SafetensorsTest {
         assertBad(raw("{\"__metadata__\":{\"k\":1}}", FOUR_FLOATS), "__metadata__", "'k'");
     }
 
+    /** Issue 20: the tensors' offsets must tile the data region exactly, as in the reference implementation. */
+    @Test
+    void offsetsMustTileTheDataRegion() throws IOException {
+        assertBad(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}", FOUR_FLOATS),
+                "4 trailing bytes", "12", "'w'");
+        assertBad(raw("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[4,16]}}", FOUR_FLOATS),
+                "'w'", "bytes [0, 4)", "unused", "before the first tensor");
+        assertBad(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", FOUR_FLOATS),
+                "'b'", "bytes [4, 8)", "after tensor 'a'");
+        assertBad(raw("{}", new byte[3]), "no tensors", "3 trailing bytes");
+        // a zero-size tensor anywhere in the sequence is fine
+        assertThat(Safetensors.read(file(raw("{\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[16,16]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", FOUR_FLOATS)))).hasSize(2);
+    }
+
+    /** Issue 20: a header length off by one shifted every tensor by a byte and printed NaN predictions. */
+    @Test
+    void headerLengthOffByOneIsRefused() throws IOException {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("a", Tensor.of(new float[] {1, 2, 3}, 3));
+        t.put("b", Tensor.of(new float[] {4, 5}, 2));
+        Path p = dir.resolve("ok.safetensors");
+        Safetensors.write(p, t);
+        byte[] good = Files.readAllBytes(p);
+        long n = ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        for (long delta : new long[] {-1, 1}) {
+            byte[] b = good.clone();
+            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, n + delta);
+            assertBad(b);
+        }
+        byte[] appended = java.util.Arrays.copyOf(good, good.length + 4);
+        assertBad(appended, "4 trailing bytes");
+    }
+
+    @Test
+    void trailingTextAfterTheHeaderObjectIsRefused() throws IOException {
+        assertBad(raw("{} {}", new byte[0]), "malformed JSON");
+    }
+
     @Test
     void missingFile() {
         Path p = dir.resolve("absent.safetensors");

@@ -76,7 +76,7 @@ public final class AtomicFiles {
             tmp = null;
             syncDirectory(dir);
         } catch (IOException e) {
-            throw new LoupeException("cannot write " + target + ": " + describe(e), e);
+            throw new LoupeException("cannot write " + target + ": " + describe(e, dir, tmp), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -127,8 +127,30 @@ public final class AtomicFiles {
         }
     }
 
-    private static String describe(IOException e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : " " + m);
+    /**
+     * The reason in words, naming the directory rather than the hidden temporary file (which the
+     * user never asked for): "permission denied in /sys", "cannot create files in /proc (no such
+     * file or directory)".
+     */
+    static String describe(IOException e, Path dir, Path tmp) {
+        if (!(e instanceof java.nio.file.FileSystemException f)) {
+            String m = e.getMessage();
+            return m == null ? e.getClass().getSimpleName() : m;
+        }
+        String reason = f.getReason() != null ? f.getReason()
+                : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                : f instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                : f instanceof java.nio.file.FileAlreadyExistsException ? "a file of that name exists"
+                : f instanceof java.nio.file.DirectoryNotEmptyException ? "a non-empty directory is in the way"
+                : f.getClass().getSimpleName();
+        String file = f.getFile();
+        if (file == null) return reason;
+        Path p = Path.of(file);
+        if (p.equals(tmp) || (p.getFileName() != null && p.getFileName().toString().endsWith(".tmp") && dir.equals(p.getParent()))) {
+            return "cannot create a file in " + dir + " (" + reason + ")";
+        }
+        if (dir.startsWith(p)) return "cannot create directory " + dir + " (" + reason + " at " + p + ")";
+        return reason + ": " + file;
     }
 }

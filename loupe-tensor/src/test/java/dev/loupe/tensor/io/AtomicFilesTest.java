@@ -70,4 +70,16 @@ class AtomicFilesTest {
         AtomicFiles.writeString(p, "three");
         assertThat(Files.getPosixFilePermissions(p)).isEqualTo(open);
     }
+
+    /** Issue 20: writing under /proc said only a hidden temporary file's path, with no reason. */
+    @Test
+    void unwritablePlacesAreNamedWithTheReasonNotTheTemporaryFile() {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux /proc");
+        assertThatThrownBy(() -> AtomicFiles.writeString(Path.of("/proc/loupe-test.json"), "x"))
+                .isInstanceOf(LoupeException.class)
+                .hasMessage("cannot write /proc/loupe-test.json: cannot create a file in /proc (no such file or directory)");
+        assertThatThrownBy(() -> AtomicFiles.writeString(Path.of("/proc/loupe-test-dir/config.json"), "x"))
+                .isInstanceOf(LoupeException.class)
+                .hasMessageContaining("cannot create directory /proc/loupe-test-dir").hasMessageNotContaining(".tmp");
+    }
 }

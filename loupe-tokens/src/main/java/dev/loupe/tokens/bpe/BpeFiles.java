@@ -49,7 +49,7 @@ public final class BpeFiles {
         for (var e : vocab.entrySet()) {
             int id = e.getValue();
             if (id < 0 || id >= n) {
-                throw new LoupeException(vocabJson + ": token \"" + e.getKey() + "\" has id " + id + ", but ids must be 0.." + (n - 1)
+                throw new LoupeException(vocabJson + ": token " + shown(e.getKey()) + " has id " + id + ", but ids must be 0.." + (n - 1)
                         + " (" + n + " tokens)");
             }
             if (tokens[id] != null) throw new LoupeException(vocabJson + ": id " + id + " is used twice");
@@ -67,13 +67,13 @@ public final class BpeFiles {
                 if (line.isEmpty() || (lineNo == 1 && line.startsWith("#version"))) continue;
                 int sp = line.indexOf(' ');
                 if (sp <= 0 || sp == line.length() - 1 || line.indexOf(' ', sp + 1) >= 0) {
-                    throw new LoupeException(mergesTxt + " line " + lineNo + ": expected two tokens separated by one space, got \"" + line + "\"");
+                    throw new LoupeException(mergesTxt + " line " + lineNo + ": expected two tokens separated by one space, got " + shown(line));
                 }
                 String a = line.substring(0, sp), b = line.substring(sp + 1);
                 Integer ia = ids.get(a), ib = ids.get(b), im = ids.get(a + b);
                 if (ia == null || ib == null || im == null) {
                     String missing = ia == null ? a : ib == null ? b : a + b;
-                    throw new LoupeException(mergesTxt + " line " + lineNo + ": token \"" + missing + "\" is not in " + vocabJson.getFileName());
+                    throw new LoupeException(mergesTxt + " line " + lineNo + ": token " + shown(missing) + " is not in " + vocabJson.getFileName());
                 }
                 merges.add(new Merge(ia, ib, merges.size(), im));
             }
@@ -91,6 +91,15 @@ public final class BpeFiles {
         }
     }
 
+    /** Longest text quoted in an error message: a broken file may hold a line of megabytes. */
+    static final int MAX_SHOWN = 80;
+
+    /** {@code s} quoted for an error line, cut to {@link #MAX_SHOWN} characters with its full length when longer. */
+    static String shown(String s) {
+        if (s.length() <= MAX_SHOWN) return "\"" + s + "\"";
+        return String.format(java.util.Locale.ROOT, "\"%s…\" (%,d characters)", s.substring(0, MAX_SHOWN), s.length());
+    }
+
     /** vocab.json streamed (50k entries; no tree). */
     private static Map<String, Integer> readVocab(Path vocabJson) {
         Map<String, Integer> vocab = new HashMap<>(1 << 17);
@@ -101,9 +110,9 @@ public final class BpeFiles {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 if (p.nextToken() != JsonToken.VALUE_NUMBER_INT) {
-                    throw new LoupeException(vocabJson + ": the id of token \"" + key + "\" must be an integer");
+                    throw new LoupeException(vocabJson + ": the id of token " + shown(key) + " must be an integer");
                 }
-                if (vocab.put(key, p.getIntValue()) != null) throw new LoupeException(vocabJson + ": token \"" + key + "\" appears twice");
+                if (vocab.put(key, p.getIntValue()) != null) throw new LoupeException(vocabJson + ": token " + shown(key) + " appears twice");
             }
             if (t != JsonToken.END_OBJECT) throw new LoupeException(vocabJson + ": expected a JSON object {\"token\": id, ...}");
         } catch (NoSuchFileException e) {
@@ -142,7 +151,7 @@ public final class BpeFiles {
                     }
                     byRank.add(bytes);
                 } catch (IllegalArgumentException e) {
-                    throw new LoupeException(source + " line " + lineNo + ": expected \"<base64 token> <rank>\", got \"" + line + "\"");
+                    throw new LoupeException(source + " line " + lineNo + ": expected \"<base64 token> <rank>\", got " + shown(line));
                 }
             }
         } catch (IOException e) {
