@@ -71,5 +71,21 @@ class ModelLoadingTest {
         var text = MainTest.run("lens", "--model", dir.toString(), "--text", "hello", "--allow-nonfinite");
         assertThat(text.code()).as(text.err()).isEqualTo(0);
         assertThat(MainTest.run("serve", "--help").out()).contains("--allow-nonfinite");
+        Path data = tmp.resolve("data.txt");
+        try {
+            Files.writeString(data, "hello world\n".repeat(40));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        var eval = MainTest.run("eval", "--model", dir.toString(), "--data", data.toString(), "--seq", "8");
+        assertThat(eval.code()).isEqualTo(1);
+        assertThat(eval.err()).contains("holds NaN").contains("--allow-nonfinite");
+        var evalAllowed = MainTest.run("eval", "--model", dir.toString(), "--data", data.toString(), "--seq", "8", "--allow-nonfinite");
+        assertThat(evalAllowed.code()).as(evalAllowed.err()).isEqualTo(0);
+        var init = MainTest.run("train", "--init", dir.toString(), "--data", data.toString(), "--out", tmp.resolve("o").toString(),
+                "--steps", "1", "--seq", "8", "--batch", "1");
+        assertThat(init.code()).isEqualTo(1);
+        assertThat(init.err()).contains("holds NaN").contains("--allow-nonfinite");
+        assertThat(MainTest.run("train", "--help").out()).contains("--allow-nonfinite");
     }
 }

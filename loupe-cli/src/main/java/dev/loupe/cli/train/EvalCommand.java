@@ -36,13 +36,15 @@ public final class EvalCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--max-windows", defaultValue = "0", description = "Evaluate at most this many windows, 0 = all (default: ${DEFAULT-VALUE}).")
     long maxWindows;
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.model.NonFiniteOption nonFinite = new dev.loupe.cli.model.NonFiniteOption();
     @Option(names = "--json", description = "Print {\"loss\", \"perplexity\", \"tokens\"} as JSON.")
     boolean json;
 
     @Override
     public Integer call() {
         Path dir = model.dir();
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, nonFinite.allowed());
         Gpt gpt = Gpt.fromWeights(m.config(), m.weights());
         int t = seq != null ? seq : Math.min(1024, m.config().nPositions());
         if (t < 1 || t > m.config().nPositions()) {

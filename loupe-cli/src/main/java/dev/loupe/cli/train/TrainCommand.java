@@ -75,6 +75,8 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Start from this model's weights (and tokenizer) instead of random ones: a model directory or a "
                     + "hub name fetched with 'loupe fetch' (gpt2).")
     ModelRef init;
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.model.NonFiniteOption nonFinite = new dev.loupe.cli.model.NonFiniteOption();
 
     // model shape (new models only)
     @Option(names = "--layers", defaultValue = "2", description = "Number of blocks (default: ${DEFAULT-VALUE}).")
@@ -154,7 +156,7 @@ public final class TrainCommand implements Callable<Integer> {
             "--norm", "--positional", "--mlp", "--tokenizer");
     /** Options a resumed run may change: where the data is, how long, and how it is measured and saved. */
     private static final List<String> RESUME_MAY_CHANGE = List.of("--data", "--val-data", "--out", "--steps", "--eval-every",
-            "--eval-batches", "--checkpoint-every", "--log-json", "--debug", "--init");
+            "--eval-batches", "--checkpoint-every", "--log-json", "--debug", "--init", "--allow-nonfinite");
 
     @Override
     public Integer call() {
@@ -209,7 +211,7 @@ public final class TrainCommand implements Callable<Integer> {
                     if (matched(o)) throw new UsageException(o + " cannot be combined with --init: the model's shape comes from " + init);
                 }
                 Path initDir = init.dir();
-                ModelDirectory.LoadedModel m = ModelDirectory.read(initDir);
+                ModelDirectory.LoadedModel m = ModelDirectory.read(initDir, nonFinite.allowed());
                 TrainingFootprint.of(m.config()).checkTraining(settings.batch(), settings.seqLen(), Runtime.getRuntime().maxMemory());
                 model = Gpt.fromWeights(m.config(), m.weights());
                 tok = Tokenizers.load(initDir);
@@ -331,7 +333,7 @@ public final class TrainCommand implements Callable<Integer> {
     private GptConfig config(int vocab) {
         GptConfig.Mlp kind = attnOnly ? GptConfig.Mlp.NONE : GptConfig.Mlp.valueOf(mlp.toUpperCase());
         try {
-            return new GptConfig(vocab, seq, dModel, layers, heads, dMlp != null ? dMlp : 4 * dModel, 1e-5f, true,
+            return new GptConfig(vocab, seq, dModel, layers, heads, dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), 1e-5f, true,
                     GptConfig.Norm.valueOf(norm.toUpperCase()), kind, GptConfig.Positional.valueOf(positional.toUpperCase()));
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage());

@@ -215,7 +215,7 @@ public final class LlmcCheckpoint {
         String why = null;
         if (c.norm() != Norm.PRE) why = "post-LN";
         else if (c.mlp() != Mlp.GELU) why = "an MLP other than GELU (" + c.mlp().name().toLowerCase() + ")";
-        else if (c.positional() != Positional.LEARNED) why = c.positional().name().toLowerCase() + " positions";
+        else if (c.positional() != Positional.LEARNED) why = c.positional() == Positional.NONE ? "no position embeddings" : "sinusoidal positions instead of learned ones";
         else if (!c.tied()) why = "untied embeddings";
         else if (c.dMlp() != 4 * c.dModel()) why = "d_mlp " + c.dMlp() + " != 4·d_model";
         else if (c.layerNormEps() != 1e-5f) why = "LayerNorm epsilon " + c.layerNormEps() + " (llm.c uses 1e-5)";
