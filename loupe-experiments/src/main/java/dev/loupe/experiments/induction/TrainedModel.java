@@ -1,9 +1,9 @@
-package dev.loupe.cli.induction;
+package dev.loupe.experiments.induction;
 
 import dev.loupe.analysis.detectors.HeadDetectors;
 import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.analysis.detectors.IclScore;
-import dev.loupe.cli.train.ProgressReporter;
+import dev.loupe.experiments.Progress;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.train.AdamW;
@@ -36,9 +36,9 @@ public record TrainedModel(String name, Gpt gpt, List<Float> losses, List<double
 
     /**
      * Trains an attention-only model of {@code layers} layers on {@code data} for {@code steps}
-     * steps and measures it; {@code heldOut} is text it never trained on.
+     * steps and measures it; {@code heldOut} is text it never trained on. Training steps go to {@code progress}.
      */
-    public static TrainedModel train(String name, int layers, InductionRecipe s, TokenData data, int[] heldOut) {
+    public static TrainedModel train(String name, int layers, InductionRecipe s, TokenData data, int[] heldOut, Progress progress) {
         GptConfig config = s.config(layers);
         Gpt gpt = Gpt.create(config, s.seed());
         LrSchedule schedule = new LrSchedule(s.lr(), s.lr() / 10, s.warmup(), s.steps(), LrSchedule.Kind.COSINE);
@@ -48,11 +48,11 @@ public record TrainedModel(String name, Gpt gpt, List<Float> losses, List<double
         List<Float> losses = new ArrayList<>();
         List<double[]> induction = new ArrayList<>();
         long start = System.nanoTime();
-        try (ProgressReporter progress = new ProgressReporter(System.err, 0, s.steps(), null, false)) {
+        try (Progress.Training listener = progress.training(s.steps())) {
             trainer.run(new Trainer.Listener() {
                 @Override
                 public void onStep(Trainer.StepReport r) {
-                    progress.onStep(r);
+                    listener.onStep(r);
                     losses.add(r.loss());
                     if (r.step() % PROBE_EVERY == 0 || r.step() == r.steps()) {
                         HeadScores h = probe(gpt, s);

@@ -1,4 +1,6 @@
-package dev.loupe.cli.attention;
+package dev.loupe.experiments.report;
+
+import dev.loupe.tensor.Tensor;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
@@ -31,6 +33,14 @@ public record AttentionHeatmap(String title, List<String> tokens, float[][] weig
         if (weights.length != tokens.size()) {
             throw new IllegalArgumentException(tokens.size() + " tokens but " + weights.length + " pattern rows");
         }
+    }
+
+    /** Head {@code h} of a pattern [B, H, T, T] (batch row 0, the first T = tokens.size() positions) as a heatmap. */
+    public static AttentionHeatmap of(String title, List<String> tokens, Tensor pattern, int h) {
+        int t = tokens.size();
+        float[][] w = new float[t][t];
+        for (int q = 0; q < t; q++) for (int k = 0; k <= q; k++) w[q][k] = pattern.get(0, h, q, k);
+        return new AttentionHeatmap(title, tokens, w);
     }
 
     private int size() { return tokens.size(); }

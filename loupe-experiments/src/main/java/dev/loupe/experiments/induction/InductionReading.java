@@ -1,4 +1,4 @@
-package dev.loupe.cli.reproduce;
+package dev.loupe.experiments.induction;
 
 import dev.loupe.analysis.circuits.Composition;
 import dev.loupe.analysis.circuits.CompositionBaseline;
@@ -8,6 +8,7 @@ import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.analysis.detectors.HeadDetectors;
 import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.analysis.detectors.InductionSource;
+import dev.loupe.experiments.Progress;
 import dev.loupe.model.Gpt;
 
 import java.util.ArrayList;
@@ -16,7 +17,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * The two-layer induction circuit of a model, read two ways and set side by side: from behaviour
@@ -38,42 +38,43 @@ import java.util.function.Consumer;
  * @param baselines  the score of random matrices of the same shapes, per kind
  * @param copying    OV copying score Σλ/Σ|λ| of every head's full OV circuit, [layer][head]
  */
-record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, HeadId induction, HeadId previous, InductionSource source,
+public record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, HeadId induction, HeadId previous, InductionSource source,
                         CompositionScores composition, Map<Composition, CompositionBaseline> baselines, double[][] copying) {
     /** Random draws of the baseline: 256 pin its standard deviation to about 5 %. */
-    static final int BASELINE_DRAWS = 256;
+    public static final int BASELINE_DRAWS = 256;
     /**
      * Rows of the probe (each row is {@code half} random tokens, then the same tokens again): 32 for
      * small models, 8 from d_model 256 up, where each of the ablation passes costs seconds and 8 rows
      * of up to 128 tokens still average over 512 positions.
      */
-    static int probeRows(Gpt gpt) {
+    public static int probeRows(Gpt gpt) {
         return gpt.config().dModel() >= 256 ? 8 : 32;
     }
 
     /**
      * Reads {@code gpt} (at least 2 layers) on a probe of {@link #probeRows} rows of {@code half}
-     * random tokens repeated once; {@code seed} fixes the probe, the baseline draws are fixed.
+     * random tokens repeated once; {@code seed} fixes the probe, the baseline draws are fixed. Each piece of
+     * the reading is a {@link Progress#detail}.
      */
-    static InductionReading of(Gpt gpt, int half, long seed, Consumer<String> progress) {
+    public static InductionReading of(Gpt gpt, int half, long seed, Progress progress) {
         int layers = gpt.config().nLayer(), heads = gpt.config().nHead();
         if (layers < 2) throw new IllegalArgumentException("an induction circuit needs at least 2 layers, the model has " + layers);
-        progress.accept("detector scores of every head");
+        progress.detail("detector scores of every head");
         int rows = probeRows(gpt);
         HeadScores scores = HeadDetectors.onRepeatedTokens(gpt, rows, half, 0, seed);
         HeadId induction = best(scores.induction(), 1, layers);
         HeadId previous = best(scores.previousToken(), 0, induction.layer());
-        InductionSource source = InductionSource.measure(gpt, induction.layer(), induction.head(), rows, half, seed, progress);   // the same probe
+        InductionSource source = InductionSource.measure(gpt, induction.layer(), induction.head(), rows, half, seed, progress::detail);   // the same probe
         HeadCircuits circuits = new HeadCircuits(gpt);
-        CompositionScores composition = CompositionScores.compute(circuits, progress);
+        CompositionScores composition = CompositionScores.compute(circuits, progress::detail);
         Map<Composition, CompositionBaseline> baselines = new EnumMap<>(Composition.class);
         for (Composition k : Composition.values()) {
-            progress.accept(k + "-composition baseline (" + BASELINE_DRAWS + " random pairs)");
+            progress.detail(k + "-composition baseline (" + BASELINE_DRAWS + " random pairs)");
             baselines.put(k, CompositionBaseline.of(k, circuits.dModel(), circuits.dHead(), BASELINE_DRAWS, 0));
         }
         double[][] copying = new double[layers][heads];
         for (int l = 0; l < layers; l++) {
-            progress.accept("OV copying scores of layer " + l);
+            progress.detail("OV copying scores of layer " + l);
             for (int h = 0; h < heads; h++) copying[l][h] = circuits.ovCopyingScore(l, h);
         }
         return new InductionReading(gpt, half, seed, scores, induction, previous, source, composition, baselines, copying);
@@ -88,15 +89,15 @@ record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, HeadId 
         return best;
     }
 
-    double inductionScore() { return scores.induction()[induction.layer()][induction.head()]; }
+    public double inductionScore() { return scores.induction()[induction.layer()][induction.head()]; }
 
-    double previousScore() { return scores.previousToken()[previous.layer()][previous.head()]; }
+    public double previousScore() { return scores.previousToken()[previous.layer()][previous.head()]; }
 
     /** The induction score with the previous-token head mean-ablated. */
-    double withoutPrevious() { return source.ablated()[previous.layer()][previous.head()]; }
+    public double withoutPrevious() { return source.ablated()[previous.layer()][previous.head()]; }
 
     /** The heads below the induction head's layer with a previous-token score ≥ {@code bar}. */
-    List<HeadId> previousHeads(double bar) {
+    public List<HeadId> previousHeads(double bar) {
         List<HeadId> out = new ArrayList<>();
         for (int l = 0; l < induction.layer(); l++) {
             for (int h = 0; h < scores.heads(); h++) if (scores.previousToken()[l][h] >= bar) out.add(new HeadId(l, h));
@@ -105,30 +106,30 @@ record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, HeadId 
     }
 
     /** The induction score with all of {@link #previousHeads} mean-ablated at once. */
-    double withoutAllPrevious(double bar) {
+    public double withoutAllPrevious(double bar) {
         List<int[]> heads = previousHeads(bar).stream().map(h -> new int[] {h.layer(), h.head()}).toList();
         return InductionSource.withAblated(gpt, induction.layer(), induction.head(), heads, probeRows(gpt), half, seed);
     }
 
     /** The {@code kind} score of the previous-token head → the induction head. */
-    double pairScore(Composition kind) { return composition.score(kind, previous, induction); }
+    public double pairScore(Composition kind) { return composition.score(kind, previous, induction); }
 
-    double pairZ(Composition kind) { return baselines.get(kind).zScore(pairScore(kind)); }
+    public double pairZ(Composition kind) { return baselines.get(kind).zScore(pairScore(kind)); }
 
     /** Every pair by descending {@code kind} score. */
-    List<CompositionScores.Pair> ranked(Composition kind) {
+    public List<CompositionScores.Pair> ranked(Composition kind) {
         return composition.pairs().stream().sorted(Comparator.comparingDouble((CompositionScores.Pair p) -> p.get(kind)).reversed()).toList();
     }
 
     /** 1 when the previous-token → induction pair has the largest {@code kind} score of all pairs. */
-    int pairRank(Composition kind) {
+    public int pairRank(Composition kind) {
         List<CompositionScores.Pair> r = ranked(kind);
         for (int i = 0; i < r.size(); i++) if (r.get(i).from().equals(previous) && r.get(i).to().equals(induction)) return i + 1;
         throw new IllegalStateException("the pair " + previous + " → " + induction + " has no composition score");
     }
 
     /** The strongest {@code kind} pair other than previous-token → induction (none when the model has one head per layer and 2 layers). */
-    Optional<CompositionScores.Pair> runnerUp(Composition kind) {
+    public Optional<CompositionScores.Pair> runnerUp(Composition kind) {
         return ranked(kind).stream().filter(p -> !(p.from().equals(previous) && p.to().equals(induction))).findFirst();
     }
 }

@@ -1,19 +1,19 @@
-package dev.loupe.cli.quickstart;
-
-import dev.loupe.cli.attention.AttentionHeatmap;
+package dev.loupe.experiments.report;
 
 import java.util.List;
 import java.util.Locale;
 
 /** A small self-contained SVG line chart: several named series of (x, y) points on shared axes. */
-final class LossChart {
+public final class SvgLineChart {
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
 
-    private LossChart() {}
+    private SvgLineChart() {}
 
-    record Series(String name, List<double[]> points) {}
+    /** One named line of (x, y) points. */
+    public record Series(String name, List<double[]> points) {}
 
-    static String svg(String title, String xLabel, String yLabel, List<Series> series, double yMin, double yMax) {
+    /** The chart as self-contained SVG text; x runs from 0 to the largest x of any series, y from {@code yMin} to {@code yMax} (points clamped). */
+    public static String svg(String title, String xLabel, String yLabel, List<Series> series, double yMin, double yMax) {
         int w = 560, h = 300, left = 50, right = 150, top = 30, bottom = 40;
         double xMax = 1;
         for (Series s : series) for (double[] p : s.points()) xMax = Math.max(xMax, p[0]);

@@ -1,4 +1,4 @@
-package dev.loupe.cli.induction;
+package dev.loupe.experiments.induction;
 
 import dev.loupe.model.GptConfig;
 import dev.loupe.tokens.CharTokenizer;

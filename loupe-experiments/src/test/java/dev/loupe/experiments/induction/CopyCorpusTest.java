@@ -1,4 +1,4 @@
-package dev.loupe.cli.induction;
+package dev.loupe.experiments.induction;
 
 import org.junit.jupiter.api.Test;
 

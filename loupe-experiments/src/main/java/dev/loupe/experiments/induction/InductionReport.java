@@ -1,4 +1,4 @@
-package dev.loupe.cli.reproduce;
+package dev.loupe.experiments.induction;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -6,119 +6,58 @@ import dev.loupe.analysis.circuits.Composition;
 import dev.loupe.analysis.circuits.CompositionBaseline;
 import dev.loupe.analysis.circuits.CompositionScores;
 import dev.loupe.analysis.circuits.HeadId;
-import dev.loupe.cli.ModelRef;
-import dev.loupe.cli.QuietProgress;
-import dev.loupe.cli.UsageException;
-import dev.loupe.cli.circuits.CircuitsHtml;
-import dev.loupe.cli.induction.CopyCorpus;
-import dev.loupe.cli.induction.InductionRecipe;
-import dev.loupe.cli.induction.TrainedModel;
-import dev.loupe.cli.model.LoadedGpt;
-import dev.loupe.model.Gpt;
-import dev.loupe.tensor.io.AtomicFiles;
-import dev.loupe.train.TokenData;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import dev.loupe.experiments.report.Report;
+import dev.loupe.model.GptConfig;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
+import static dev.loupe.experiments.induction.InductionReproduction.FAR_ABOVE_Z;
+import static dev.loupe.experiments.induction.InductionReproduction.INDUCTION_BAR;
+import static dev.loupe.experiments.induction.InductionReproduction.PREVIOUS_BAR;
+
 /**
- * {@code loupe reproduce induction}: in a two-layer attention-only transformer an induction head of
- * layer 1 finds the earlier occurrence of the current token through a previous-token head of layer 0
- * — its keys read what that head wrote, so the pair's K-composition score stands far above chance and
- * above every other pair ("A Mathematical Framework for Transformer Circuits", §"Two-Layer
- * Attention-Only Transformers", "Induction Heads"). Trains such a model on {@link CopyCorpus} text
- * ({@link InductionRecipe#reproduction}) or reads a given one (the quickstart's), finds the heads by
- * their behaviour, and checks the paper's weight-based reading against it.
+ * Writes an {@link InductionResult} as {@code report.md} and {@code report.json}, with the trained
+ * model ({@code model/}) when it was trained here: the heads by behaviour, every composition score
+ * against its random baseline, and the five findings of the paper checked.
  */
-@Command(name = "induction", mixinStandardHelpOptions = true,
-        description = {"Train a 2-layer attention-only transformer on generated text with recurring spans until an induction head "
-                + "forms (about 30 s on 2 cores), or read a model you give with --model (such as the quickstart's "
-                + "runs/quickstart/attn-only-2l), and check the paper's reading of it: the induction head of layer 1 K-composes "
-                + "with the previous-token head of layer 0 — that pair's K-composition score ‖W_OV^prev · (W_QK^ind)ᵀ‖_F / "
-                + "(‖W_OV^prev‖_F ‖W_QK^ind‖_F) stands far above the score of random matrices and above every other pair — and "
-                + "the induction head copies. The heads are found by behaviour (attention on repeated random tokens, and which "
-                + "ablation breaks the induction head), the composition from the weights alone.",
-                "Writes report.md, report.json, circuits.html (composition heatmaps) and the model (when trained) to --out."},
-        footer = {"%nExamples:", "  loupe reproduce induction", "  loupe reproduce induction --model runs/quickstart/attn-only-2l --out runs/qs-induction"})
-final class InductionReproduction implements Callable<Integer> {
-    @Option(names = "--out", defaultValue = "runs/reproduce-induction", paramLabel = "DIR", description = "Output directory (default ${DEFAULT-VALUE}).")
-    Path out;
+public final class InductionReport {
+    private InductionReport() {}
 
-    @Option(names = "--steps", defaultValue = "4000", paramLabel = "N", description = "Training steps (default ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the corpus, the weights and the probe (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--model", paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
-            description = "Read this model (at least 2 layers) instead of training one, e.g. the quickstart's runs/quickstart/attn-only-2l.")
-    ModelRef model;
-
-    /** A composition score this many baseline standard deviations above the baseline mean is "far above chance". */
-    static final double FAR_ABOVE_Z = 5;
-    /** An induction head: attends from the second copy of a token to the token after its first copy this much (Olsson et al.). */
-    static final double INDUCTION_BAR = 0.5;
-    /** A previous-token head puts at least this share of attention on the token before (uniform over 32 tokens: ~0.13). */
-    static final double PREVIOUS_BAR = 0.3;
-
-    @Override
-    public Integer call() {
-        if (steps < 100 || steps > 100_000) throw new UsageException("--steps must be between 100 and 100000, got " + steps);
-        Reproduction r = new Reproduction("induction", "Reproduction: two-layer attention-only transformers — induction heads and K-composition");
+    /** The report of {@code x}, to which a caller may add paragraphs before writing it. */
+    public static Report of(InductionResult x) {
+        Report r = new Report("induction", "Reproduction: two-layer attention-only transformers — induction heads and K-composition");
         r.paragraph("Paper (Elhage et al. 2021, \"Two-Layer Attention-Only Transformers\"): a head of layer 0 attends to the previous "
                 + "token and writes it into the residual stream; a head of layer 1 — the induction head — reads that with its keys "
                 + "(K-composition), so it attends from the current token A to the token B that followed an earlier A, and its OV circuit "
                 + "copies B. From the weights alone the K-composition score of that pair stands out.");
-        Gpt gpt;
-        Path modelDir;
-        int half;
-        IntFunction<String> tokenText;
-        if (model == null) {
-            InductionRecipe s = InductionRecipe.reproduction(seed, steps);
-            System.err.println("reproduce induction: training a 2-layer attention-only model (" + s.heads() + " heads, d_model "
-                    + s.dModel() + ", context " + s.context() + ") for " + steps + " steps");
-            TrainedModel trained = TrainedModel.train("attn-only-2l", 2, s, TokenData.split(s.corpus(seed, 400_000)),
-                    s.corpus(seed + 1_000_003, 40_000));
-            tokenText = s.tokenizer()::tokenText;
-            gpt = trained.gpt();
-            modelDir = out.resolve("model");
-            half = s.context() / 2;
-            describeTraining(r, s, trained);
+        if (x.wasTrained()) {
+            describeTraining(r, x.recipe(), x.trained());
         } else {
-            LoadedGpt loaded = LoadedGpt.open(model);
-            gpt = loaded.model();
-            modelDir = loaded.dir();
-            tokenText = loaded.tokenizer().<IntFunction<String>>map(t -> t::tokenText).orElse(null);
-            if (gpt.config().nLayer() < 2) {
-                throw new UsageException("--model " + model + " has " + gpt.config().nLayer() + (gpt.config().nLayer() == 1 ? " layer" : " layers")
-                        + "; an induction circuit needs at least 2");
-            }
-            half = Math.min(gpt.config().nPositions() / 2, 64);
-            if (half < 4) throw new UsageException("--model " + model + " has a context of " + gpt.config().nPositions() + " tokens; the probe needs 8");
-            r.paragraph("Model: `%s` (%d layers × %d heads, d_model %d, mlp %s), read as given; not trained here.", model,
-                    gpt.config().nLayer(), gpt.config().nHead(), gpt.config().dModel(), gpt.config().mlp().name().toLowerCase(Locale.ROOT));
+            GptConfig c = x.gpt().config();
+            r.paragraph("Model: `%s` (%d layers × %d heads, d_model %d, mlp %s), read as given; not trained here.", x.modelName(),
+                    c.nLayer(), c.nHead(), c.dModel(), c.mlp().name().toLowerCase(Locale.ROOT));
         }
-        System.err.println("reproduce induction: reading the heads (detectors, ablations, composition scores)");
-        QuietProgress reading = new QuietProgress(System.err, "reproduce induction");
-        InductionReading x = InductionReading.of(gpt, half, seed + 77, reading);
-        report(r, x, half);
-        AtomicFiles.writeString(out.resolve("circuits.html"), CircuitsHtml.page(gpt, tokenText, modelDir.toString(), reading));
-        r.paragraph("Heatmaps of every Q-, K- and V-composition score against the baseline, and each head's copying and matching "
-                + "scores: `circuits.html` (what `loupe circuits --model %s --html FILE` writes).", modelDir);
-        String md = model == null ? r.write(out, gpt, InductionRecipe.reproduction(seed, steps).tokenizer())
-                : r.writeReport(out, modelDir);
-        System.out.print(md);
-        System.out.println("\nwrote " + out.resolve("report.md") + ", " + out.resolve("report.json") + ", " + out.resolve("circuits.html")
-                + (model == null ? " and " + modelDir : ""));
-        return 0;
+        reading(r, x.reading(), x.reading().half());
+        return r;
     }
 
-    private static void describeTraining(Reproduction r, InductionRecipe s, TrainedModel t) {
+    /** Where {@link #write} puts the model read: {@code out/model} when trained here, else {@code given}. */
+    public static Path modelDir(InductionResult x, Path out, Path given) {
+        return x.wasTrained() ? out.resolve("model") : given;
+    }
+
+    /**
+     * Writes {@code r} (from {@link #of}) as out/report.md and out/report.json, and the model with its
+     * tokenizer to out/model when it was trained here; {@code given} is the directory of a given model
+     * (ignored otherwise). Returns the Markdown.
+     */
+    public static String write(Path out, InductionResult x, Report r, Path given) {
+        return x.wasTrained() ? r.write(out, x.gpt(), x.recipe().tokenizer()) : r.writeReport(out, given);
+    }
+
+    private static void describeTraining(Report r, InductionRecipe s, TrainedModel t) {
         r.paragraph("Corpus: generated text over %d symbols; a span of 3–12 symbols recurs from up to %d symbols back at %.0f%% of "
                 + "positions, and %.0f%% of the other symbols are a fixed function of the two before them (trigram structure, which "
                 + "makes a previous-token head useful early). Model: 2 layers × %d heads, d_model %d, attention only, pre-LN, learned "
@@ -137,7 +76,7 @@ final class InductionReproduction implements Callable<Integer> {
         r.json.put("steps", s.steps()).put("seconds", t.seconds()).put("held_out_loss", t.finalLoss()).put("icl_score", t.icl().score());
     }
 
-    private static void report(Reproduction r, InductionReading x, int half) {
+    private static void reading(Report r, InductionReading x, int half) {
         HeadId ind = x.induction(), prev = x.previous();
         int layers = x.scores().layers(), heads = x.scores().heads();
         r.paragraph("Heads, measured on %d rows of %d random tokens repeated once: previous-token score (attention on the token "

@@ -1,4 +1,4 @@
-package dev.loupe.cli.quickstart;
+package dev.loupe.experiments.quickstart;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -6,27 +6,47 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.analysis.detectors.RepeatedTokens;
-import dev.loupe.cli.attention.AttentionCommand;
-import dev.loupe.cli.attention.AttentionHeatmap;
-import dev.loupe.cli.induction.CopyCorpus;
-import dev.loupe.cli.induction.InductionRecipe;
-import dev.loupe.cli.induction.TrainedModel;
+import dev.loupe.experiments.induction.CopyCorpus;
+import dev.loupe.experiments.induction.InductionRecipe;
+import dev.loupe.experiments.induction.TrainedModel;
+import dev.loupe.experiments.report.AttentionHeatmap;
+import dev.loupe.experiments.report.SvgLineChart;
 import dev.loupe.model.ActivationCache;
 import dev.loupe.model.Gpt;
+import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.tensor.io.AtomicFiles;
+import dev.loupe.tokens.Tokenizers;
 import dev.loupe.tensor.Tensor;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import static dev.loupe.cli.attention.AttentionHeatmap.escape;
+import static dev.loupe.experiments.report.AttentionHeatmap.escape;
 
 /** The quickstart's outputs: {@code summary.json} (the form) and a self-contained {@code report.html}. */
-final class QuickstartReport {
+public final class QuickstartReport {
     private QuickstartReport() {}
 
     /** {"models":[{"name","layers","final_loss","icl_score","heads":[{"layer","head","prev_token_score","induction_score","duplicate_score"}]}]} */
-    static String summaryJson(List<TrainedModel> models) {
+    /**
+     * Writes both models (out/attn-only-2l, out/attn-only-1l, each with its tokenizer), out/summary.json
+     * and out/report.html; returns the path of the report.
+     */
+    public static Path write(Path out, QuickstartResult x) {
+        for (TrainedModel m : List.of(x.two(), x.one())) {
+            Path dir = out.resolve(m.name());
+            ModelDirectory.write(dir, m.gpt().config(), m.gpt().parameters());
+            Tokenizers.save(x.recipe().tokenizer(), dir);
+        }
+        AtomicFiles.writeString(out.resolve("summary.json"), summaryJson(List.of(x.two(), x.one())));
+        Path report = out.resolve("report.html");
+        AtomicFiles.writeString(report, html(x.findings(), x.recipe(), x.sample()));
+        return report;
+    }
+
+    public static String summaryJson(List<TrainedModel> models) {
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = om.createObjectNode();
         ArrayNode arr = root.putArray("models");
@@ -59,9 +79,9 @@ final class QuickstartReport {
     private static double round(double x) { return Math.round(x * 1e4) / 1e4; }
 
     /** The plain-language reading of the findings, one paragraph per point. */
-    static List<String> reading(Findings f, InductionRecipe s) {
+    public static List<String> reading(QuickstartFindings f, InductionRecipe s) {
         List<String> r = new ArrayList<>();
-        String ind2 = Findings.head(f.induction2());
+        String ind2 = QuickstartFindings.head(f.induction2());
         r.add(String.format(Locale.ROOT, "In the two-layer model, head %s attends from a repeated symbol to the symbol that followed "
                 + "its earlier occurrence %.0f%% of the time (induction score %.2f; uniform attention would give about %.2f).",
                 ind2, 100 * f.inductionScore2(), f.inductionScore2(), uniformInduction(s.context() / 2)));
@@ -71,7 +91,7 @@ final class QuickstartReport {
                 + "layer 1 looks for the position whose previous symbol matches the current one, then copies what is there.",
                 f.previousHeadsText(), ind2, f.source().baseline(), f.withoutPrevious()));
         r.add(String.format(Locale.ROOT, "The one-layer model has no second layer to compose with, and its best head scores only %.2f "
-                + "(head %s).", f.inductionScore1(), Findings.head(f.induction1())));
+                + "(head %s).", f.inductionScore1(), QuickstartFindings.head(f.induction1())));
         r.add(String.format(Locale.ROOT, "In-context learning (loss at token %d minus loss at token %d; negative = later tokens are "
                 + "predicted better, the paper's 500 vs 50 scaled to a %d-token context): two layers %.2f nats, one layer %.2f nats.",
                 f.two().icl().late(), f.two().icl().early(), s.context(), f.two().icl().score(), f.one().icl().score()));
@@ -90,7 +110,8 @@ final class QuickstartReport {
         return sum / half;
     }
 
-    static String html(Findings f, InductionRecipe s, String sample) {
+    /** The self-contained report page (inline SVG, no scripts, no links). */
+    public static String html(QuickstartFindings f, InductionRecipe s, String sample) {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Loupe quickstart: induction heads</title>\n"
                 + "<style>body{font-family:sans-serif;margin:2em;max-width:70em;line-height:1.4}table{border-collapse:collapse}"
@@ -106,16 +127,16 @@ final class QuickstartReport {
         for (String p : reading(f, s)) b.append("<p>").append(escape(p)).append("</p>\n");
 
         b.append("<h2>Training</h2>\n");
-        List<LossChart.Series> loss = new ArrayList<>(), ind = new ArrayList<>();
+        List<SvgLineChart.Series> loss = new ArrayList<>(), ind = new ArrayList<>();
         double max = 0;
         for (TrainedModel m : List.of(f.two(), f.one())) {
-            loss.add(new LossChart.Series(m.name(), smooth(m.losses(), 20)));
-            ind.add(new LossChart.Series(m.name(), m.induction()));
+            loss.add(new SvgLineChart.Series(m.name(), smooth(m.losses(), 20)));
+            ind.add(new SvgLineChart.Series(m.name(), m.induction()));
             for (float x : m.losses()) max = Math.max(max, x);
         }
-        b.append("<figure>").append(LossChart.svg("Training loss (mean of 20 steps)", "step", "loss (nats)", loss, 0,
+        b.append("<figure>").append(SvgLineChart.svg("Training loss (mean of 20 steps)", "step", "loss (nats)", loss, 0,
                 Math.ceil(max))).append("</figure>\n");
-        b.append("<figure>").append(LossChart.svg("Best induction score of any head", "step", "induction score", ind, 0, 1))
+        b.append("<figure>").append(SvgLineChart.svg("Best induction score of any head", "step", "induction score", ind, 0, 1))
                 .append("</figure>\n");
         b.append(String.format(Locale.ROOT, "<p>Training took %.1f s (two layers) and %.1f s (one layer). Final held-out loss: "
                 + "%.3f and %.3f nats (ln %d = %.3f for guessing).</p>%n", f.two().seconds(), f.one().seconds(), f.two().finalLoss(),
@@ -155,7 +176,7 @@ final class QuickstartReport {
         }
         b.append(String.format(Locale.ROOT, "<h3>Ablation: what head %s needs</h3>%n<p>Each layer-0 head's output replaced by its mean over the probe, one at a time, then all previous-token heads together.</p>%n<table><tr><th>mean-ablated layer-0 head</th>"
                 + "<th>induction score of %s</th></tr>%n<tr><td>none</td><td>%.3f</td></tr>%n",
-                Findings.head(f.induction2()), Findings.head(f.induction2()), f.source().baseline()));
+                QuickstartFindings.head(f.induction2()), QuickstartFindings.head(f.induction2()), f.source().baseline()));
         for (int h = 0; h < f.source().ablated()[0].length; h++) {
             b.append(String.format(Locale.ROOT, "<tr><td>0.%d</td><td>%.3f</td></tr>%n", h, f.source().ablated()[0][h]));
         }
@@ -173,7 +194,7 @@ final class QuickstartReport {
         ActivationCache cache = gpt.runWithCache(ids, 1, ids.length,
                 n -> n.equals("blocks." + lh[0] + ".attn.hook_pattern")).cache();
         Tensor p = cache.get("blocks." + lh[0] + ".attn.hook_pattern");
-        return AttentionCommand.heatmap(title + Findings.head(lh), tokens, p, lh[1]);
+        return AttentionHeatmap.of(title + QuickstartFindings.head(lh), tokens, p, lh[1]);
     }
 
     /** (step, mean of the losses of each run of {@code every} steps). */
