@@ -13,13 +13,13 @@ import java.util.Locale;
  * own ("reproduce bigram: training a 0-layer model …"), details only once a stage has taken more than
  * two seconds ({@link QuietProgress}), training loops through the train command's {@link ProgressReporter}
  * (a bar on a terminal, about 20 lines with loss and ETA otherwise), and other loops as about 20
- * lines "step 3/40  status  ETA 12 s".
+ * lines "step 3/40 (8%)  status  ETA 12 s" (the ETA from the stage's time so far).
  */
 public final class ProgressLines implements Progress {
     private final PrintStream err;
     private final String prefix;
     private QuietProgress details;
-    private long loopStart;
+    private long stageStart = System.nanoTime();
 
     /** Lines go to {@code err}, each stage line after "{@code prefix}: " (none when {@code prefix} is null). */
     public ProgressLines(PrintStream err, String prefix) {
@@ -32,6 +32,7 @@ public final class ProgressLines implements Progress {
     public void stage(String message) {
         err.println(prefix == null ? message : prefix + ": " + message);
         details = new QuietProgress(err, prefix == null ? "loupe" : prefix);
+        stageStart = System.nanoTime();
     }
 
     @Override
@@ -41,13 +42,11 @@ public final class ProgressLines implements Progress {
 
     @Override
     public void step(long done, long total, String status) {
-        if (done <= 1) loopStart = System.nanoTime();
         long every = Math.max(1, total / 20);
         if (done % every != 0 && done != total) return;
-        double elapsed = (System.nanoTime() - loopStart) / 1e9;
-        double eta = done <= 1 ? Double.NaN : elapsed / (done - 1) * (total - done);
-        err.printf(Locale.ROOT, "%sstep %d/%d  %s%s%n", prefix == null ? "" : prefix + ": ", done, total, status,
-                Double.isNaN(eta) ? "" : String.format(Locale.ROOT, "  ETA %.0f s", eta));
+        double elapsed = (System.nanoTime() - stageStart) / 1e9;
+        err.printf(Locale.ROOT, "%sstep %d/%d (%.0f%%)  %s  ETA %.0f s%n", prefix == null ? "" : prefix + ": ", done, total,
+                100.0 * done / total, status, elapsed / done * (total - done));
     }
 
     @Override

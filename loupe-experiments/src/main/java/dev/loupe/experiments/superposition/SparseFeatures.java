@@ -19,13 +19,13 @@ final class SparseFeatures {
         this.logSparsity = Math.log(sparsity);
     }
 
-    /** Writes the present features' indices (ascending) and values into idx and val; returns how many. */
-    int sample(SplittableRandom r, int[] idx, float[] val) {
+    /** Writes the present features' indices (ascending) into idx[0 …] and their values into val[at …]; returns how many. */
+    int sample(SplittableRandom r, int[] idx, float[] val, int at) {
         int count = 0;
         if (sparsity == 0) {
             for (int i = 0; i < n; i++) {
                 idx[i] = i;
-                val[i] = (float) r.nextDouble();
+                val[at + i] = (float) r.nextDouble();
             }
             return n;
         }
@@ -36,7 +36,7 @@ final class SparseFeatures {
             if (gap >= n - i - 1) return count;
             i += 1 + (int) gap;
             idx[count] = i;
-            val[count++] = (float) r.nextDouble();
+            val[at + count++] = (float) r.nextDouble();
         }
     }
 }

@@ -22,6 +22,9 @@ public final class ToyModel {
     /** Loupe's Vector API kernel, whatever backend the rest uses: the same numbers with or without a BLAS library. */
     private static final MatmulBackend GEMM = new JavaMatmul();
 
+    /** From this sparsity on, the encoder and its gradient run over the present features only (fewer flops than a dense product). */
+    static final double SPARSE_FROM = 0.5;
+
     private final int n, m;
     private final boolean relu;
     private final float[] w;          // [m, n] row-major: column i is feature i's direction W_i ∈ R^m
@@ -92,7 +95,19 @@ public final class ToyModel {
     /** x.h = X Wᵀ [B, m], x.pre = H W + b [B, n], x.out = x' (ReLU or linear); returns Σ over the batch of Σ_i I_i (x_i − x'_i)². */
     private double forward(Batch x) {
         int rows = x.rows;
-        GEMM.sgemm(false, true, rows, m, n, 1f, x.x, 0, n, w, 0, n, 0f, x.h, 0, m);
+        if (x.sparse) {   // H = X Wᵀ over the present features only: row s of H is Σ_q v_q W_{i_q}
+            transpose(w, m, n, x.wt);
+            java.util.Arrays.fill(x.h, 0f);
+            for (int s = 0; s < rows; s++) {
+                for (int q = x.start[s]; q < x.start[s + 1]; q++) {
+                    int wo = x.col[q] * m, ho = s * m;
+                    float v = x.val[q];
+                    for (int r = 0; r < m; r++) x.h[ho + r] += v * x.wt[wo + r];
+                }
+            }
+        } else {
+            GEMM.sgemm(false, true, rows, m, n, 1f, x.x, 0, n, w, 0, n, 0f, x.h, 0, m);
+        }
         GEMM.sgemm(false, false, rows, n, m, 1f, x.h, 0, m, w, 0, n, 0f, x.pre, 0, n);
         double loss = 0;
         for (int s = 0; s < rows; s++) {
@@ -123,7 +138,24 @@ public final class ToyModel {
         }
         GEMM.sgemm(true, false, m, n, rows, 1f, x.h, 0, m, g, 0, n, 0f, gw, 0, n);        // decoder: Hᵀ G
         GEMM.sgemm(false, true, rows, m, n, 1f, g, 0, n, w, 0, n, 0f, x.dh, 0, m);       // dL/dH = G Wᵀ
-        GEMM.sgemm(true, false, m, n, rows, 1f, x.dh, 0, m, x.x, 0, n, 1f, gw, 0, n);    // encoder: + dHᵀ X
+        if (x.sparse) {   // encoder: + dHᵀ X over the present features, accumulated as [n, m] and added transposed
+            java.util.Arrays.fill(x.wt, 0f);
+            for (int s = 0; s < rows; s++) {
+                for (int q = x.start[s]; q < x.start[s + 1]; q++) {
+                    int go = x.col[q] * m, ho = s * m;
+                    float v = x.val[q];
+                    for (int r = 0; r < m; r++) x.wt[go + r] += v * x.dh[ho + r];
+                }
+            }
+            for (int i = 0; i < n; i++) for (int r = 0; r < m; r++) gw[r * n + i] += x.wt[i * m + r];
+        } else {
+            GEMM.sgemm(true, false, m, n, rows, 1f, x.dh, 0, m, x.x, 0, n, 1f, gw, 0, n);    // encoder: + dHᵀ X
+        }
+    }
+
+    /** t [n, m] = a [m, n] transposed. */
+    private static void transpose(float[] a, int m, int n, float[] t) {
+        for (int r = 0; r < m; r++) for (int i = 0; i < n; i++) t[i * m + r] = a[r * n + i];
     }
 
     private static void adamw(float[] p, float[] g, float[] mom, float[] vel, int t, Optimizer o) {
@@ -153,32 +185,47 @@ public final class ToyModel {
 
     public boolean relu() { return relu; }
 
-    /** One batch: the inputs X [B, n] and the activations and gradients of a step. */
+    /**
+     * One batch: the inputs X [B, n], dense and, when sparse (S ≥ {@link #SPARSE_FROM}), also as its
+     * present features (row s: col/val[start[s] … start[s+1])); and the activations and gradients of a step.
+     */
     private final class Batch {
         final int rows;
+        final boolean sparse;
         final SparseFeatures data;
-        final int[] idx = new int[n];
-        final float[] val = new float[n];
-        final float[] x, h, dh, pre, out, g;
+        final int[] idx = new int[n], start, col;
+        final float[] val, x, h, dh, pre, out, g, wt;
 
         Batch(int rows, double sparsity) {
             this.rows = rows;
+            this.sparse = sparsity >= SPARSE_FROM;
             this.data = new SparseFeatures(n, sparsity);
             x = new float[rows * n];
+            start = new int[rows + 1];
+            col = new int[rows * n];
+            val = new float[rows * n];
             h = new float[rows * m];
             dh = new float[rows * m];
             pre = new float[rows * n];
             out = new float[rows * n];
             g = new float[rows * n];
+            wt = new float[n * m];
         }
 
         /** Fresh samples into X, sample by sample (the present features of each drawn in index order). */
         void draw(SplittableRandom r) {
             java.util.Arrays.fill(x, 0f);
+            int q = 0;
             for (int s = 0; s < rows; s++) {
-                int k = data.sample(r, idx, val);
-                for (int q = 0; q < k; q++) x[s * n + idx[q]] = val[q];
+                start[s] = q;
+                int k = data.sample(r, idx, val, q);
+                for (int e = q; e < q + k; e++) {
+                    col[e] = idx[e - q];
+                    x[s * n + col[e]] = val[e];
+                }
+                q += k;
             }
+            start[rows] = q;
         }
     }
 }
