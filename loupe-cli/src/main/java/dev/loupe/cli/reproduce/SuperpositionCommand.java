@@ -50,7 +50,7 @@ final class SuperpositionCommand implements Callable<Integer> {
     int uniformM;
 
     @Option(names = "--uniform-points", defaultValue = "16", paramLabel = "K",
-            description = "Sparsities of that sweep: 1/(1 − S) = 10^(k/5), k = 0 … K−1 (default ${DEFAULT-VALUE}; 0 skips the sweep).")
+            description = "Sparsities of that sweep: 1/(1 − S) = 10^(k/12), k = 0 … K−1 (default ${DEFAULT-VALUE}: 1 … 17.8; 0 skips the sweep).")
     int points;
 
     @Override

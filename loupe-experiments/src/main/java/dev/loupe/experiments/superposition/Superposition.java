@@ -70,11 +70,12 @@ public final class Superposition {
          * The paper's setup: 10 000 steps of batch 1024, AdamW lr 1e-3 ({@link ToyModel.Optimizer#paper}),
          * families (20, 5, 0.7) and (80, 20, 0.9) at sparsities 0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999, and
          * the uniform sweep scaled to 2 cores: n = {@code uniformN}, m = {@code uniformM} at 1/(1 − S) =
-         * 10^(k/5), k = 0 … {@code points} − 1 (1 … 10^((points−1)/5)).
+         * 10^(k/12), k = 0 … {@code points} − 1 (16 points: 1 … 17.8, where the dimensionalities change; beyond,
+         * every feature is represented and D_i = m/n).
          */
         public static Settings paper(long seed, int seeds, int uniformN, int uniformM, int points) {
             List<Double> fine = new ArrayList<>();
-            for (int k = 0; k < points; k++) fine.add(k == 0 ? 0.0 : 1 - Math.pow(10, -k / 5.0));
+            for (int k = 0; k < points; k++) fine.add(k == 0 ? 0.0 : 1 - Math.pow(10, -k / 12.0));
             return new Settings(seed, seeds, 10_000, 1024, ToyModel.Optimizer.paper(),
                     List.of(new Family(20, 5, 0.7), new Family(80, 20, 0.9)), List.of(0.0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999),
                     points == 0 ? null : new Family(uniformN, uniformM, 1.0), fine);

@@ -61,32 +61,42 @@ final class SuperpositionFindings {
     }
 
     /**
-     * Among represented features of the models in superposition (D* &lt; 0.9), the share of D_i within
-     * {@link #NEAR} of a fraction, against the share the same bands would catch if the D_i were spread
-     * evenly over [1/3, 1].
+     * Among represented features of the models in superposition (D* &lt; 0.9) whose D_i lies in the range of
+     * the fractions, [1/3 − {@link #NEAR}, 1 + {@link #NEAR}], the share within {@link #NEAR} of a fraction,
+     * against the share the same bands would catch if those D_i were spread evenly over that range.
      */
     private static Report.Finding sticky(List<TrainedToyModel> uniform) {
         int near = 0, total = 0;
+        double lo = 1.0 / 3 - NEAR, hi = 1 + NEAR;
         for (TrainedToyModel t : uniform) {
             SuperpositionMeasures s = t.measures();
             if (s.dimensionsPerFeature() >= 0.9) continue;
             for (int i = 0; i < s.norms().length; i++) {
-                if (s.norms()[i] <= SuperpositionMeasures.REPRESENTED) continue;
+                double d = s.dimensionality()[i];
+                if (s.norms()[i] <= SuperpositionMeasures.REPRESENTED || d < lo || d > hi) continue;
                 total++;
                 for (double q : DimensionalityChart.FRACTIONS) {
-                    if (Math.abs(s.dimensionality()[i] - q) <= NEAR) {
+                    if (Math.abs(d - q) <= NEAR) {
                         near++;
                         break;
                     }
                 }
             }
         }
-        double even = (2 * NEAR * (DimensionalityChart.FRACTIONS.length - 1) + NEAR) / (1 - 1.0 / 3);
-        double share = total == 0 ? 0 : (double) near / total;
+        double bands = 0;   // the length of [lo, hi] within NEAR of a fraction (3/8 and 1/3 bands overlap)
+        for (double x = lo; x < hi; x += 1e-4) {
+            for (double q : DimensionalityChart.FRACTIONS) {
+                if (Math.abs(x - q) <= NEAR) {
+                    bands += 1e-4;
+                    break;
+                }
+            }
+        }
+        double even = bands / (hi - lo), share = total == 0 ? 0 : (double) near / total;
         return new Report.Finding("feature dimensionalities stick at the fractions of the paper's geometry (1, 3/4, 2/3, 1/2, 2/5, 3/8, 1/3)",
-                total > 0 && share > even + 0.15, String.format(Locale.ROOT, "%d of %d represented features of the models in "
-                        + "superposition (%.0f%%) have D_i within %.2f of a fraction; evenly spread values would give %.0f%%",
-                near, total, 100 * share, NEAR, 100 * even));
+                total > 0 && share > even + 0.15, String.format(Locale.ROOT, "of the represented features of the models in "
+                        + "superposition whose D_i lies between 1/3 and 1, %d of %d (%.0f%%) are within %.2f of a fraction; values "
+                        + "spread evenly over that range would give %.0f%%", near, total, 100 * share, NEAR, 100 * even));
     }
 
     private static List<TrainedToyModel> first(List<TrainedToyModel> models, long seed) {

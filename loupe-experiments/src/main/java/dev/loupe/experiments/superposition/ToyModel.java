@@ -13,10 +13,12 @@ import java.util.SplittableRandom;
  * Σ_i I_i (x_i − x'_i)² (mean over the batch) with AdamW at a constant learning rate. Features are
  * sparse: x_i = 0 with probability S, else uniform in [0, 1], independently.
  *
- * <p>A step is four matrix products of the batch (H = X Wᵀ, X' = H W, Hᵀ G, G Wᵀ and dHᵀ X for the
- * gradients) on {@link JavaMatmul}, whose results do not depend on the thread count; small models train
- * on one thread each, side by side ({@link Superposition}). Everything — initialisation, data, updates —
- * follows from the seed in a fixed order, so a model is the same to the bit on every run.
+ * <p>A step is five matrix products of the batch — H = X Wᵀ and H W for x', and Hᵀ G, G Wᵀ and dHᵀ X
+ * for the gradients (G = dL/d(pre-activation)) — on {@link JavaMatmul}, whose results do not depend on
+ * the thread count; for sparse features (S ≥ {@link #SPARSE_FROM}) the two products with X run over the
+ * present features only. Small models train on one thread each, side by side ({@link Superposition}).
+ * Everything — initialisation, data, updates — follows from the seed in a fixed order, so a model is
+ * the same to the bit on every run.
  */
 public final class ToyModel {
     /** Loupe's Vector API kernel, whatever backend the rest uses: the same numbers with or without a BLAS library. */
