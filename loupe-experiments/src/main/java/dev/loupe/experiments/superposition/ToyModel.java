@@ -70,17 +70,43 @@ public final class ToyModel {
      */
     public float[] train(int steps, int batch, double sparsity, Optimizer opt, SplittableRandom random) {
         Batch x = new Batch(batch, sparsity);
-        float[] gw = new float[m * n], gb = new float[n];
-        float[] mw = new float[m * n], vw = new float[m * n], mb = new float[n], vb = new float[n];
+        Adam state = new Adam();
         float[] losses = new float[steps];
         for (int t = 1; t <= steps; t++) {
             x.draw(random);
-            losses[t - 1] = (float) (forward(x) / batch);
-            backward(x, 2f / batch, gw, gb);     // d/dx' of the batch mean of Σ_i I_i (x'_i − x_i)²
-            adamw(w, gw, mw, vw, t, opt);
-            adamw(b, gb, mb, vb, t, opt);
+            losses[t - 1] = step(x, t, opt, state);
         }
         return losses;
+    }
+
+    /**
+     * Trains on the given batches, {@code xs[t]} = X [B, n] of step t + 1 (for comparisons with a reference
+     * implementation); {@code sparse} picks the sparse-input path. Returns the loss of every step.
+     */
+    float[] trainOn(float[][] xs, int batch, boolean sparse, Optimizer opt) {
+        Batch x = new Batch(batch, sparse ? SPARSE_FROM : 0);
+        Adam state = new Adam();
+        float[] losses = new float[xs.length];
+        for (int t = 1; t <= xs.length; t++) {
+            x.set(xs[t - 1]);
+            losses[t - 1] = step(x, t, opt, state);
+        }
+        return losses;
+    }
+
+    /** One AdamW step (the t-th) on batch x; returns its loss before the update. */
+    private float step(Batch x, int t, Optimizer opt, Adam s) {
+        float loss = (float) (forward(x) / x.rows);
+        backward(x, 2f / x.rows, s.gw, s.gb);     // d/dx' of the batch mean of Σ_i I_i (x'_i − x_i)²
+        adamw(w, s.gw, s.mw, s.vw, t, opt);
+        adamw(b, s.gb, s.mb, s.vb, t, opt);
+        return loss;
+    }
+
+    /** AdamW's gradients and moments of W and b. */
+    private final class Adam {
+        final float[] gw = new float[m * n], gb = new float[n];
+        final float[] mw = new float[m * n], vw = new float[m * n], mb = new float[n], vb = new float[n];
     }
 
     /** The mean loss Σ_i I_i (x_i − x'_i)² over {@code batches} fresh batches of {@code batch} samples of sparsity {@code sparsity}. */
@@ -226,6 +252,22 @@ public final class ToyModel {
                     x[s * n + col[e]] = val[e];
                 }
                 q += k;
+            }
+            start[rows] = q;
+        }
+
+        /** X := dense [B, n], and its present features (the non-zero entries, in index order). */
+        void set(float[] dense) {
+            System.arraycopy(dense, 0, x, 0, x.length);
+            int q = 0;
+            for (int s = 0; s < rows; s++) {
+                start[s] = q;
+                for (int i = 0; i < n; i++) {
+                    if (dense[s * n + i] != 0) {
+                        col[q] = i;
+                        val[q++] = dense[s * n + i];
+                    }
+                }
             }
             start[rows] = q;
         }
