@@ -5,6 +5,7 @@ import dev.loupe.cli.UsageException;
 import dev.loupe.cli.model.BosText;
 import dev.loupe.cli.model.LoadedGpt;
 import dev.loupe.cli.model.ModelText;
+import dev.loupe.experiments.report.AttentionHeatmap;
 import dev.loupe.model.ActivationCache;
 import dev.loupe.model.Gpt;
 import dev.loupe.tensor.Tensor;
@@ -75,7 +76,7 @@ public final class AttentionCommand implements Callable<Integer> {
             Tensor p = cache.get("blocks." + l + ".attn.hook_pattern"); // [1, H, T, T]
             for (int h = 0; h < heads; h++) {
                 if (head != null && h != head) continue;
-                maps.add(heatmap("layer " + l + ", head " + h, tokens, p, h));
+                maps.add(AttentionHeatmap.of("layer " + l + ", head " + h, tokens, p, h));
             }
         }
         switch (format) {
@@ -87,13 +88,5 @@ public final class AttentionCommand implements Callable<Integer> {
         System.out.println(in.describe(m));
         System.out.printf(Locale.ROOT, "Wrote %d heatmap%s of %d tokens to %s%n", maps.size(), maps.size() == 1 ? "" : "s", tokens.size(), out);
         return 0;
-    }
-
-    /** Head h of a pattern [B, H, T, T] (batch row 0) as a heatmap. */
-    public static AttentionHeatmap heatmap(String title, List<String> tokens, Tensor pattern, int h) {
-        int t = tokens.size();
-        float[][] w = new float[t][t];
-        for (int q = 0; q < t; q++) for (int k = 0; k <= q; k++) w[q][k] = pattern.get(0, h, q, k);
-        return new AttentionHeatmap(title, tokens, w);
     }
 }

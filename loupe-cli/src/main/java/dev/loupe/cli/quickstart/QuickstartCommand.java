@@ -1,28 +1,26 @@
 package dev.loupe.cli.quickstart;
 
-import dev.loupe.cli.UsageException;
-import dev.loupe.cli.induction.CopyCorpus;
-import dev.loupe.cli.induction.InductionRecipe;
-import dev.loupe.cli.induction.TrainedModel;
-import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.cli.ProgressLines;
+import dev.loupe.cli.FlagSettings;
+import dev.loupe.experiments.induction.InductionRecipe;
+import dev.loupe.experiments.induction.TrainedModel;
+import dev.loupe.experiments.quickstart.Quickstart;
+import dev.loupe.experiments.quickstart.QuickstartFindings;
+import dev.loupe.experiments.quickstart.QuickstartReport;
+import dev.loupe.experiments.quickstart.QuickstartResult;
 import dev.loupe.tensor.Parallel;
-import dev.loupe.tensor.io.AtomicFiles;
-import dev.loupe.tokens.CharTokenizer;
-import dev.loupe.tokens.Tokenizers;
-import dev.loupe.train.TokenData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code loupe quickstart}: the main job on an embedded default. Trains a two-layer and a
- * one-layer attention-only transformer on generated text with recurring spans, finds the
- * induction head that forms in the two-layer model (and not in the other), and writes a report.
+ * {@code loupe quickstart}: the main job on an embedded default. Runs the {@link Quickstart}
+ * experiment (a two-layer and a one-layer attention-only transformer; the induction head that forms
+ * in the two-layer model and not in the other), writes its report and prints what it found.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
         description = {"Watch an induction head form, in about a minute and with no downloads. Trains a 2-layer and a 1-layer "
@@ -48,42 +46,28 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (steps < 100 || steps > 100_000) throw new UsageException("--steps must be between 100 and 100000, got " + steps);
+        var settings = FlagSettings.check(() -> new Quickstart.Settings(steps, seed));
         dev.loupe.cli.OutputDirectory.requireWritable(out, "--out"); // before a minute of training, not after
         PrintStream o = System.out;
         long start = System.nanoTime();
-        InductionRecipe s = InductionRecipe.quickstart(seed, steps);
-        int[] corpus = s.corpus(seed, 400_000), heldOut = s.corpus(seed + 1_000_003, 40_000);
-        TokenData data = TokenData.split(corpus);
-        String sample = CopyCorpus.text(corpus, 0, 48);
+        Quickstart quickstart = new Quickstart(settings);
+        InductionRecipe s = quickstart.recipe();
         o.println("Loupe quickstart: does an induction head form?");
-        o.printf(Locale.ROOT, "Data: generated text over %d symbols with recurring spans, e.g. %s…%n", s.vocab(), sample);
+        o.printf(Locale.ROOT, "Data: generated text over %d symbols with recurring spans, e.g. %s…%n", s.vocab(), quickstart.sample());
         o.printf(Locale.ROOT, "Models: attention-only, %d heads, d_model %d, context %d; %d steps each; %d threads.%n",
                 s.heads(), s.dModel(), s.context(), s.steps(), Parallel.threads());
 
-        System.err.println("Training attn-only-2l …");
-        TrainedModel two = TrainedModel.train("attn-only-2l", 2, s, data, heldOut);
-        System.err.println("Training attn-only-1l …");
-        TrainedModel one = TrainedModel.train("attn-only-1l", 1, s, data, heldOut);
-        System.err.println("Analysing …");
-        Findings f = Findings.of(two, one, s);
-
-        CharTokenizer tokenizer = s.tokenizer();
-        for (TrainedModel m : List.of(two, one)) {
-            Path dir = out.resolve(m.name());
-            ModelDirectory.write(dir, m.gpt().config(), m.gpt().parameters());
-            Tokenizers.save(tokenizer, dir);
-        }
-        AtomicFiles.writeString(out.resolve("summary.json"), QuickstartReport.summaryJson(List.of(two, one)));
-        Path report = out.resolve("report.html");
-        AtomicFiles.writeString(report, QuickstartReport.html(f, s, sample));
+        QuickstartResult x = quickstart.run(new ProgressLines(System.err, null));
+        Path report = QuickstartReport.write(out, x);
+        QuickstartFindings f = x.findings();
+        TrainedModel two = x.two(), one = x.one();
 
         double seconds = (System.nanoTime() - start) / 1e9;
         o.println();
         o.printf(Locale.ROOT, "  induction score, 2-layer model, head %s: %.2f  (rests on layer 0's previous-token heads %s: "
-                        + "ablating them drops it to %.2f)%n", Findings.head(f.induction2()), f.inductionScore2(),
+                        + "ablating them drops it to %.2f)%n", QuickstartFindings.head(f.induction2()), f.inductionScore2(),
                 f.previousHeadsText(), f.withoutPrevious());
-        o.printf(Locale.ROOT, "  induction score, 1-layer model, best head %s: %.2f%n", Findings.head(f.induction1()), f.inductionScore1());
+        o.printf(Locale.ROOT, "  induction score, 1-layer model, best head %s: %.2f%n", QuickstartFindings.head(f.induction1()), f.inductionScore1());
         o.printf(Locale.ROOT, "  in-context learning (loss at token %d − token %d): 2-layer %.2f, 1-layer %.2f nats%n",
                 two.icl().late(), two.icl().early(), two.icl().score(), one.icl().score());
         o.println();

@@ -2,19 +2,30 @@ package dev.loupe.cli.reproduce;
 
 import picocli.CommandLine.Command;
 
-/** {@code loupe reproduce}: the small-model findings of "A Mathematical Framework for Transformer Circuits", one subcommand each. */
+/**
+ * {@code loupe reproduce}: a paper's finding on small models, one subcommand each (one line in
+ * {@code subcommands} and two in the description's list per reproduction).
+ */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        subcommands = {BigramReproduction.class, SkipTrigramReproduction.class, InductionReproduction.class},
-        description = {"Reproduce a finding of \"A Mathematical Framework for Transformer Circuits\" (Elhage et al., 2021): "
-                + "train a small model on a generated corpus (about a minute on 2 cores), read it with the circuits tools and "
-                + "write a report (Markdown + JSON, and the trained model) that says plainly what matched the paper and what did not.",
+        subcommands = {
+                BigramCommand.class,
+                SkipTrigramsCommand.class,
+                InductionCommand.class,
+                SuperpositionCommand.class,
+        },
+        description = {"Reproduce a paper's finding on small models trained here: train on a generated corpus or task (a minute "
+                + "or a few on 2 cores), read the models with Loupe's analyses and write a report that says plainly what matched "
+                + "the paper and what did not. The first three are the findings of \"A Mathematical Framework for Transformer "
+                + "Circuits\" (Elhage et al., 2021).",
                 "  bigram         a 0-layer model is a bigram table: softmax(W_E·W_U) against",
                 "                 the corpus's counted bigrams",
                 "  skip-trigrams  a 1-layer attention-only model: most heads copy (positive",
                 "                 OV copying scores), skip-trigram tables",
                 "  induction      a 2-layer attention-only model: the induction head",
-                "                 K-composes with the previous-token head"},
+                "                 K-composes with the previous-token head",
+                "  superposition  toy models of superposition (Elhage et al. 2022): sparse",
+                "                 features share dimensions; feature dimensionality"},
         footer = {"%nExamples:", "  loupe reproduce bigram", "  loupe reproduce skip-trigrams --out runs/skip",
-                "  loupe reproduce induction --model runs/quickstart/attn-only-2l"})
+                "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition"})
 public final class ReproduceCommand {
 }

@@ -1,6 +1,7 @@
 package dev.loupe.cli.attention;
 
 import dev.loupe.cli.MainTest;
+import dev.loupe.experiments.report.AttentionHeatmap;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
