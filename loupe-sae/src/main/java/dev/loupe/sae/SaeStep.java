@@ -49,10 +49,10 @@ public final class SaeStep {
      * @param coef   λ (standard) and α (topk AuxK)
      * @param dead   per latent, whether it counts as dead for AuxK (topk; may be null)
      * @param grads  "W_enc", "b_enc", "W_dec", "b_dec" tensors of the weights' shapes, overwritten
-     * @param fired  per latent, set to true when it is active on some token of the batch (may be null)
+     * @param counts per latent, incremented by the number of tokens of the batch it is active on (may be null)
      */
     public static SaeLoss run(SparseAutoencoder sae, Tensor x, Coefficients coef, boolean[] dead,
-                              Map<String, Tensor> grads, boolean[] fired) {
+                              Map<String, Tensor> grads, int[] counts) {
         if (sae.inputScale() != 1f) throw new IllegalArgumentException("train on normalised inputs with input scale 1");
         int n = x.dim(0), dIn = sae.dIn(), dSae = sae.dSae();
         Tensor xc = x.contiguous();
@@ -63,7 +63,7 @@ public final class SaeStep {
             throw new IllegalArgumentException("jumprelu SAEs are inference-only in Loupe");
         }
         Active act = topk ? Active.topk(pre, sae.config().k()) : Active.relu(pre);
-        if (fired != null) for (int p = 0; p < act.nnz; p++) fired[act.col[p]] = true;
+        if (counts != null) for (int p = 0; p < act.nnz; p++) counts[act.col[p]]++;
         boolean dense = forceDense != null ? forceDense : act.nnz > DENSE_DENSITY * n * (double) dSae && !topk;
 
         float[] wDecNorm = rowNorms(sae.wDec());
