@@ -122,11 +122,7 @@ final class Active {
         Parallel.forRange(rows, 16, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = oo + r * d;
-                for (int p = rowStart[r]; p < rowStart[r + 1]; p++) {
-                    float v = val[p];
-                    int wb = wo + col[p] * d;
-                    for (int i = 0; i < d; i++) oa[base + i] += v * wa[wb + i];
-                }
+                for (int p = rowStart[r]; p < rowStart[r + 1]; p++) VectorKernels.axpy(val[p], wa, wo + col[p] * d, oa, base, d);
             }
         });
     }
@@ -139,12 +135,7 @@ final class Active {
         Parallel.forRange(rows, 16, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int mb = mo + r * d;
-                for (int p = rowStart[r]; p < rowStart[r + 1]; p++) {
-                    int wb = wo + col[p] * d;
-                    float s = 0f;
-                    for (int i = 0; i < d; i++) s += ma[mb + i] * wa[wb + i];
-                    dst[p] = s;
-                }
+                for (int p = rowStart[r]; p < rowStart[r + 1]; p++) dst[p] = VectorKernels.dot(ma, mb, wa, wo + col[p] * d, d);
             }
         });
     }
@@ -164,9 +155,7 @@ final class Active {
                 if (!add) java.util.Arrays.fill(oa, base, base + d, 0f);
                 for (int q = colStart[j]; q < colStart[j + 1]; q++) {
                     int p = byCol[q];
-                    float c = coeff[p];
-                    int mb = mo + rowOf[p] * d;
-                    for (int i = 0; i < d; i++) oa[base + i] += c * ma[mb + i];
+                    VectorKernels.axpy(coeff[p], ma, mo + rowOf[p] * d, oa, base, d);
                 }
             }
         });

@@ -209,14 +209,7 @@ public final class SaeStep {
         float[] a = w.data(), out = new float[rows];
         int o = w.offset();
         Parallel.forRange(rows, 64, (from, to) -> {
-            for (int j = from; j < to; j++) {
-                double s = 0;
-                for (int i = 0; i < d; i++) {
-                    float v = a[o + j * d + i];
-                    s += v * v;
-                }
-                out[j] = (float) Math.sqrt(s);
-            }
+            for (int j = from; j < to; j++) out[j] = (float) Math.sqrt(VectorKernels.dot(a, o + j * d, a, o + j * d, d));
         });
         return out;
     }
@@ -230,8 +223,7 @@ public final class SaeStep {
         int wo = wDec.offset(), go = gWDec.offset();
         for (int j = 0; j < dSae; j++) {
             if (colSum[j] == 0 || norms[j] == 0) continue;
-            float c = l1PerToken * colSum[j] / norms[j];
-            for (int i = 0; i < d; i++) gw[go + j * d + i] += c * w[wo + j * d + i];
+            VectorKernels.axpy(l1PerToken * colSum[j] / norms[j], w, wo + j * d, gw, go + j * d, d);
         }
     }
 

@@ -220,14 +220,9 @@ public final class SaeTrainer {
         float[] g = grad.contiguousData(), a = w.data();
         dev.loupe.tensor.Parallel.forRange(rows, 64, (from, to) -> {
             for (int j = from; j < to; j++) {
-                double dot = 0, nn = 0;
-                for (int i = 0; i < d; i++) {
-                    dot += (double) g[j * d + i] * a[j * d + i];
-                    nn += (double) a[j * d + i] * a[j * d + i];
-                }
+                float nn = VectorKernels.dot(a, j * d, a, j * d, d);
                 if (nn == 0) continue;
-                float c = (float) (dot / nn);
-                for (int i = 0; i < d; i++) g[j * d + i] -= c * a[j * d + i];
+                VectorKernels.axpy(-VectorKernels.dot(g, j * d, a, j * d, d) / nn, a, j * d, g, j * d, d);
             }
         });
     }
@@ -238,11 +233,8 @@ public final class SaeTrainer {
         float[] a = w.contiguousData();
         dev.loupe.tensor.Parallel.forRange(rows, 64, (from, to) -> {
             for (int j = from; j < to; j++) {
-                double nn = 0;
-                for (int i = 0; i < d; i++) nn += (double) a[j * d + i] * a[j * d + i];
-                if (nn == 0) continue;
-                float c = (float) (1 / Math.sqrt(nn));
-                for (int i = 0; i < d; i++) a[j * d + i] *= c;
+                float nn = VectorKernels.dot(a, j * d, a, j * d, d);
+                if (nn > 0) VectorKernels.scale((float) (1 / Math.sqrt(nn)), a, j * d, d);
             }
         });
     }
