@@ -170,32 +170,4 @@ final class Active {
             out[j] += s;
         }
     }
-
-    /** The dense [rows, cols] matrix of the values. */
-    Tensor toDense(int n, int d) {
-        Tensor t = Tensor.zeros(n, d);
-        scatterInto(val, t);
-        return t;
-    }
-
-    /** dense[row_p, col_p] = v_p (dense is zero elsewhere on entry). */
-    void scatterInto(float[] v, Tensor dense) {
-        float[] a = dense.contiguousData();
-        int o = dense.offset(), d = dense.dim(1);
-        for (int p = 0; p < nnz; p++) a[o + rowOf[p] * d + col[p]] = v[p];
-    }
-
-    /** dense[row_p, col_p] += v_p. */
-    void scatterAddInto(float[] v, Tensor dense) {
-        float[] a = dense.contiguousData();
-        int o = dense.offset(), d = dense.dim(1);
-        for (int p = 0; p < nnz; p++) a[o + rowOf[p] * d + col[p]] += v[p];
-    }
-
-    /** dst[p] = dense[row_p, col_p]. */
-    void gatherInto(Tensor dense, float[] dst) {
-        float[] a = dense.data();
-        int o = dense.offset(), d = dense.dim(1);
-        for (int p = 0; p < nnz; p++) dst[p] = a[o + rowOf[p] * d + col[p]];
-    }
 }
