@@ -32,14 +32,7 @@ public final class SaeBenchmarks {
     public static StepTiming trainingStep(Architecture arch, int dIn, int dSae, int batch, int k, double biasSigmas,
                                           int warmup, int steps) {
         float norm = arch == Architecture.TOPK ? 1f : 0.1f;
-        Tensor wDec = Tensor.randn(1, 1f, dSae, dIn);
-        float[] w = wDec.data();
-        for (int j = 0; j < dSae; j++) {
-            double s = 0;
-            for (int i = 0; i < dIn; i++) s += (double) w[j * dIn + i] * w[j * dIn + i];
-            float c = (float) (norm / Math.sqrt(s));
-            for (int i = 0; i < dIn; i++) w[j * dIn + i] *= c;
-        }
+        Tensor wDec = SaeTrainer.randomDecoder(1, dSae, dIn, norm);
         Tensor bEnc = Tensor.zeros(dSae).fill((float) (-biasSigmas * norm));
         SparseAutoencoder sae = SparseAutoencoder.of(SaeConfig.of(arch, dIn, dSae, k, SaeMetadata.of("bench", "x")),
                 wDec.transpose(0, 1).copy(), bEnc, wDec, Tensor.zeros(dIn), null);

@@ -79,15 +79,7 @@ public final class SaeTrainer {
         else store.setScale(1f);
         int dIn = store.dIn(), dSae = s.dSae();
         SaeConfig cfg = config(s, dIn, metadata);
-        float norm = s.architecture() == Architecture.TOPK ? 1f : 0.1f;
-        Tensor wDec = Tensor.randn(s.seed(), 1f, dSae, dIn);
-        float[] w = wDec.data();
-        for (int j = 0; j < dSae; j++) {
-            double ss = 0;
-            for (int i = 0; i < dIn; i++) ss += (double) w[j * dIn + i] * w[j * dIn + i];
-            float c = (float) (norm / Math.sqrt(ss));
-            for (int i = 0; i < dIn; i++) w[j * dIn + i] *= c;
-        }
+        Tensor wDec = randomDecoder(s.seed(), dSae, dIn, s.architecture() == Architecture.TOPK ? 1f : 0.1f);
         Tensor wEnc = wDec.transpose(0, 1).copy();
         Tensor bDec = Tensor.zeros(dIn);
         if (!s.bDecInit().equals("zeros")) {
@@ -101,6 +93,19 @@ public final class SaeTrainer {
             System.arraycopy(b, 0, bDec.data(), 0, dIn);
         }
         return new SaeTrainer(s, store, SparseAutoencoder.of(cfg, wEnc, Tensor.zeros(dSae), wDec, bDec, null));
+    }
+
+    /** W_dec [d_sae, d_in] with rows in random directions (Gaussian, seeded), each of length {@code norm}. */
+    static Tensor randomDecoder(long seed, int dSae, int dIn, float norm) {
+        Tensor wDec = Tensor.randn(seed, 1f, dSae, dIn);
+        float[] w = wDec.data();
+        for (int j = 0; j < dSae; j++) {
+            double ss = 0;
+            for (int i = 0; i < dIn; i++) ss += (double) w[j * dIn + i] * w[j * dIn + i];
+            float c = (float) (norm / Math.sqrt(ss));
+            for (int i = 0; i < dIn; i++) w[j * dIn + i] *= c;
+        }
+        return wDec;
     }
 
     /** A trainer continuing from a saved {@link SaeTrainerState}. */
