@@ -158,6 +158,9 @@ class SaeFilesTest {
                 .hasMessageContaining("cfg.json").hasMessageContaining("d_sae");
         Files.writeString(tmp.resolve("cfg.json"), "{\"d_in\": 4, \"d_sae\": 6, \"architecture\": \"gated\"}");
         assertThatThrownBy(() -> SaeFiles.load(tmp)).isInstanceOf(LoupeException.class).hasMessageContaining("gated");
+        Files.writeString(tmp.resolve("cfg.json"), "{\"d_in\": 4, \"d_sae\": 6, \"architecture\": \"topk\", \"k\": 2,"
+                + " \"rescale_acts_by_decoder_norm\": true}");
+        assertThatThrownBy(() -> SaeFiles.load(tmp)).isInstanceOf(LoupeException.class).hasMessageContaining("rescale_acts_by_decoder_norm");
         Files.writeString(tmp.resolve("cfg.json"), "{not json");
         assertThatThrownBy(() -> SaeFiles.load(tmp)).isInstanceOf(LoupeException.class).hasMessageContaining("malformed JSON");
     }
