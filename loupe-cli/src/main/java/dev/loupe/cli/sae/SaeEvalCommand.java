@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
                 "  kl_div_score        (kl_ablation − kl_sae) / kl_ablation",
                 "  dead_features       latents never active; feature_density: per latent, fraction of positions active",
                 ""},
-        footer = {"", "Example:", "  loupe sae eval --model runs/shake --sae runs/sae --data shakespeare.txt --batches 16 --context-size 64"})
+        footer = {"", "Example:", "  loupe sae eval --model runs/shakespeare --sae runs/sae --data ../shared/data/tinyshakespeare.txt --batches 16 --context-size 64"})
 public final class SaeEvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory (with a tokenizer for text data), or a hub name fetched with 'loupe fetch'.")

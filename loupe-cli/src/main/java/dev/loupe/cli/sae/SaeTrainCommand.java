@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
                 "            min(dead/(d_in/2), 1)); decoder rows kept at unit norm.",
                 "Details and the evaluation metrics: docs/sae.md.", ""},
         footer = {"", "Example:",
-                "  loupe sae train --model runs/shake --hook blocks.1.hook_resid_post --data shakespeare.txt \\",
+                "  loupe sae train --model runs/shakespeare --hook blocks.1.hook_resid_post --data ../shared/data/tinyshakespeare.txt \\",
                 "      --out runs/sae --expansion-factor 8 --training-tokens 1000000"})
 public final class SaeTrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
