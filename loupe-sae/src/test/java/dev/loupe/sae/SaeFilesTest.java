@@ -75,8 +75,9 @@ class SaeFilesTest {
         SparseAutoencoder base = SaeFixtures.random(Architecture.STANDARD, 6, 12, 0, 21);
         SparseAutoencoder scaled = SparseAutoencoder.of(base.config().withNormalizeActivations(SaeConfig.NORMALIZE_EXPECTED_AVERAGE),
                 base.wEnc(), base.bEnc(), base.wDec(), base.bDec(), null, 2.5f);
+        SaeFiles.save(scaled, tmp, new float[12]);
         SaeFiles.save(scaled, tmp, null);
-        assertThat(Files.exists(tmp.resolve("sparsity.safetensors"))).isFalse();
+        assertThat(Files.exists(tmp.resolve("sparsity.safetensors"))).as("no stale sparsity file").isFalse();
         JsonNode cfg = new ObjectMapper().readTree(Files.readString(tmp.resolve("cfg.json")));
         assertThat(cfg.get("normalize_activations").asText()).isEqualTo("none");
         Map<String, Tensor> w = Safetensors.read(tmp.resolve("sae_weights.safetensors"));
