@@ -1,0 +1,35 @@
+package dev.loupe.sae;
+
+import dev.loupe.model.Gpt;
+import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.matmul.Matmul;
+
+/**
+ * The direct effect on the logits of writing a direction into the final residual stream, read
+ * through the final LayerNorm as TransformerLens's direct logit attribution reads a component
+ * ({@code cache.apply_ln_to_stack} with a folded W_U):
+ * <pre>
+ *   effect[i, v] = ((d_i − mean(d_i)) ⊙ γ) · W_U[:, v] / s      // d_i [d_model], γ = ln_final.weight
+ * </pre>
+ * centred because LayerNorm subtracts the mean, times γ because LayerNorm scales each coordinate,
+ * divided by s, ln_final's scale √(var + ε) — one number: the mean of {@code ln_final.hook_scale}
+ * over the tokens a dashboard read, as a feature has no single position. ln_final's β and the
+ * unembedding bias add the same to every direction and are left out.
+ */
+public final class LogitEffects {
+    private LogitEffects() {}
+
+    /** Effects [n, V] of directions [n, d_model] with the final LayerNorm's scale {@code scale}. */
+    public static Tensor of(Gpt gpt, Tensor directions, double scale) {
+        int n = directions.dim(0), d = directions.dim(1);
+        Tensor gamma = gpt.lnFinal.weight;
+        Tensor read = Tensor.zeros(n, d);                                   // [n, d_model]
+        for (int i = 0; i < n; i++) {
+            double mean = 0;
+            for (int j = 0; j < d; j++) mean += directions.get(i, j);
+            mean /= d;
+            for (int j = 0; j < d; j++) read.set((float) ((directions.get(i, j) - mean) * gamma.get(j) / scale), i, j);
+        }
+        return Matmul.matmul(read, false, gpt.unembedding.weight, true);      // [n, d]·[d, V] → [n, V]
+    }
+}
