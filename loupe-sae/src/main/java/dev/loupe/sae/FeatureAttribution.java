@@ -1,0 +1,71 @@
+package dev.loupe.sae;
+
+import dev.loupe.model.Gpt;
+import dev.loupe.tensor.Tensor;
+
+/**
+ * Per-feature direct logit attribution at one position, the way TransformerLens attributes a
+ * component: feature i contributes f_i·r_i to the residual stream (r_i = its direction mapped there by
+ * {@link ResidualDirections}), read through the final LayerNorm of that position —
+ * <pre>
+ *   attribution_i = f_i · Σ_j (r_ij − mean(r_i)) · γ_j · W_U[target, j] / scale      // scale = ln_final.hook_scale there
+ * </pre>
+ * plus one term for b_dec (the decoder bias, what x̂ holds when no feature fires). For an SAE on an
+ * MLP's neurons or an attention's z, the features' terms and the b_dec term add up to that MLP's or
+ * attention's own attribution minus its output bias, when the SAE replaces the activation without error.
+ * Direct effects only, as for components.
+ *
+ * @param features the attribution of each feature [d_sae] (0 where f_i = 0)
+ * @param bias     the b_dec term
+ */
+public record FeatureAttribution(double[] features, double bias) {
+
+    /**
+     * Attribution of the target token's logit at {@code position} to each feature, from its activations
+     * {@code acts} [d_sae] there and ln_final's scale there.
+     */
+    public static FeatureAttribution of(Gpt gpt, SparseAutoencoder sae, Tensor acts, double scale, int target) {
+        String hook = SaeSplice.checkedHook(gpt, sae);
+        Tensor dirs = ResidualDirections.of(gpt, hook, SaeUnits.decoderRows(sae));            // [d_sae, d_model]
+        Tensor bias = Tensor.zeros(1, sae.dIn());
+        for (int j = 0; j < sae.dIn(); j++) bias.set(sae.bDec().get(j) / sae.inputScale(), 0, j);
+        Tensor biasDir = ResidualDirections.of(gpt, hook, bias);                                // [1, d_model]
+        double[] read = readDirection(gpt, target, scale);
+        double[] out = new double[sae.dSae()];
+        for (int i = 0; i < out.length; i++) {
+            float f = acts.get(i);
+            if (f != 0f) out[i] = f * project(dirs, i, read);
+        }
+        return new FeatureAttribution(out, project(biasDir, 0, read));
+    }
+
+    /** Indices of the {@code n} largest |attribution|, largest first. */
+    public int[] strongest(int n) {
+        Integer[] idx = new Integer[features.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        java.util.Arrays.sort(idx, (a, b) -> Double.compare(Math.abs(features[b]), Math.abs(features[a])));
+        int k = 0;
+        int[] out = new int[Math.min(n, idx.length)];
+        for (int i = 0; i < out.length && features[idx[i]] != 0; i++) out[k++] = idx[i];
+        return java.util.Arrays.copyOf(out, k);
+    }
+
+    /** γ ⊙ W_U[target] / scale [d_model]. */
+    private static double[] readDirection(Gpt gpt, int target, double scale) {
+        Tensor gamma = gpt.lnFinal.weight, wu = gpt.unembedding.weight;
+        double[] d = new double[gamma.size()];
+        for (int j = 0; j < d.length; j++) d[j] = gamma.get(j) * wu.get(target, j) / scale;
+        return d;
+    }
+
+    /** (r_i − mean r_i) · read. */
+    private static double project(Tensor dirs, int i, double[] read) {
+        int d = read.length;
+        double mean = 0;
+        for (int j = 0; j < d; j++) mean += dirs.get(i, j);
+        mean /= d;
+        double s = 0;
+        for (int j = 0; j < d; j++) s += (dirs.get(i, j) - mean) * read[j];
+        return s;
+    }
+}
