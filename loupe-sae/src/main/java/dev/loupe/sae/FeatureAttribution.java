@@ -39,6 +39,14 @@ public record FeatureAttribution(double[] features, double bias) {
         return new FeatureAttribution(out, project(biasDir, 0, read));
     }
 
+    /**
+     * The direct logit attribution of one vector v [d_model] added to the final residual stream at a
+     * position whose ln_final scale is {@code scale}: Σ_j (v_j − mean(v))·γ_j·W_U[target, j] / scale.
+     */
+    public static double direct(Gpt gpt, Tensor vector, double scale, int target) {
+        return project(vector.reshape(1, vector.size()), 0, readDirection(gpt, target, scale));
+    }
+
     /** Indices of the {@code n} largest |attribution|, largest first. */
     public int[] strongest(int n) {
         Integer[] idx = new Integer[features.length];

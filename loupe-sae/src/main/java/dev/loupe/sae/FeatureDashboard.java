@@ -56,6 +56,12 @@ public final class FeatureDashboard {
         }
     }
 
+    /** {@link Settings#defaults()} with {@code topExamples} top contexts and another sampling seed. */
+    public static Settings defaults(int topExamples, long seed) {
+        Settings d = Settings.defaults();
+        return new Settings(topExamples, d.bands(), d.bandExamples(), d.before(), d.after(), d.logitTokens(), d.bins(), seed);
+    }
+
     private final ObjectNode json;
 
     private FeatureDashboard(ObjectNode json) {
