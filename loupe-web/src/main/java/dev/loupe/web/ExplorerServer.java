@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
  *   GET  /api/runs/{id}/lens                 logit lens: top tokens per layer boundary and position
  *   GET  /api/runs/{id}/dla[?token=ID|text=T] direct logit attribution of the last position's answer
  *   GET  /api/circuits                       per-head copying scores, Q/K/V composition matrices
+ *   /api/features…                           the Features view of a spliced SAE (see {@link FeaturesApi})
  * </pre>
  *
  * Request bodies above {@link #MAX_BODY} bytes get 413, unknown paths 404, wrong methods 405; bad
@@ -49,11 +50,13 @@ public final class ExplorerServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final int maxTokens;
+    private final FeaturesApi features;
 
-    private ExplorerServer(ExplorerModel model, HttpServer server, int maxTokens) {
+    private ExplorerServer(ExplorerModel model, HttpServer server, int maxTokens, FeaturesApi features) {
         this.model = model;
         this.server = server;
         this.maxTokens = maxTokens;
+        this.features = features;
         this.circuits = new CircuitsSummary(model);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -66,13 +69,24 @@ public final class ExplorerServer implements AutoCloseable {
      * @throws LoupeException when the address cannot be bound
      */
     public static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens) {
+        return start(model, host, port, maxTokens, null, null);
+    }
+
+    /**
+     * As {@link #start(ExplorerModel, String, int, int)}, with the Features view of {@code splice}, a
+     * sparse autoencoder already spliced into the model (null for none), and the feature browser
+     * {@code loupe sae features} wrote to {@code dashboardDir} (null for none).
+     */
+    public static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens,
+                                       dev.loupe.sae.SaeSplice splice, java.nio.file.Path dashboardDir) {
+        FeaturesApi features = new FeaturesApi(model, splice, dashboardDir);
         HttpServer s;
         try {
             s = HttpServer.create(new InetSocketAddress(host, port), 0);
         } catch (IOException e) {
             throw new LoupeException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
         }
-        ExplorerServer es = new ExplorerServer(model, s, Math.min(maxTokens, model.config().nPositions()));
+        ExplorerServer es = new ExplorerServer(model, s, Math.min(maxTokens, model.config().nPositions()), features);
         s.start();
         return es;
     }
@@ -136,6 +150,7 @@ public final class ExplorerServer implements AutoCloseable {
                 requireMethod(method, "GET");
                 sendJson(ex, circuits.json(om));
             }
+            case "features" -> features(ex, p, method);
             case "runs" -> {
                 requireMethod(method, "GET");
                 if (p.length < 3) throw new HttpError(404, "no such route: " + path);
@@ -161,6 +176,24 @@ public final class ExplorerServer implements AutoCloseable {
             }
             default -> throw new HttpError(404, "no such route: " + path);
         }
+    }
+
+    private void features(HttpExchange ex, String[] p, String method) throws IOException {
+        if (p.length == 1 && method.equals("POST")) {
+            JsonNode req;
+            try {
+                req = om.readTree(readBody(ex));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new HttpError(400, "the request body is not JSON: " + e.getOriginalMessage());
+            }
+            sendJson(ex, features.perToken(om, req, maxTokens));
+            return;
+        }
+        requireMethod(method, "GET");
+        if (p.length == 1) sendJson(ex, features.info(om));
+        else if (p.length == 2 && p[1].equals("dashboard")) send(ex, 200, "text/html; charset=utf-8", features.dashboardPage());
+        else if (p.length == 2) sendJson(ex, features.feature(om, index(p[1], Math.max(1, features.dSae()), "feature"), 10));
+        else throw new HttpError(404, "no such route: /api/" + String.join("/", p));
     }
 
     private ObjectNode modelJson() {

@@ -4,9 +4,12 @@ import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.web.ExplorerModel;
 import dev.loupe.web.ExplorerServer;
+import dev.loupe.cli.sae.SaeSpliceOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -19,10 +22,14 @@ import java.util.concurrent.CountDownLatch;
                 "query, key and weight; click a token to see what it attends to and what attends to it), the top",
                 "next-token predictions, the logit lens, the direct logit attribution of an answer to each head and MLP,",
                 "and the heads' copying and composition scores. Listens on 127.0.0.1 only unless --host says otherwise.",
+                "With --sae, every analysis runs with the sparse autoencoder spliced in, and a Features view shows which",
+                "of its features fire on each token (the 5 strongest), each feature's logit effects and, with",
+                "--sae-dashboard, its page of the feature browser written by 'loupe sae features'.",
                 ""},
         footer = {"%nExamples:",
                 "  loupe serve --model gpt2",
                 "  loupe serve --model runs/shakespeare --port 8080",
+                "  loupe serve --model runs/mono/model --sae runs/mono/sae --sae-error --sae-dashboard runs/mono/features",
                 "%nPrompts longer than --max-tokens (default: the model's context) keep their last tokens, with a notice.",
                 "Stop with Ctrl-C. Exit codes: 0 stopped, 1 failure (bad model, port taken), 2 bad usage."})
 public final class ServeCommand implements Callable<Integer> {
@@ -40,6 +47,13 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", description = "Longest prompt analysed, in tokens (default: the model's context).")
     Integer maxTokens;
 
+    @Mixin
+    SaeSpliceOption sae;
+
+    @Option(names = "--sae-dashboard", paramLabel = "DIR",
+            description = "With --sae: the output directory of 'loupe sae features' for this SAE (features.html, features.json).")
+    Path saeDashboard;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new UsageException("--port must be in [0, 65535], got " + port);
@@ -47,7 +61,9 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.println("loading " + model + " …");
         ExplorerModel m = ExplorerModel.open(model.dir());
         int limit = maxTokens == null ? m.config().nPositions() : maxTokens;
-        ExplorerServer server = ExplorerServer.start(m, host, port, limit);
+        var splice = sae.attach(m.gpt());
+        if (saeDashboard != null && splice == null) throw new UsageException("--sae-dashboard needs --sae DIR");
+        ExplorerServer server = ExplorerServer.start(m, host, port, limit, splice, saeDashboard);
         System.out.println("Loupe explorer for " + m.name() + " at " + server.url() + "  (Ctrl-C to stop)");
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         new CountDownLatch(1).await();
