@@ -228,6 +228,33 @@ public final class Gpt implements TrainableModel {
         return a.logits.reshape(batch, seqLen, config.vocabSize());
     }
 
+    /**
+     * Runs blocks 0..{@code lastLayer} only on ids [B·T] and stops: no later block, no final
+     * LayerNorm, no logits. Attached {@link #hooks()} fire as in {@link #forward} from
+     * {@code blocks.0.hook_resid_pre} to the end of block {@code lastLayer} ({@code hook_embed} and
+     * {@code hook_pos_embed} do not fire), which is how activation harvesting (dictionary learning) reads a hook
+     * point for (lastLayer + 1)/n_layer of a forward pass's cost, without allocating the logits.
+     */
+    public void forwardThrough(int[] ids, int batch, int seqLen, int lastLayer) {
+        checkBatch(ids, batch, seqLen);
+        positions.checkContext(0, seqLen);
+        if (lastLayer < 0 || lastLayer >= blocks.length) {
+            throw new IllegalArgumentException("layer " + lastLayer + " outside 0.." + (blocks.length - 1));
+        }
+        Hooks h = activeHooks();
+        int rows = batch * seqLen;
+        Tensor x = Tensor.zeros(rows, config.dModel()), out = Tensor.zeros(rows, config.dModel());
+        embedding.forward(ids, x);
+        positions.addTo(x, batch, seqLen, 0);
+        Block.State state = new Block.State(config, batch, seqLen, seqLen);
+        for (int l = 0; l <= lastLayer; l++) {
+            if (h != null) h.fire(HookPoints.name(l, "hook_resid_pre"), Hooks.rows(x, batch, seqLen));
+            blocks[l].forward(x, state, batch, seqLen, null, l, out, h);
+            if (h != null) h.fire(HookPoints.name(l, "hook_resid_post"), Hooks.rows(out, batch, seqLen));
+            Tensor t = x; x = out; out = t;
+        }
+    }
+
     /** Logits [B, T, V] and the activations whose hook names pass {@code names}, copied. */
     public record CachedRun(Tensor logits, ActivationCache cache) {}
 
