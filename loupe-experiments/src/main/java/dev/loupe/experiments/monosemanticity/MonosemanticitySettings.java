@@ -41,8 +41,8 @@ public record MonosemanticitySettings(long seed, int trainTokens, int steps, int
 
     /** The defaults of {@code loupe reproduce monosemanticity}: d_model 128, 512 neurons, an 8× autoencoder. */
     public static MonosemanticitySettings defaults(long seed) {
-        return new MonosemanticitySettings(seed, 2_000_000, 3000, 32, 64, 128, 512, 4, 3e-3, 8, 4_000_000L, 1024,
-                3.0, 1e-3, 65_536, 16);
+        return new MonosemanticitySettings(seed, 2_000_000, 2000, 32, 64, 128, 512, 4, 3e-3, 8, 600_000L, 512,
+                4.0, 1e-3, 32_768, 16);
     }
 
     /** The transformer: one layer, pre-LN, ReLU MLP, learned positions, untied unembedding. */

@@ -15,7 +15,9 @@ import java.util.SplittableRandom;
  * words in a second alphabet (Greek) and runs of punctuation. Each kind is predictable inside its
  * segment, so a model that learns the text has reason to represent each of them.
  *
- * <p>Deterministic in the seed; one token per character ({@link #tokenizer()}).
+ * <p>The language (the three lexicons) is fixed by the seed; {@code part} picks an independent stream
+ * of text in it, so training text and held-out text share their words but not their sentences.
+ * Deterministic in (seed, part); one token per character ({@link #tokenizer()}).
  */
 public final class ProxyCorpus {
     private static final String BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -26,19 +28,26 @@ public final class ProxyCorpus {
     /** Share of segments of each special kind (the rest, 1 − 5·share, is prose). */
     public static final double SPECIAL_SHARE = 0.09;
 
-    private final SplittableRandom random;
+    private SplittableRandom random;
     private final List<String> prose, upper, greek;
 
-    private ProxyCorpus(long seed) {
+    private ProxyCorpus(long seed, int part) {
         random = new SplittableRandom(seed);
         prose = lexicon(300, "bcdfghklmnprstvz", "aeiou", 1, 3);
         upper = lexicon(40, "BCDFGHKLMNPRSTVZ", "AEIOU", 1, 3);
         greek = lexicon(60, "βγδζθκλμνξπρστφχψ", "αεηιουω", 1, 3);
+        for (int i = 0; i < part; i++) random.split();                // an independent stream per part
+        random = random.split();
     }
 
-    /** The first {@code chars} characters of the seeded corpus. */
+    /** The first {@code chars} characters of part 0 (the training text) of the seeded corpus. */
     public static String generate(long seed, int chars) {
-        return new ProxyCorpus(seed).text(chars);
+        return generate(seed, 0, chars);
+    }
+
+    /** The first {@code chars} characters of part {@code part} of the seeded corpus: same words, other text. */
+    public static String generate(long seed, int part, int chars) {
+        return new ProxyCorpus(seed, part).text(chars);
     }
 
     /** One token per character of {@link #CHARACTERS}, in code point order. */
