@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.bench.BenchCommand.class,
                 dev.loupe.cli.circuits.CircuitsCommand.class,
                 dev.loupe.cli.reproduce.ReproduceCommand.class,
+                dev.loupe.cli.sae.SaeCommand.class,
         })
 public final class Main implements Runnable {
 

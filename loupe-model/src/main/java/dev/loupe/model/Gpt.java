@@ -230,9 +230,8 @@ public final class Gpt implements TrainableModel {
 
     /**
      * Runs blocks 0..{@code lastLayer} only on ids [B·T] and stops: no later block, no final
-     * LayerNorm, no logits. Attached {@link #hooks()} fire as in {@link #forward} from
-     * {@code blocks.0.hook_resid_pre} to the end of block {@code lastLayer} ({@code hook_embed} and
-     * {@code hook_pos_embed} do not fire), which is how activation harvesting (dictionary learning) reads a hook
+     * LayerNorm, no logits. Attached {@link #hooks()} fire as in {@link #forward} up to the end of
+     * block {@code lastLayer}, and the activations are bit-identical to a full pass's, which is how activation harvesting (dictionary learning) reads a hook
      * point for (lastLayer + 1)/n_layer of a forward pass's cost, without allocating the logits.
      */
     public void forwardThrough(int[] ids, int batch, int seqLen, int lastLayer) {
@@ -244,8 +243,7 @@ public final class Gpt implements TrainableModel {
         Hooks h = activeHooks();
         int rows = batch * seqLen;
         Tensor x = Tensor.zeros(rows, config.dModel()), out = Tensor.zeros(rows, config.dModel());
-        embedding.forward(ids, x);
-        positions.addTo(x, batch, seqLen, 0);
+        embed(ids, batch, seqLen, 0, x, h);
         Block.State state = new Block.State(config, batch, seqLen, seqLen);
         for (int l = 0; l <= lastLayer; l++) {
             if (h != null) h.fire(HookPoints.name(l, "hook_resid_pre"), Hooks.rows(x, batch, seqLen));
@@ -287,16 +285,7 @@ public final class Gpt implements TrainableModel {
     private void run(int[] ids, int batch, int seqLen, Activations a, KvCache cache, Hooks hooks) {
         int past = cache == null ? 0 : cache.length();
         Tensor x = a.residual.pre(0);
-        embedding.forward(ids, x);                                  // x_0 = W_E[t]
-        if (hooks == null) {
-            positions.addTo(x, batch, seqLen, past);                //     + P[pos]
-        } else {
-            hooks.fire("hook_embed", Hooks.rows(x, batch, seqLen));
-            Tensor pos = Tensor.zeros(batch * seqLen, config.dModel());
-            positions.addTo(pos, batch, seqLen, past);
-            hooks.fire("hook_pos_embed", Hooks.rows(pos, batch, seqLen));
-            Ops.add(x, pos, x);
-        }
+        embed(ids, batch, seqLen, past, x, hooks);
         for (int l = 0; l < blocks.length; l++) {
             if (hooks != null) hooks.fire(HookPoints.name(l, "hook_resid_pre"), Hooks.rows(a.residual.pre(l), batch, seqLen));
             blocks[l].forward(a.residual.pre(l), a.blocks[l], batch, seqLen, cache, l, a.residual.post(l), hooks);
@@ -307,6 +296,20 @@ public final class Gpt implements TrainableModel {
             hooks.layerNorm("ln_final", lnFinal, a.residual.last(), a.lnFinal, a.lnFinalMean, a.lnFinalRstd, batch, seqLen);
         }
         unembedding.forward(a.lnFinal, a.logits);                   // [B·T, V]
+    }
+
+    /** x_0 = W_E[t] + P[pos] into x [B·T, d]; with hooks, {@code hook_embed} and {@code hook_pos_embed} fire. */
+    private void embed(int[] ids, int batch, int seqLen, int past, Tensor x, Hooks hooks) {
+        embedding.forward(ids, x);                                  // x_0 = W_E[t]
+        if (hooks == null) {
+            positions.addTo(x, batch, seqLen, past);                //     + P[pos]
+        } else {
+            hooks.fire("hook_embed", Hooks.rows(x, batch, seqLen));
+            Tensor pos = Tensor.zeros(batch * seqLen, config.dModel());
+            positions.addTo(pos, batch, seqLen, past);
+            hooks.fire("hook_pos_embed", Hooks.rows(pos, batch, seqLen));
+            Ops.add(x, pos, x);
+        }
     }
 
     // ---------------------------------------------------------------- backward

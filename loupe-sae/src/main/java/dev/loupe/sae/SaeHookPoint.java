@@ -43,6 +43,30 @@ public record SaeHookPoint(String name, int layer, int width) {
     }
 
     /**
+     * The hook point {@code sae} reads in a model of config {@code c}: its metadata's hook_name,
+     * which must exist there and be d_in wide.
+     *
+     * @throws LoupeException when the SAE names no hook, names one this model lacks, or its d_in
+     *                        differs from the hook's width (an SAE for another model)
+     */
+    public static SaeHookPoint forSae(GptConfig c, SparseAutoencoder sae) {
+        String name = sae.config().metadata().hookName();
+        if (name == null) throw new LoupeException("the SAE's cfg.json names no hook (metadata.hook_name or hook_point)");
+        SaeHookPoint p;
+        try {
+            p = resolve(c, name);
+        } catch (LoupeException e) {
+            throw new LoupeException("the SAE reads " + name + ", which this model (" + c.nLayer() + " layers) does not have: "
+                    + "an SAE for another model?");
+        }
+        if (p.width != sae.dIn()) {
+            throw new LoupeException("the SAE's d_in is " + sae.dIn() + " but " + name + " of this model is " + p.width
+                    + " wide: an SAE for another model?");
+        }
+        return p;
+    }
+
+    /**
      * The hook point called {@code name} in a model of config {@code c}.
      *
      * @throws LoupeException listing the valid names when there is none

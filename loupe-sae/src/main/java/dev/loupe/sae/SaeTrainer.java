@@ -78,7 +78,7 @@ public final class SaeTrainer {
         if (s.normalizeActivations().equals(SaeConfig.NORMALIZE_EXPECTED_AVERAGE)) store.estimateNormScale();
         else store.setScale(1f);
         int dIn = store.dIn(), dSae = s.dSae();
-        SaeConfig cfg = SaeConfig.of(s.architecture(), dIn, dSae, s.k(), metadata);
+        SaeConfig cfg = config(s, dIn, metadata);
         float norm = s.architecture() == Architecture.TOPK ? 1f : 0.1f;
         Tensor wDec = Tensor.randn(s.seed(), 1f, dSae, dIn);
         float[] w = wDec.data();
@@ -105,7 +105,7 @@ public final class SaeTrainer {
 
     /** A trainer continuing from a saved {@link SaeTrainerState}. */
     public static SaeTrainer restore(SaeTrainingSettings s, ActivationSource store, SaeMetadata metadata, SaeTrainerState st) {
-        SaeConfig cfg = SaeConfig.of(s.architecture(), store.dIn(), s.dSae(), s.k(), metadata);
+        SaeConfig cfg = config(s, store.dIn(), metadata);
         SparseAutoencoder sae;
         try {
             sae = SparseAutoencoder.of(cfg, st.weights().get("W_enc"), st.weights().get("b_enc"), st.weights().get("W_dec"),
@@ -124,6 +124,13 @@ public final class SaeTrainer {
         t.lastDensity = st.lastDensity();
         t.history.addAll(st.history());
         return t;
+    }
+
+    /** SAELens' config of the trained SAE: reshape_activations "hook_z" for an attention hook_z SAE. */
+    private static SaeConfig config(SaeTrainingSettings s, int dIn, SaeMetadata metadata) {
+        boolean z = metadata.hookName() != null && metadata.hookName().endsWith("hook_z");
+        return new SaeConfig(s.architecture(), dIn, s.dSae(), s.k(), true, SaeConfig.NORMALIZE_NONE, z ? "hook_z" : "none",
+                "float32", "cpu", metadata);
     }
 
     /** The complete state, for a checkpoint (live tensors: save before the next step). */

@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * </ul>
  * Without validation tokens the last 10 % of the (last) training shard is held out.
  */
-final class TrainingDataFiles {
+public final class TrainingDataFiles {
     /** GPT-2's vocabulary size: the default vocabulary of a new model trained on token files. */
     static final int GPT2_VOCAB = 50257;
 
@@ -102,7 +102,7 @@ final class TrainingDataFiles {
     }
 
     /** Tokens of one evaluation file: a token file as is, text through {@code tokenizer}. */
-    static int[] evalTokens(Path file, Optional<Tokenizer> tokenizer) {
+    public static int[] evalTokens(Path file, Optional<Tokenizer> tokenizer) {
         if (!Files.isRegularFile(file)) throw new LoupeException("data file " + file + " does not exist or is not a file");
         if (isTokenFile(file)) return TokenFile.readAll(file);
         Tokenizer t = tokenizer.orElseThrow(() -> new LoupeException(file + " is text but the model has no tokenizer "

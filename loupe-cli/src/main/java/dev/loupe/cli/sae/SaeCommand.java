@@ -1,0 +1,24 @@
+package dev.loupe.cli.sae;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code loupe sae}: dictionary learning (sparse autoencoders in SAELens' file layout). */
+@Command(name = "sae", mixinStandardHelpOptions = true,
+        description = {
+                "Dictionary learning: train sparse autoencoders on a hook point's activations and evaluate them,",
+                "reading and writing SAELens' layout (cfg.json, sae_weights.safetensors, sparsity.safetensors).",
+                "Formulas, file layout and a worked example: docs/sae.md.", ""},
+        subcommands = {SaeTrainCommand.class, SaeEvalCommand.class},
+        footer = {"", "Example:",
+                "  loupe sae train --model runs/shake --hook blocks.1.hook_resid_post --data shakespeare.txt --out runs/sae",
+                "  loupe sae eval --model runs/shake --sae runs/sae --data shakespeare.txt"})
+public final class SaeCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: train or eval.");
+    }
+}
