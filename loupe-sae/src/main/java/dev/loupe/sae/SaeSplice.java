@@ -2,13 +2,10 @@ package dev.loupe.sae;
 
 import dev.loupe.LoupeException;
 import dev.loupe.model.Gpt;
-import dev.loupe.model.HookPoint;
-import dev.loupe.model.HookPoints;
 import dev.loupe.model.Hooks;
 import dev.loupe.tensor.Tensor;
 
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * A sparse autoencoder spliced into a model's forward pass at its hook (SAELens's
@@ -60,23 +57,9 @@ public final class SaeSplice implements AutoCloseable {
         return new SaeSplice(gpt, sae, checkedHook(gpt, sae), errorTerm);
     }
 
-    /** The hook the SAE reads, after checking that {@code gpt} has it with the SAE's width (see {@link #attach}). */
+    /** The hook the SAE reads, after checking that {@code gpt} has it with the SAE's width ({@link SaeHookPoint#forSae}). */
     public static String checkedHook(Gpt gpt, SparseAutoencoder sae) {
-        String hook = sae.config().metadata().hookName();
-        if (hook == null) throw new LoupeException("the SAE's cfg.json names no hook (metadata.hook_name)");
-        List<HookPoint> table = HookPoints.table(gpt.config(), 1, 1);
-        HookPoint p = table.stream().filter(h -> h.name().equals(hook)).findFirst().orElseThrow(() -> new LoupeException(
-                "the SAE reads hook '" + hook + "', which this model (" + gpt.config().nLayer() + " layers) does not have; its hooks of "
-                        + "one vector per position are: " + table.stream().filter(h -> h.shape().length >= 3 && !h.name().contains("hook_pattern")
-                        && !h.name().contains("hook_attn_scores")).map(HookPoint::name).collect(Collectors.joining(", "))));
-        int width = 1;
-        for (int i = 2; i < p.shape().length; i++) width *= p.shape()[i];
-        if (width != sae.dIn()) {
-            throw new LoupeException("the SAE's d_in is " + sae.dIn() + " but " + hook + " of this model carries " + width
-                    + " numbers per position: the SAE belongs to another model"
-                    + (sae.config().metadata().modelName() == null ? "" : " (" + sae.config().metadata().modelName() + ")"));
-        }
-        return hook;
+        return SaeHookPoint.forSae(gpt.config(), sae).name();
     }
 
     /** The hook point the SAE is spliced at, e.g. {@code blocks.0.mlp.hook_post}. */

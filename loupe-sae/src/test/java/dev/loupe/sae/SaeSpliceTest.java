@@ -133,9 +133,9 @@ class SaeSpliceTest {
     void anSaeOfAnotherModelOrHookIsOneClearError() {
         Gpt gpt = Gpt.create(CONFIG, 1);
         assertThatThrownBy(() -> SaeSplice.attach(gpt, sae("blocks.0.hook_resid_post", 32, 1), false))
-                .isInstanceOf(LoupeException.class).hasMessageContaining("d_in is 32").hasMessageContaining("carries 16");
+                .isInstanceOf(LoupeException.class).hasMessageContaining("d_in is 32").hasMessageContaining("16 wide");
         assertThatThrownBy(() -> SaeSplice.attach(gpt, sae("blocks.7.hook_resid_post", 16, 1), false))
-                .isInstanceOf(LoupeException.class).hasMessageContaining("does not have").hasMessageContaining("blocks.1.hook_resid_post");
+                .isInstanceOf(LoupeException.class).hasMessageContaining("does not have").hasMessageContaining("blocks.7.hook_resid_post");
         assertThat(gpt.hooks().isEmpty()).isTrue();
     }
 }

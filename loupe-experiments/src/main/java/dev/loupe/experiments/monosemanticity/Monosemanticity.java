@@ -7,6 +7,7 @@ import dev.loupe.sae.DashboardUnits;
 import dev.loupe.sae.FeatureDashboard;
 import dev.loupe.sae.SaeHookPoint;
 import dev.loupe.sae.SaeMetadata;
+import dev.loupe.sae.SaeMetrics;
 import dev.loupe.sae.SaeTrainer;
 import dev.loupe.sae.SaeTrainingSettings;
 import dev.loupe.sae.SaeUnits;
@@ -24,7 +25,7 @@ import java.util.Set;
  * trained on {@link ProxyCorpus} text, a sparse autoencoder {@code expansion}× wider than the MLP
  * trained on the MLP's activations, then — on fresh text — how well the best neuron and the best
  * feature of each {@link ProxyClass} match it ({@link ProxyScores}), the SAE's own quality
- * ({@link SpliceMetrics}), and dashboards of the best units ({@link FeatureDashboard}).
+ * ({@link SaeMetrics}), and dashboards of the best units ({@link FeatureDashboard}).
  */
 public final class Monosemanticity {
     /** Receives progress: stages, every transformer step, every SAE step. */
@@ -71,7 +72,7 @@ public final class Monosemanticity {
         String text = ProxyCorpus.generate(s.seed(), 1, s.evalTokens());
         boolean[][] labels = ProxyLabels.label(text);
         TokenWindows eval = new TokenWindows(transformer.tokenizer().encode(text), s.context(), 32);
-        SpliceMetrics metrics = SpliceMetrics.measure(gpt, sae, eval);
+        SaeMetrics.Result metrics = SaeMetrics.evaluate(gpt, sae, eval.tokens(), eval.usedTokens() / s.context(), s.context(), 32, (a, b) -> { });
         ProxyScores neurons = ProxyScores.measure(s.dMlp(), chunks(gpt, eval, labels, hook, null), progress::stage);
         ProxyScores features = ProxyScores.measure(dSae, chunks(gpt, eval, labels, hook, sae), progress::stage);
 
@@ -81,7 +82,7 @@ public final class Monosemanticity {
             bestFeatures.add(features.best(c).unit());
             bestNeurons.add(neurons.best(c).unit());
         }
-        int[] byDensity = densest(metrics.density());
+        int[] byDensity = densest(metrics.featureDensity());
         for (int i = 0; bestFeatures.size() < s.dashboards() && i < byDensity.length; i++) bestFeatures.add(byDensity[i]);
         TokenWindows shown = new TokenWindows(Arrays.copyOf(eval.tokens(), Math.min(eval.usedTokens(), 16_384)), s.context(), 32);
         FeatureDashboard featureDash = FeatureDashboard.build("Monosemanticity: SAE features of " + hook, gpt, new SaeUnits(gpt, sae), shown,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.sae.FeatureDashboardHtml;
 import dev.loupe.sae.SaeFiles;
+import dev.loupe.sae.SaeMetrics;
 import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.tokens.Tokenizers;
 
@@ -29,7 +30,7 @@ public final class MonosemanticityReport {
     public static ObjectNode write(MonosemanticityResult r, Path out) {
         ModelDirectory.write(out.resolve("model"), r.transformer().gpt().config(), r.transformer().gpt().parameters());
         Tokenizers.save(r.transformer().tokenizer(), out.resolve("model"));
-        SaeFiles.save(r.sae(), out.resolve("sae"), r.metrics().density());
+        SaeFiles.save(r.sae(), out.resolve("sae"), r.metrics().featureDensity());
         AtomicFiles.writeString(out.resolve("features.json"), r.featureDashboard().json().toString() + "\n");
         AtomicFiles.writeString(out.resolve("features.html"), FeatureDashboardHtml.page(r.featureDashboard()));
         AtomicFiles.writeString(out.resolve("neurons.json"), r.neuronDashboard().json().toString() + "\n");
@@ -51,14 +52,15 @@ public final class MonosemanticityReport {
         TransformerStage t = r.transformer();
         root.putObject("transformer").put("hook_name", MonosemanticitySettings.hook()).put("first_loss", t.firstLoss()).put("last_loss", t.lastLoss())
                 .put("held_out_loss", t.heldOutLoss()).put("seconds", t.seconds());
-        SpliceMetrics m = r.metrics();
+        SaeMetrics.Result m = r.metrics();
         ObjectNode sae = root.putObject("sae").put("architecture", r.sae().architecture().toString()).put("d_in", r.sae().dIn())
                 .put("d_sae", r.sae().dSae()).put("seconds", r.saeSeconds()).put("l0", m.l0()).put("explained_variance", m.explainedVariance())
-                .put("ce_loss_clean", m.ceClean()).put("ce_loss_with_sae", m.ceSae()).put("ce_loss_with_ablation", m.ceAblation())
+                .put("mse", m.mse()).put("ce_loss_clean", m.ceLossClean()).put("ce_loss_with_sae", m.ceLossWithSae())
+                .put("ce_loss_with_ablation", m.ceLossWithAblation()).put("kl_div_score", m.klDivScore())
                 .put("ce_loss_score", m.ceLossScore()).put("dead_features", m.deadFeatures());
         ObjectNode hist = sae.putObject("log10_density_histogram").put("from", -8).put("bin_width", 0.5);
         ArrayNode counts = hist.putArray("counts");
-        for (int c : m.log10DensityHistogram()) counts.add(c);
+        for (int c : r.log10DensityHistogram()) counts.add(c);
         root.put("active_threshold_fraction_of_max", ProxyScores.ACTIVE_FRACTION);
         ArrayNode classes = root.putArray("classes");
         for (ProxyClass c : ProxyClass.values()) {
@@ -79,7 +81,7 @@ public final class MonosemanticityReport {
     /** The report as one self-contained HTML page. */
     public static String html(MonosemanticityResult r) {
         MonosemanticitySettings s = r.settings();
-        SpliceMetrics m = r.metrics();
+        SaeMetrics.Result m = r.metrics();
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Reproduction: Towards Monosemanticity</title><style>")
                 .append("body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:24px auto;color:#222;padding:0 12px}")
@@ -114,12 +116,12 @@ public final class MonosemanticityReport {
         h.append("<h2>The autoencoder</h2>\n<table>");
         row(h, "L0 (active features per token)", "%.1f", m.l0());
         row(h, "explained variance", "%.3f", m.explainedVariance());
-        row(h, "CE loss: clean / with the SAE / MLP activations zeroed", "%.4f / %.4f / %.4f", m.ceClean(), m.ceSae(), m.ceAblation());
+        row(h, "CE loss: clean / with the SAE / MLP activations zeroed", "%.4f / %.4f / %.4f", m.ceLossClean(), m.ceLossWithSae(), m.ceLossWithAblation());
         row(h, "CE loss score (ablation − sae) / (ablation − clean)", "%.3f", m.ceLossScore());
         row(h, "dead features (never active on these tokens)", "%d of %d", m.deadFeatures(), r.sae().dSae());
         row(h, "transformer: held-out loss, training time", "%.3f nats, %.0f s", r.transformer().heldOutLoss(), r.transformer().seconds());
         row(h, "autoencoder training time", "%.0f s", r.saeSeconds());
-        h.append("</table>\n<h3>Feature density (log10 of the share of tokens a feature is active on)</h3>\n").append(histogram(m.log10DensityHistogram()));
+        h.append("</table>\n<h3>Feature density (log10 of the share of tokens a feature is active on)</h3>\n").append(histogram(r.log10DensityHistogram()));
         h.append(p("Dashboards: <a href=\"features.html\">features.html</a> (the best feature of each class and the most frequent others) and "
                 + "<a href=\"neurons.html\">neurons.html</a> (the best neuron of each class) — top-activating contexts, examples from bands of "
                 + "strength, activation histograms and logit effects. The model is in <code>model/</code>, the SAE in SAELens' layout in "

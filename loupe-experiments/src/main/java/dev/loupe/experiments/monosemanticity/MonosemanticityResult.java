@@ -1,6 +1,7 @@
 package dev.loupe.experiments.monosemanticity;
 
 import dev.loupe.sae.FeatureDashboard;
+import dev.loupe.sae.SaeMetrics;
 import dev.loupe.sae.SaeTrainer;
 import dev.loupe.sae.SparseAutoencoder;
 
@@ -21,9 +22,16 @@ import java.util.List;
  * @param neuronDashboard  dashboards of the best neuron of each class
  */
 public record MonosemanticityResult(MonosemanticitySettings settings, TransformerStage transformer, SparseAutoencoder sae,
-                                    List<SaeTrainer.Point> saeHistory, double saeSeconds, SpliceMetrics metrics,
+                                    List<SaeTrainer.Point> saeHistory, double saeSeconds, SaeMetrics.Result metrics,
                                     ProxyScores neurons, ProxyScores features, FeatureDashboard featureDashboard,
                                     FeatureDashboard neuronDashboard) {
+
+    /** The feature densities as a log10 histogram: features per bin of width 0.5 from −8 to 0 (dead features left out). */
+    public int[] log10DensityHistogram() {
+        int[] bins = new int[16];
+        for (float d : metrics.featureDensity()) if (d > 0) bins[Math.max(0, Math.min(15, (int) Math.floor((Math.log10(d) + 8) * 2)))]++;
+        return bins;
+    }
 
     /** Whether the best feature of {@code c} is more specific than the best neuron of {@code c}. */
     public boolean featureMoreSpecific(ProxyClass c) {

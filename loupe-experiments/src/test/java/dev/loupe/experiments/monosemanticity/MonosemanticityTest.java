@@ -34,7 +34,7 @@ class MonosemanticityTest {
         // the SAE stands in for the MLP: most of the variance, most of the loss recovered
         assertThat(r.metrics().explainedVariance()).isGreaterThan(0.5);
         assertThat(r.metrics().ceLossScore()).isBetween(0.5, 1.05);
-        assertThat(r.metrics().ceSae()).isLessThan(r.metrics().ceAblation());
+        assertThat(r.metrics().ceLossWithSae()).isLessThan(r.metrics().ceLossWithAblation());
         assertThat(r.metrics().l0()).isBetween(1.0, 2048.0 / 4);
 
         // the paper's finding: for most classes the best feature is more specific than the best neuron
