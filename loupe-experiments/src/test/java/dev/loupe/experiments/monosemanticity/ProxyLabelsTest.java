@@ -17,11 +17,11 @@ class ProxyLabelsTest {
     @Test
     void eachRuleLabelsItsCharactersFromTheTextAlone() {
         String t = "Ab 12+3=15 OK I bU17UNLXBREfi4Pw== !?! .. αβ x=y";
-        assertThat(marks(t, ProxyClass.ARITHMETIC)).isEqualTo("   ^^^^^^^                                       ");
-        assertThat(marks(t, ProxyClass.UPPER_CASE)).isEqualTo("           ^^                                    ");
-        assertThat(marks(t, ProxyClass.BASE64)).isEqualTo("                 ^^^^^^^^^^^^^^^^               ");
-        assertThat(marks(t, ProxyClass.PUNCTUATION_RUN)).isEqualTo("                                  ^^^           ");
-        assertThat(marks(t, ProxyClass.GREEK)).isEqualTo("                                         ^^     ");
+        assertThat(marks(t, ProxyClass.ARITHMETIC)).isEqualTo("   ^^^^^^^                                      ");
+        assertThat(marks(t, ProxyClass.UPPER_CASE)).isEqualTo("           ^^                                   ");
+        assertThat(marks(t, ProxyClass.BASE64)).isEqualTo("                ^^^^^^^^^^^^^^^^^^              ");
+        assertThat(marks(t, ProxyClass.PUNCTUATION_RUN)).isEqualTo("                                   ^^^          ");
+        assertThat(marks(t, ProxyClass.GREEK)).isEqualTo("                                          ^^    ");
     }
 
     @Test
@@ -32,7 +32,7 @@ class ProxyLabelsTest {
         for (ProxyClass c : ProxyClass.values()) {
             int n = 0;
             for (boolean x : labels[c.ordinal()]) if (x) n++;
-            assertThat(n).as(c.label()).isGreaterThan(400);
+            assertThat(n).as(c.label()).isGreaterThan(200);
         }
         ProxyCorpus.tokenizer().encode(a);   // every character is in the vocabulary
     }
