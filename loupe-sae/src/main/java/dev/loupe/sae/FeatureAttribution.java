@@ -29,14 +29,13 @@ public record FeatureAttribution(double[] features, double bias) {
         Tensor dirs = ResidualDirections.of(gpt, hook, SaeUnits.decoderRows(sae));            // [d_sae, d_model]
         Tensor bias = Tensor.zeros(1, sae.dIn());
         for (int j = 0; j < sae.dIn(); j++) bias.set(sae.bDec().get(j) / sae.inputScale(), 0, j);
-        Tensor biasDir = ResidualDirections.of(gpt, hook, bias);                                // [1, d_model]
-        double[] read = readDirection(gpt, target, scale);
+        double[] perUnit = LogitEffects.onToken(gpt, dirs, scale, target);
         double[] out = new double[sae.dSae()];
         for (int i = 0; i < out.length; i++) {
             float f = acts.get(i);
-            if (f != 0f) out[i] = f * project(dirs, i, read);
+            if (f != 0f) out[i] = f * perUnit[i];
         }
-        return new FeatureAttribution(out, project(biasDir, 0, read));
+        return new FeatureAttribution(out, LogitEffects.onToken(gpt, ResidualDirections.of(gpt, hook, bias), scale, target)[0]);
     }
 
     /**
@@ -44,7 +43,7 @@ public record FeatureAttribution(double[] features, double bias) {
      * position whose ln_final scale is {@code scale}: Σ_j (v_j − mean(v))·γ_j·W_U[target, j] / scale.
      */
     public static double direct(Gpt gpt, Tensor vector, double scale, int target) {
-        return project(vector.reshape(1, vector.size()), 0, readDirection(gpt, target, scale));
+        return LogitEffects.onToken(gpt, vector.reshape(1, vector.size()), scale, target)[0];
     }
 
     /** Indices of the {@code n} largest |attribution|, largest first. */
@@ -56,24 +55,5 @@ public record FeatureAttribution(double[] features, double bias) {
         int[] out = new int[Math.min(n, idx.length)];
         for (int i = 0; i < out.length && features[idx[i]] != 0; i++) out[k++] = idx[i];
         return java.util.Arrays.copyOf(out, k);
-    }
-
-    /** γ ⊙ W_U[target] / scale [d_model]. */
-    private static double[] readDirection(Gpt gpt, int target, double scale) {
-        Tensor gamma = gpt.lnFinal.weight, wu = gpt.unembedding.weight;
-        double[] d = new double[gamma.size()];
-        for (int j = 0; j < d.length; j++) d[j] = gamma.get(j) * wu.get(target, j) / scale;
-        return d;
-    }
-
-    /** (r_i − mean r_i) · read. */
-    private static double project(Tensor dirs, int i, double[] read) {
-        int d = read.length;
-        double mean = 0;
-        for (int j = 0; j < d; j++) mean += dirs.get(i, j);
-        mean /= d;
-        double s = 0;
-        for (int j = 0; j < d; j++) s += (dirs.get(i, j) - mean) * read[j];
-        return s;
     }
 }

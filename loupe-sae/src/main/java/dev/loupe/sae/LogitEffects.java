@@ -32,4 +32,21 @@ public final class LogitEffects {
         }
         return Matmul.matmul(read, false, gpt.unembedding.weight, true);      // [n, d]·[d, V] → [n, V]
     }
+
+    /** The effects [n] of directions [n, d_model] on the logit of one token {@code target} (same formula, in double). */
+    public static double[] onToken(Gpt gpt, Tensor directions, double scale, int target) {
+        int n = directions.dim(0), d = directions.dim(1);
+        Tensor gamma = gpt.lnFinal.weight, wu = gpt.unembedding.weight;
+        double[] read = new double[d];                                       // γ ⊙ W_U[target] / scale
+        for (int j = 0; j < d; j++) read[j] = gamma.get(j) * wu.get(target, j) / scale;
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            double mean = 0, s = 0;
+            for (int j = 0; j < d; j++) mean += directions.get(i, j);
+            mean /= d;
+            for (int j = 0; j < d; j++) s += (directions.get(i, j) - mean) * read[j];
+            out[i] = s;
+        }
+        return out;
+    }
 }
