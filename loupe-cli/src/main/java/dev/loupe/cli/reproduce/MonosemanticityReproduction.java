@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
                 + "P(active | class) and correlation with the class, on fresh text (active = above a tenth of the unit's maximum; "
                 + "classes labelled by rules on the text). Also the SAE's L0, explained variance, CE loss score, dead features and "
                 + "feature-density histogram. About 10 minutes on 2 cores; the same --seed gives the same report.",
-                "Writes report.html, report.json, features.html, neurons.html (dashboards), model/ and sae/ (SAELens layout) to --out."},
+                "Writes report.html, report.json, features.html, neurons.html (dashboards), model/, sae/ (SAELens layout) and heldout.txt "
+                + "(the measured text) to --out."},
         footer = {"%nExamples:", "  loupe reproduce monosemanticity", "  loupe reproduce monosemanticity --out runs/mono --seed 2"})
 final class MonosemanticityReproduction implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/reproduce-monosemanticity", paramLabel = "DIR", description = "Output directory (default ${DEFAULT-VALUE}).")
@@ -83,7 +84,7 @@ final class MonosemanticityReproduction implements Callable<Integer> {
         }
         MonosemanticityReport.write(r, out);
         System.out.println(summary(r));
-        System.out.println("wrote " + out.resolve("report.html") + ", report.json, features.html, neurons.html, model/ and sae/");
+        System.out.println("wrote " + out.resolve("report.html") + ", report.json, features.html, neurons.html, model/, sae/ and heldout.txt");
         return 0;
     }
 

@@ -48,8 +48,11 @@ import java.util.concurrent.Callable;
                 + "click or as features.html#INDEX.",
                 ""},
         footer = {"%nExamples:",
-                "  loupe sae features --model gpt2 --sae saes/gpt2-resid-5 --data ../shared/data/tinyshakespeare.txt --out runs/features",
-                "  loupe sae features --model runs/mono/model --sae runs/mono/sae --data corpus.txt --out f --features 3,17,250",
+                "  loupe reproduce monosemanticity --out runs/mono",
+                "  loupe sae features --model runs/mono/model --sae runs/mono/sae \\",
+                "      --data runs/mono/heldout.txt --out runs/mono-features",
+                "  loupe sae features --model runs/mono/model --sae runs/mono/sae \\",
+                "      --data runs/mono/heldout.txt --out runs/f3 --features 3,17,250",
                 "%nData: a .bin token file (llm.c or nanoGPT) or UTF-8 text encoded with the model's tokenizer.",
                 "Exit codes: 0 ok, 1 failure (bad model, SAE or data), 2 bad usage."})
 public final class SaeFeaturesCommand implements Callable<Integer> {

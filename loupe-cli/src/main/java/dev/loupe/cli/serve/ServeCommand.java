@@ -29,7 +29,8 @@ import java.util.concurrent.CountDownLatch;
         footer = {"%nExamples:",
                 "  loupe serve --model gpt2",
                 "  loupe serve --model runs/shakespeare --port 8080",
-                "  loupe serve --model runs/mono/model --sae runs/mono/sae --sae-error --sae-dashboard runs/mono/features",
+                "  loupe reproduce monosemanticity --out runs/mono",
+                "  loupe serve --model runs/mono/model --sae runs/mono/sae --sae-error --sae-dashboard runs/mono",
                 "%nPrompts longer than --max-tokens (default: the model's context) keep their last tokens, with a notice.",
                 "Stop with Ctrl-C. Exit codes: 0 stopped, 1 failure (bad model, port taken), 2 bad usage."})
 public final class ServeCommand implements Callable<Integer> {

@@ -21,6 +21,7 @@ import java.util.Locale;
  *   neurons.html, .json        dashboards of the best neurons, for comparison
  *   model/                     the transformer (Hugging Face GPT-2 layout + tokenizer.json)
  *   sae/                       the autoencoder (SAELens layout: cfg.json, sae_weights.safetensors, sparsity.safetensors)
+ *   heldout.txt                the fresh text the units were measured on (for loupe sae features, serve)
  * </pre>
  */
 public final class MonosemanticityReport {
@@ -31,6 +32,7 @@ public final class MonosemanticityReport {
         ModelDirectory.write(out.resolve("model"), r.transformer().gpt().config(), r.transformer().gpt().parameters());
         Tokenizers.save(r.transformer().tokenizer(), out.resolve("model"));
         SaeFiles.save(r.sae(), out.resolve("sae"), r.metrics().featureDensity());
+        AtomicFiles.writeString(out.resolve("heldout.txt"), ProxyCorpus.generate(r.settings().seed(), 1, r.settings().evalTokens()));
         AtomicFiles.writeString(out.resolve("features.json"), r.featureDashboard().json().toString() + "\n");
         AtomicFiles.writeString(out.resolve("features.html"), FeatureDashboardHtml.page(r.featureDashboard()));
         AtomicFiles.writeString(out.resolve("neurons.json"), r.neuronDashboard().json().toString() + "\n");
@@ -125,8 +127,9 @@ public final class MonosemanticityReport {
         h.append(p("Dashboards: <a href=\"features.html\">features.html</a> (the best feature of each class and the most frequent others) and "
                 + "<a href=\"neurons.html\">neurons.html</a> (the best neuron of each class) — top-activating contexts, examples from bands of "
                 + "strength, activation histograms and logit effects. The model is in <code>model/</code>, the SAE in SAELens' layout in "
-                + "<code>sae/</code>: <code>loupe sae features --model model --sae sae --data FILE --out DIR</code> browses it on any text, "
-                + "<code>loupe serve --model model --sae sae</code> shows it per token."));
+                + "<code>sae/</code>, the measured text in <code>heldout.txt</code>: <code>loupe sae features --model model --sae sae "
+                + "--data heldout.txt --out DIR</code> browses every feature, <code>loupe serve --model model --sae sae --sae-dashboard .</code> "
+                + "(in this directory) shows them per token."));
         return h.append("</body></html>\n").toString();
     }
 

@@ -69,5 +69,6 @@ class MonosemanticityTest {
         assertThat(loaded.config().metadata().hookName()).isEqualTo("blocks.0.mlp.hook_post");
         assertThat(Files.exists(out.resolve("model/config.json"))).isTrue();
         assertThat(Files.exists(out.resolve("neurons.html"))).isTrue();
+        assertThat(Files.readString(out.resolve("heldout.txt"))).isEqualTo(ProxyCorpus.generate(1, 1, 8192));
     }
 }
