@@ -68,7 +68,10 @@ class SaeSpliceTest {
                     assertThat(error.get(0, t, j)).isCloseTo(x.get(0, t, j) - recons.get(0, t, j), within(1e-6f));
                     assertThat(out.get(0, t, j)).isCloseTo(x.get(0, t, j), within(1e-5f));
                 }
+            gpt.hooks().add(s.name("hook_sae_acts_post"), (a, n) -> a).close();     // a hook point while spliced
         }
+        assertThatThrownBy(() -> gpt.hooks().add(hook + ".hook_sae_acts_post", (a, n) -> a))
+                .as("the name goes with the splice").isInstanceOf(LoupeException.class).hasMessageContaining("no hook point");
     }
 
     @Test
