@@ -62,6 +62,9 @@ public final class FeatureDashboard {
         return new Settings(topExamples, d.bands(), d.bandExamples(), d.before(), d.after(), d.logitTokens(), d.bins(), seed);
     }
 
+    /** Units whose logit effects are computed together: 256 × V floats (51 MB for GPT-2's vocabulary). */
+    private static final int LOGIT_BLOCK = 256;
+
     private final ObjectNode json;
 
     private FeatureDashboard(ObjectNode json) {
@@ -92,8 +95,7 @@ public final class FeatureDashboard {
             }
         });
         double scale = scaleSum[0] / Math.max(1, total);
-        progress.accept("logit effects of " + n + " " + units.kind() + "s");
-        Tensor effects = LogitEffects.of(gpt, units.residualDirections(gpt), scale);          // [n, V]
+        Tensor directions = units.residualDirections(gpt);                                    // [n, d_model]
 
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
@@ -103,12 +105,22 @@ public final class FeatureDashboard {
                 .put("before", s.before()).put("after", s.after()).put("logit_tokens", s.logitTokens()).put("bins", s.bins());
         ArrayNode list = root.putArray("features");
         SplittableRandom random = new SplittableRandom(s.seed());
+        ObjectNode[] pages = new ObjectNode[n];
         for (int u = 0; u < n; u++) {
             ObjectNode f = list.addObject();
             f.put("index", u).put("density", (double) acts.count(u) / Math.max(1, total));
             if (!kept[u]) continue;
             page(f, u, acts, windows, s, random.split(), tokenText);
-            logits(f, effects, u, s.logitTokens(), tokenText);
+            pages[u] = f;
+        }
+        progress.accept("logit effects of " + n + " " + units.kind() + "s");
+        for (int from = 0; from < n; from += LOGIT_BLOCK) {                                    // [block, V] at a time, not [n, V]
+            int to = Math.min(n, from + LOGIT_BLOCK);
+            boolean any = false;
+            for (int u = from; u < to; u++) any |= kept[u];
+            if (!any) continue;
+            Tensor effects = LogitEffects.of(gpt, directions.slice(0, from, to), scale);      // [block, V]
+            for (int u = from; u < to; u++) if (kept[u]) logits(pages[u], effects, u - from, s.logitTokens(), tokenText);
         }
         return new FeatureDashboard(root);
     }
@@ -169,17 +181,12 @@ public final class FeatureDashboard {
         }
     }
 
-    private static void logits(ObjectNode f, Tensor effects, int u, int k, IntFunction<String> text) {
-        int v = effects.dim(1);
-        Integer[] ids = new Integer[v];
-        for (int i = 0; i < v; i++) ids[i] = i;
-        Arrays.sort(ids, (a, b) -> Float.compare(effects.get(u, b), effects.get(u, a)));
+    private static void logits(ObjectNode f, Tensor effects, int row, int k, IntFunction<String> text) {
+        float[] e = effects.select(0, row).toArray();                                          // [V]
+        int[] top = LogitEffects.extremes(e, Math.min(k, e.length), true), bottom = LogitEffects.extremes(e, Math.min(k, e.length), false);
         ArrayNode pos = f.putArray("logits_positive"), neg = f.putArray("logits_negative");
-        for (int i = 0; i < Math.min(k, v); i++) {
-            pos.addObject().put("id", ids[i]).put("token", text.apply(ids[i])).put("effect", effects.get(u, ids[i]));
-            int j = ids[v - 1 - i];
-            neg.addObject().put("id", j).put("token", text.apply(j)).put("effect", effects.get(u, j));
-        }
+        for (int id : top) pos.addObject().put("id", id).put("token", text.apply(id)).put("effect", e[id]);
+        for (int id : bottom) neg.addObject().put("id", id).put("token", text.apply(id)).put("effect", e[id]);
     }
 
     /** 4 significant digits: enough for colour and hover text, a smaller page. */

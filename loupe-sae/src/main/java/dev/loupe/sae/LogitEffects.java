@@ -49,4 +49,21 @@ public final class LogitEffects {
         }
         return out;
     }
+
+    /** Indices of the k largest (or smallest) values, most extreme first, ties by smaller index: one pass, O(V·k). */
+    public static int[] extremes(float[] v, int k, boolean largest) {
+        int[] best = new int[k];
+        int size = 0;
+        for (int i = 0; i < v.length; i++) {
+            float x = largest ? v[i] : -v[i];
+            if (size == k && x <= (largest ? v[best[k - 1]] : -v[best[k - 1]])) continue;
+            int p = size < k ? size++ : k - 1;
+            while (p > 0 && (largest ? v[best[p - 1]] : -v[best[p - 1]]) < x) {
+                best[p] = best[p - 1];
+                p--;
+            }
+            best[p] = i;
+        }
+        return best;
+    }
 }

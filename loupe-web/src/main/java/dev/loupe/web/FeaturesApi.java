@@ -96,9 +96,11 @@ final class FeaturesApi {
             for (int i = 0; i < dSae; i++) if (f.get(p, i) > 0) active++;
             pos.put("active", active);
             ArrayNode top = pos.putArray("features");
-            for (int i : strongest(f, p, k)) {
-                top.addObject().put("index", i).put("activation", f.get(p, i));
-                max = Math.max(max, f.get(p, i));
+            float[] row = f.select(0, p).toArray();                                          // [d_sae]
+            for (int i : LogitEffects.extremes(row, Math.min(k, dSae), true)) {
+                if (!(row[i] > 0)) break;                                                     // only active features
+                top.addObject().put("index", i).put("activation", row[i]);
+                max = Math.max(max, row[i]);
             }
         }
         return o.put("max_activation", max);
@@ -108,17 +110,12 @@ final class FeaturesApi {
     ObjectNode feature(ObjectMapper om, int i, int logitTokens) {
         requireEnabled();
         Tensor e = LogitEffects.of(model.gpt(), directions.slice(0, i, i + 1), scale);    // [1, V]
-        float[] row = e.toArray();
-        Integer[] ids = new Integer[row.length];
-        for (int v = 0; v < row.length; v++) ids[v] = v;
-        Arrays.sort(ids, (a, b) -> Float.compare(row[b], row[a]));
+        float[] row = e.toArray();                                                           // [V]
+        int k = Math.min(logitTokens, row.length);
         ObjectNode o = om.createObjectNode().put("index", i).put("ln_final_scale", scale);
         ArrayNode pos = o.putArray("logits_positive"), neg = o.putArray("logits_negative");
-        for (int r = 0; r < Math.min(logitTokens, row.length); r++) {
-            pos.addObject().put("token", model.display(ids[r])).put("effect", row[ids[r]]);
-            int j = ids[row.length - 1 - r];
-            neg.addObject().put("token", model.display(j)).put("effect", row[j]);
-        }
+        for (int id : LogitEffects.extremes(row, k, true)) pos.addObject().put("token", model.display(id)).put("effect", row[id]);
+        for (int id : LogitEffects.extremes(row, k, false)) neg.addObject().put("token", model.display(id)).put("effect", row[id]);
         if (dashboard != null) o.set("dashboard", dashboard.path("features").path(i));
         return o;
     }
@@ -140,19 +137,5 @@ final class FeaturesApi {
 
     private void requireEnabled() {
         if (splice == null) throw new HttpError(404, "no SAE: start 'loupe serve' with --sae DIR for the Features view");
-    }
-
-    private static int[] strongest(Tensor f, int p, int k) {
-        int n = f.dim(1);
-        int[] best = new int[k];
-        int size = 0;
-        for (int i = 0; i < n; i++) {
-            float v = f.get(p, i);
-            if (!(v > 0) || (size == k && v <= f.get(p, best[k - 1]))) continue;
-            int q = size < k ? size++ : k - 1;
-            while (q > 0 && f.get(p, best[q - 1]) < v) { best[q] = best[q - 1]; q--; }
-            best[q] = i;
-        }
-        return Arrays.copyOf(best, size);
     }
 }

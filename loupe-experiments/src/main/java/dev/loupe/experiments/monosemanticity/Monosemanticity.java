@@ -59,9 +59,11 @@ public final class Monosemanticity {
         ActivationStore store = new ActivationStore(gpt, SaeHookPoint.resolve(gpt.config(), hook), train,
                 new ActivationStore.Settings(s.context(), 32, s.saeBatch(), 16, s.seed()));
         long steps = s.saeTokens() / s.saeBatch();
+        // one feature-sampling window of half the run: dead features are resampled once, halfway, with half the run left to train
+        // them (a resampling near the end leaves fresh, untrained features in the SAE)
         SaeTrainingSettings ts = new SaeTrainingSettings(Architecture.STANDARD, dSae, 0, s.l1Coefficient(), s.saeLr(),
                 (int) Math.min(500, steps / 10), (int) Math.min(1000, steps / 5), s.saeTokens(), s.saeBatch(), "expected_average_only_in",
-                (int) Math.max(50, steps / 8), (int) Math.max(50, steps / 4), true, 0, "geometric_median", 0.9, 0.999, s.seed(), 0);
+                (int) Math.max(50, steps / 8), (int) (steps / 2 + 1), true, 0, "geometric_median", 0.9, 0.999, s.seed(), 0);
         SaeTrainer trainer = SaeTrainer.start(ts, store, SaeMetadata.of("monosemanticity", hook));
         long start = System.nanoTime();
         while (!trainer.done()) progress.saeStep(trainer.trainStep());
