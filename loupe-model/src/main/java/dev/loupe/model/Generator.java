@@ -9,6 +9,10 @@ import java.util.function.IntPredicate;
 /**
  * Autoregressive generation with a KV cache: the prompt goes through the model once (filling the
  * cache), then each new token costs one {@link Gpt#decodeStep} — one row through every layer.
+ *
+ * <p>When hooks are attached to the model ({@link Gpt#hooks()}: an intervention, a spliced sparse
+ * autoencoder), which cached decoding never runs, each new token instead costs one hooked forward
+ * pass over the whole context so far ({@link Gpt#logits}): slower, but every position sees the hooks.
  */
 public final class Generator {
     private final Gpt model;
@@ -41,6 +45,7 @@ public final class Generator {
                     + " positions, more than the model's n_positions = "
                     + model.config().nPositions());
         }
+        if (!model.hooks().isEmpty()) return generateHooked(out, prompt.length, maxNewTokens, onToken);
         KvCache cache = model.newCache(Math.max(1, needed));
         Tensor logits = model.decode(prompt, cache);
         Tensor last = logits.select(0, prompt.length - 1);
@@ -50,6 +55,17 @@ public final class Generator {
             out[n++] = next;
             if (!onToken.test(next) || i == maxNewTokens - 1) break;
             last = model.decodeStep(next, cache);
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** Each step a full hooked forward over the tokens so far; {@code out} holds the prompt in its first n places. */
+    private int[] generateHooked(int[] out, int n, int maxNewTokens, IntPredicate onToken) {
+        for (int i = 0; i < maxNewTokens; i++) {
+            Tensor logits = model.logits(Arrays.copyOf(out, n), 1, n);              // [1, n, V]
+            int next = sampler.sample(logits.select(0, 0).select(0, n - 1));
+            out[n++] = next;
+            if (!onToken.test(next)) break;
         }
         return Arrays.copyOf(out, n);
     }

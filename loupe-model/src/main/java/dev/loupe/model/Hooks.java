@@ -26,6 +26,7 @@ import java.util.function.Predicate;
 public final class Hooks {
     private final GptConfig config;
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
+    private final List<java.util.Set<String>> spliced = new CopyOnWriteArrayList<>();
 
     Hooks(GptConfig config) {
         this.config = config;
@@ -52,7 +53,8 @@ public final class Hooks {
      * name is a {@link LoupeException} that lists the names of this model's first block.
      */
     public Handle add(String name, Hook hook) {
-        if (HookPoints.table(config, 1, 1).stream().noneMatch(p -> p.name().equals(name))) {
+        boolean splicedName = spliced.stream().anyMatch(set -> set.contains(name));
+        if (!splicedName && HookPoints.table(config, 1, 1).stream().noneMatch(p -> p.name().equals(name))) {
             throw new LoupeException("no hook point named '" + name + "' in this model (" + config.nLayer()
                     + " layers, mlp " + config.mlp() + "); names look like hook_embed, blocks.0.attn.hook_pattern, "
                     + "blocks.0.hook_resid_post, ln_final.hook_normalized (loupe hooks --model DIR lists them all)");
@@ -65,6 +67,32 @@ public final class Hooks {
         Entry e = new Entry(names, hook);
         entries.add(e);
         return new Handle(e);
+    }
+
+    /**
+     * Declares hook points that a component spliced into the pass fires itself through
+     * {@link #fire} — e.g. a sparse autoencoder at {@code blocks.5.hook_resid_post} adds
+     * {@code blocks.5.hook_resid_post.hook_sae_acts_post} — so that {@link #add(String, Hook)}
+     * accepts their names while the returned handle is open.
+     */
+    public Splice splice(java.util.Collection<String> names) {
+        java.util.Set<String> set = java.util.Set.copyOf(names);
+        spliced.add(set);
+        return new Splice(set);
+    }
+
+    /** Withdraws the names of {@link #splice} when closed (idempotent). */
+    public final class Splice implements AutoCloseable {
+        private final java.util.Set<String> names;
+
+        private Splice(java.util.Set<String> names) {
+            this.names = names;
+        }
+
+        @Override
+        public void close() {
+            spliced.remove(names);
+        }
     }
 
     /** True when no hook is attached. */
@@ -80,13 +108,17 @@ public final class Hooks {
     // ---------------------------------------------------------------- used by the forward pass
 
     /** Whether some hook wants {@code name} (e.g. to compute {@code hook_result} only then). */
-    boolean wants(String name) {
+    public boolean wants(String name) {
         for (Entry e : entries) if (e.names.test(name)) return true;
         return false;
     }
 
-    /** Runs the hooks for {@code name} on {@code view}; a replacement is copied into the view. */
-    void fire(String name, Tensor view) {
+    /**
+     * Runs the hooks for {@code name} on {@code view}; a replacement is copied into the view. The
+     * forward pass calls it at every hook point; a spliced component (see {@link #splice}) calls it
+     * at its own.
+     */
+    public void fire(String name, Tensor view) {
         for (Entry e : entries) {
             if (!e.names.test(name)) continue;
             Tensor r = e.hook.apply(view, name);

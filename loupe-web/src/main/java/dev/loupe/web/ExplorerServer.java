@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
  *   GET  /api/runs/{id}/lens                 logit lens: top tokens per layer boundary and position
  *   GET  /api/runs/{id}/dla[?token=ID|text=T] direct logit attribution of the last position's answer
  *   GET  /api/circuits                       per-head copying scores, Q/K/V composition matrices
+ *   /api/features…                           the Features view of a spliced SAE (see {@link FeaturesApi})
  * </pre>
  *
  * Request bodies above {@link #MAX_BODY} bytes get 413, unknown paths 404, wrong methods 405 (with
@@ -75,14 +76,17 @@ public final class ExplorerServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final int maxTokens;
+    private final FeaturesApi features;
 
-    private ExplorerServer(ExplorerModel model, HttpServer server, String host, int maxTokens, RequestGuard guard, long runBudget) {
+    private ExplorerServer(ExplorerModel model, HttpServer server, String host, int maxTokens, RequestGuard guard, long runBudget,
+                           FeaturesApi features) {
         this.runs = new RunStore(runBudget);
         this.host = host;
         this.model = model;
         this.server = server;
         this.maxTokens = maxTokens;
         this.guard = guard;
+        this.features = features;
         this.circuits = new CircuitsSummary(model);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -104,11 +108,33 @@ public final class ExplorerServer implements AutoCloseable {
      * only loopback names and, when listening beyond loopback, IP literals are accepted.
      */
     public static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens, Set<String> allowedHosts) {
-        return start(model, host, port, maxTokens, allowedHosts, RunStore.defaultBudget());
+        return start(model, host, port, maxTokens, allowedHosts, null, null);
+    }
+
+    /**
+     * As {@link #start(ExplorerModel, String, int, int)}, with the Features view of {@code splice}, a
+     * sparse autoencoder already spliced into the model (null for none), and the feature browser
+     * {@code loupe sae features} wrote to {@code dashboardDir} (null for none).
+     */
+    public static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens,
+                                       dev.loupe.sae.SaeSplice splice, java.nio.file.Path dashboardDir) {
+        return start(model, host, port, maxTokens, Set.of(), splice, dashboardDir);
+    }
+
+    /** {@link #start(ExplorerModel, String, int, int, Set)} with the Features view of {@code splice} (see above). */
+    public static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens, Set<String> allowedHosts,
+                                       dev.loupe.sae.SaeSplice splice, java.nio.file.Path dashboardDir) {
+        return start(model, host, port, maxTokens, allowedHosts, RunStore.defaultBudget(), splice, dashboardDir);
     }
 
     /** {@link #start(ExplorerModel, String, int, int, Set)} keeping runs within {@code runBudget} bytes. */
     static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens, Set<String> allowedHosts, long runBudget) {
+        return start(model, host, port, maxTokens, allowedHosts, runBudget, null, null);
+    }
+
+    private static ExplorerServer start(ExplorerModel model, String host, int port, int maxTokens, Set<String> allowedHosts,
+                                        long runBudget, dev.loupe.sae.SaeSplice splice, java.nio.file.Path dashboardDir) {
+        FeaturesApi features = new FeaturesApi(model, splice, dashboardDir);
         HttpServer s;
         try {
             s = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -117,7 +143,7 @@ public final class ExplorerServer implements AutoCloseable {
         }
         boolean loopbackOnly = s.getAddress().getAddress().isLoopbackAddress();
         ExplorerServer es = new ExplorerServer(model, s, host, Math.min(maxTokens, model.config().nPositions()),
-                new RequestGuard(loopbackOnly, allowedHosts), runBudget);
+                new RequestGuard(loopbackOnly, allowedHosts), runBudget, features);
         s.start();
         return es;
     }
@@ -228,6 +254,7 @@ public final class ExplorerServer implements AutoCloseable {
                 requireMethod(method, "GET");
                 sendJson(ex, circuits.json(om));
             }
+            case "features" -> features(ex, p, method);
             case "runs" -> {
                 requireMethod(method, "GET");
                 if (p.length < 3) throw new HttpError(404, "no such route: " + path);
@@ -263,6 +290,24 @@ public final class ExplorerServer implements AutoCloseable {
         run = PromptRun.analyse(id, model, prompt.ids(), prompt.dropped());
         runs.put(run);
         return run;
+    }
+
+    private void features(HttpExchange ex, String[] p, String method) throws IOException {
+        if (p.length == 1 && method.equals("POST")) {
+            JsonNode req;
+            try {
+                req = om.readTree(readBody(ex));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new HttpError(400, "the request body is not JSON: " + e.getOriginalMessage());
+            }
+            sendJson(ex, features.perToken(om, req, maxTokens));
+            return;
+        }
+        requireMethod(method, "GET");
+        if (p.length == 1) sendJson(ex, features.info(om));
+        else if (p.length == 2 && p[1].equals("dashboard")) send(ex, 200, "text/html; charset=utf-8", features.dashboardPage());
+        else if (p.length == 2) sendJson(ex, features.feature(om, index(p[1], Math.max(1, features.dSae()), "feature"), 10));
+        else throw new HttpError(404, "no such route: /api/" + String.join("/", p));
     }
 
     private ObjectNode modelJson() {

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
 import dev.loupe.analysis.decomposition.ResidualDecomposition;
 import dev.loupe.model.Gpt;
+import dev.loupe.cli.sae.SaeSpliceOption;
+import dev.loupe.sae.SaeSplice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,6 +39,13 @@ public final class AttributeCommand implements Callable<Integer> {
     @Mixin
     ModelText modelText;
 
+    @Mixin
+    SaeSpliceOption sae;
+
+    @Option(names = "--features", paramLabel = "N", defaultValue = "10",
+            description = "With --sae: the N features with the largest attribution are listed (default: ${DEFAULT-VALUE}).")
+    int features;
+
 
     @Option(names = "--target", paramLabel = "TOKEN", description = "The predicted token to attribute (text of exactly one token, e.g. \" Paris\"); default: the top prediction.")
     String target;
@@ -51,12 +60,14 @@ public final class AttributeCommand implements Callable<Integer> {
         LoadedGpt m = opened.model();
         BosText in = opened.input();
         Gpt gpt = m.model();
+        SaeSplice splice = sae.attach(gpt);
         ResidualDecomposition rd = ResidualDecomposition.compute(gpt, in.ids());
         int pos = in.ids().length - 1;
         int token = target == null ? argmax(rd, pos) : targetId(m, target);
         double[] attr = rd.directLogitAttribution(pos, token);
         List<ResidualDecomposition.Component> comps = rd.components();
         double logit = rd.logits().get(pos, token), bias = rd.lnBiasTerm(token);
+        SaeAttribution saeAttr = splice == null ? null : SaeAttribution.of(gpt, splice, rd, in.ids(), pos, token);
         if (json) {
             ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             ObjectNode root = om.createObjectNode();
@@ -86,6 +97,7 @@ public final class AttributeCommand implements Callable<Integer> {
                 ArrayNode r = heads.addArray();
                 for (double v : row) r.add(v);
             }
+            if (saeAttr != null) saeAttr.json(root.putObject("sae"), features);
             System.out.println(om.writeValueAsString(root));
             return 0;
         }
@@ -99,6 +111,11 @@ public final class AttributeCommand implements Callable<Integer> {
             if (comps.get(k).kind() != ResidualDecomposition.Kind.HEAD) System.out.printf(Locale.ROOT, "%-10s %12.4f%n", comps.get(k).label(), attr[k]);
         }
         System.out.printf(Locale.ROOT, "%-10s %12.4f   (ln_final β·W_U)%n", "ln_f bias", bias);
+        if (saeAttr != null && saeAttr.replacement() != 0) {
+            sum += saeAttr.replacement();
+            System.out.printf(Locale.ROOT, "%-10s %12.4f   (x̂ − x written by the SAE at %s, which no component wrote)%n", "SAE", saeAttr.replacement(),
+                    splice.hookName());
+        }
         System.out.printf(Locale.ROOT, "%-10s %12.4f   (every component, heads included, + ln_f bias; the logit is %.4f)%n", "total", sum, logit);
         double[][] grid = rd.perHead(attr);
         if (grid.length > 0) {
@@ -111,6 +128,7 @@ public final class AttributeCommand implements Callable<Integer> {
                 System.out.println();
             }
         }
+        if (saeAttr != null) saeAttr.print(m, features);
         return 0;
     }
 

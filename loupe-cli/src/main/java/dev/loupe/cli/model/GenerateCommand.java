@@ -7,6 +7,7 @@ import dev.loupe.model.Generator;
 import dev.loupe.model.Sampler;
 import dev.loupe.tokens.Tokenizer;
 import picocli.CommandLine.ArgGroup;
+import dev.loupe.cli.sae.SaeSpliceOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -71,6 +72,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Mixin
+    SaeSpliceOption sae;
+
     @Override
     public Integer call() {
         if (maxTokens < 0) throw new UsageException("--max-tokens must be ≥ 0, got " + maxTokens);
@@ -81,6 +85,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());
+        sae.attach(m.model());
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (input.ids != null) return generateIds(m, sampler, input.ids, out);
         String prompt = input.prompt;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.analysis.decomposition.LogitLens;
 import dev.loupe.cli.UsageException;
+import dev.loupe.cli.sae.SaeSpliceOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,6 +31,9 @@ public final class LensCommand implements Callable<Integer> {
     @Mixin
     ModelText modelText;
 
+    @Mixin
+    SaeSpliceOption sae;
+
 
     @Option(names = "--top", paramLabel = "N", defaultValue = "3", description = "Tokens shown per layer and position (default: ${DEFAULT-VALUE}).")
     int top;
@@ -43,6 +47,7 @@ public final class LensCommand implements Callable<Integer> {
         if (top < 1) throw new UsageException("--top must be at least 1, got " + top);
         ModelText.Opened opened = modelText.open();
         LoadedGpt m = opened.model();
+        sae.attach(m.model());
         BosText in = opened.input();
         LogitLens lens = LogitLens.compute(m.model(), in.ids());
         int n = Math.min(top, m.model().config().vocabSize());

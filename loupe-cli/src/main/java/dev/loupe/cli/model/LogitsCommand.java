@@ -7,6 +7,7 @@ import dev.loupe.model.Gpt;
 import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.io.Npy;
 import picocli.CommandLine.ArgGroup;
+import dev.loupe.cli.sae.SaeSpliceOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,6 +54,9 @@ public final class LogitsCommand implements Callable<Integer> {
             description = "Predictions shown per position (default: ${DEFAULT-VALUE}; 0 shows none).")
     int top;
 
+    @Mixin
+    SaeSpliceOption sae;
+
     @Override
     public Integer call() {
         if (top < 0) throw new UsageException("--top must be ≥ 0, got " + top);
@@ -63,6 +67,7 @@ public final class LogitsCommand implements Callable<Integer> {
         int[] ids = input.ids != null ? input.ids : m.requireTokenizer("--text").encode(input.text);
         if (ids.length == 0) throw new LoupeException("no tokens: the input is empty");
         Gpt gpt = m.model();
+        sae.attach(gpt);
         int v = gpt.config().vocabSize();
         Tensor logits = gpt.logits(ids, 1, ids.length).reshape(ids.length, v);   // [T, V]
         if (out != null) {

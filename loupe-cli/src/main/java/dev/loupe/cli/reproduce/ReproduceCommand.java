@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 SkipTrigramsCommand.class,
                 InductionCommand.class,
                 SuperpositionCommand.class,
+                MonosemanticityReproduction.class,
         },
         description = {"Reproduce a paper's finding on small models trained here: train on a generated corpus or task (a minute "
                 + "or a few on 2 cores), read the models with Loupe's analyses and write a report that says plainly what matched "
@@ -24,7 +25,9 @@ import picocli.CommandLine.Command;
                 "  induction      a 2-layer attention-only model: the induction head",
                 "                 K-composes with the previous-token head",
                 "  superposition  toy models of superposition (Elhage et al. 2022): sparse",
-                "                 features share dimensions; feature dimensionality"},
+                "                 features share dimensions; feature dimensionality",
+                "  monosemanticity  a sparse autoencoder on a 1-layer model's MLP: features",
+                "                 are far more monosemantic than neurons (Bricken et al. 2023)"},
         footer = {"%nExamples:", "  loupe reproduce bigram", "  loupe reproduce skip-trigrams --out runs/skip",
                 "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition"})
 public final class ReproduceCommand {

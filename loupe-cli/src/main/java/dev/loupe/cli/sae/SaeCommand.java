@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
                 "Dictionary learning: train sparse autoencoders on a hook point's activations and evaluate them,",
                 "reading and writing SAELens' layout (cfg.json, sae_weights.safetensors, sparsity.safetensors).",
                 "Formulas, file layout and a worked example: docs/sae.md.", ""},
-        subcommands = {SaeTrainCommand.class, SaeEvalCommand.class},
+        subcommands = {SaeTrainCommand.class, SaeEvalCommand.class, SaeFeaturesCommand.class},
         footer = {"", "Example:",
                 "  loupe sae train --model runs/shakespeare --hook blocks.1.hook_resid_post --data ../shared/data/tinyshakespeare.txt --out runs/sae",
                 "  loupe sae eval --model runs/shakespeare --sae runs/sae --data ../shared/data/tinyshakespeare.txt"})

@@ -5,6 +5,7 @@ import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.web.ExplorerModel;
 import dev.loupe.web.ExplorerServer;
+import dev.loupe.cli.sae.SaeSpliceOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -33,10 +35,15 @@ import java.util.concurrent.CountDownLatch;
                 "There is no authentication: --host 0.0.0.0 lets anyone who reaches this machine use the explorer",
                 "(a warning and the real addresses are printed). A request line the JDK's HTTP parser rejects gets the",
                 "JDK's own fixed 400 page, which Loupe cannot replace. Details: docs/robustness.md.",
+                "With --sae, every analysis runs with the sparse autoencoder spliced in, and a Features view shows which",
+                "of its features fire on each token (the 5 strongest), each feature's logit effects and, with",
+                "--sae-dashboard, its page of the feature browser written by 'loupe sae features'.",
                 ""},
         footer = {"%nExamples:",
                 "  loupe serve --model gpt2",
                 "  loupe serve --model runs/shakespeare --port 8080",
+                "  loupe reproduce monosemanticity --out runs/mono",
+                "  loupe serve --model runs/mono/model --sae runs/mono/sae --sae-error --sae-dashboard runs/mono",
                 "%nPrompts longer than --max-tokens (default: the model's context) keep their last tokens, with a notice.",
                 "Stop with Ctrl-C. Exit codes: 0 stopped, 1 failure (bad model, port taken), 2 bad usage."})
 public final class ServeCommand implements Callable<Integer> {
@@ -61,6 +68,13 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", description = "Longest prompt analysed, in tokens (default: the model's context).")
     Integer maxTokens;
 
+    @Mixin
+    SaeSpliceOption sae;
+
+    @Option(names = "--sae-dashboard", paramLabel = "DIR",
+            description = "With --sae: the output directory of 'loupe sae features' for this SAE (features.html, features.json).")
+    Path saeDashboard;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new UsageException("--port must be in [0, 65535], got " + port);
@@ -68,7 +82,9 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.println("loading " + model + " …");
         ExplorerModel m = ExplorerModel.open(model.dir(), nonFinite.allowed());
         int limit = maxTokens == null ? m.config().nPositions() : maxTokens;
-        ExplorerServer server = ExplorerServer.start(m, host, port, limit, Set.copyOf(allowHosts));
+        var splice = sae.attach(m.gpt());
+        if (saeDashboard != null && splice == null) throw new UsageException("--sae-dashboard needs --sae DIR");
+        ExplorerServer server = ExplorerServer.start(m, host, port, limit, Set.copyOf(allowHosts), splice, saeDashboard);
         for (String line : exposureWarning(server)) System.err.println(line);
         System.out.println("Loupe explorer for " + m.name() + " at " + server.url() + "  (Ctrl-C to stop)");
         for (URI u : server.networkUrls()) System.out.println("  from other machines: " + u);

@@ -28,6 +28,7 @@ async function init() {
   $("detail").addEventListener("mousemove", hoverDetail);
   $("detail").addEventListener("click", hoverDetail);
   $("composition").addEventListener("mousemove", hoverComposition);
+  await initFeatures();
   document.body.dataset.ready = "true";
 }
 
@@ -62,6 +63,7 @@ async function analyse() {
     $("lens").innerHTML = "<tr><td>computing the logit lens…</td></tr>";
     await loadDla("");
     await loadLens();
+    await loadFeatures();
   } catch (e) {
     $("status").textContent = "error: " + e.message;
   }
@@ -250,3 +252,49 @@ function hoverComposition(ev) {
 }
 
 init();
+
+// ---- Features view (loupe serve --sae DIR): which SAE features fire on each token; a feature's page
+async function initFeatures() {
+  const f = await (await api("/api/features")).json();
+  state.features = f;
+  if (!f.enabled) return;
+  $("features-section").hidden = false;
+  $("features-info").textContent = `${f.d_sae} ${f.architecture} features at ${f.hook_name}` +
+    (f.error_term ? ", error term added back" : ", spliced in (the model runs on the reconstruction)") + "; the 5 strongest per token; click one";
+}
+
+async function loadFeatures() {
+  if (!state.features || !state.features.enabled) return;
+  const r = await (await api("/api/features", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ prompt: $("prompt").value, k: 5 }) })).json();
+  const rows = r.positions.map((p) => {
+    const chips = p.features.map((f) => {
+      const a = Math.min(1, f.activation / (r.max_activation || 1));
+      return `<span class="feat" data-index="${f.index}" data-activation="${f.activation}" style="background: rgba(255,140,0,${(0.15 + 0.85 * a).toFixed(2)})">#${f.index} ${f.activation.toFixed(2)}</span>`;
+    }).join(" ");
+    return `<tr class="feat-pos" data-pos="${p.position}"><td>${p.position}</td><td class="tokcell">${esc(p.token)}</td><td>${p.active}</td><td>${chips}</td></tr>`;
+  });
+  $("features").innerHTML = "<tr><th>pos</th><th>token</th><th>active</th><th>strongest features</th></tr>" + rows.join("");
+  for (const el of document.querySelectorAll("#features .feat")) el.addEventListener("click", () => loadFeature(+el.dataset.index));
+  $("features").dataset.loaded = "true";
+}
+
+async function loadFeature(i) {
+  const f = await (await api(`/api/features/${i}`)).json();
+  const table = (title, list) => `<table><tr><th colspan="2">${title}</th></tr>` +
+    list.map((l) => `<tr><td>${esc(l.token)}</td><td>${(l.effect >= 0 ? "+" : "") + l.effect.toFixed(3)}</td></tr>`).join("") + "</table>";
+  const d = f.dashboard;
+  let html = `<h3>feature ${i}</h3>`;
+  if (d && d.density !== undefined) html += `<div>density ${pct(d.density)} on the dashboard's tokens</div>`;
+  html += `<div class="columns">${table("raises logits", f.logits_positive)}${table("lowers logits", f.logits_negative)}</div>`;
+  if (state.features.dashboard) html += `<button id="feature-open">open its dashboard</button>`;
+  $("feature-detail").innerHTML = html;
+  $("feature-detail").dataset.index = String(i);
+  if (state.features.dashboard) {
+    $("feature-open").addEventListener("click", () => {
+      const frame = $("feature-dashboard");
+      frame.hidden = false;
+      frame.src = `/api/features/dashboard#${i}`;
+    });
+  }
+}
