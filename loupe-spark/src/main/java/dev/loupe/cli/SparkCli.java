@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class,
                 dev.loupe.spark.cli.SparkEvalCommand.class,
                 dev.loupe.spark.cli.ActivationStatsCommand.class,
+                dev.loupe.spark.cli.SweepCommand.class,
         })
 public final class SparkCli implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces on errors.")

@@ -26,7 +26,12 @@ public final class SparkOptions {
 
     /** Opens the session, with progress lines on stderr. */
     public SparkSession open() {
-        Map<String, String> settings = new LinkedHashMap<>();
+        return open(Map.of());
+    }
+
+    /** Opens the session with a job's own {@code defaults} (a --conf of the same key wins). */
+    public SparkSession open(Map<String, String> defaults) {
+        Map<String, String> settings = new LinkedHashMap<>(defaults);
         for (String kv : conf) {
             int eq = kv.indexOf('=');
             if (eq <= 0) throw new UsageException("--conf needs KEY=VALUE, got '" + kv + "'");
