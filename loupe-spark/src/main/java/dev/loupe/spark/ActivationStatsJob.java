@@ -35,7 +35,7 @@ public final class ActivationStatsJob {
      * What to collect.
      *
      * @param model      model directory (readable by every executor at this path)
-     * @param data       token files (.bin), in order
+     * @param data       token files (.bin) or text files (tokenized with the model's tokenizer), in order
      * @param seq        tokens per window (context)
      * @param spec       hook, top-k, context size, histogram bins
      * @param partitions tasks (contiguous runs of windows); 0 = twice Spark's default parallelism
@@ -53,14 +53,14 @@ public final class ActivationStatsJob {
             throw new LoupeException("--seq must be in 1.." + config.nPositions() + " (the model's context), got " + s.seq());
         }
         HookUnits.of(config, s.spec().hook());                                  // an unknown hook fails here
-        TokenShards shards = TokenShards.of(s.data());
-        CorpusWindows windows = new CorpusWindows(shards.sizes(), s.seq());
-        long n = windows.count();
-        if (n == 0) {
-            throw new LoupeException("the input holds no window of --seq " + s.seq() + " tokens (files: "
-                    + String.join(", ", shards.paths()) + "); give a smaller --seq");
-        }
         try (StagedOutput staged = StagedOutput.create(out)) {
+            TokenShards shards = TextShards.tokenize(spark, model, s.data(), staged.dir().resolve(EvalJob.SCRATCH));
+            CorpusWindows windows = new CorpusWindows(shards.sizes(), s.seq());
+            long n = windows.count();
+            if (n == 0) {
+                throw new LoupeException("the input holds no window of --seq " + s.seq() + " tokens (files: "
+                        + String.join(", ", shards.names()) + "); give a smaller --seq");
+            }
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int p = (int) Math.min(n, s.partitions() > 0 ? s.partitions() : 2L * sc.defaultParallelism());
             List<Run> runs = new ArrayList<>();
@@ -75,6 +75,7 @@ public final class ActivationStatsJob {
             } catch (Exception e) {      // SparkException is checked, thrown undeclared
                 throw SparkFailures.explain(e);
             }
+            StagedOutput.delete(staged.dir().resolve(EvalJob.SCRATCH));
             StatsOutput.write(spark, stats, s, staged.dir());
             staged.commit();
             return stats;
@@ -92,7 +93,7 @@ public final class ActivationStatsJob {
             for (long w = r.from(); w < r.to(); w++) {
                 int shard = windows.shardOf(w);
                 int[] tokens = shards.read(shard, windows.startInShard(w), windows.seq());
-                TokenShards.checkVocabulary(tokens, vocab, shards.paths().get(shard));
+                TokenShards.checkVocabulary(tokens, vocab, shards.names().get(shard));
                 b.add(w, ActivationStats.ofWindow(gpt, spec, tokens, windows.position(w)));
             }
             out.addAll(b.nodes());

@@ -29,11 +29,14 @@ import java.util.Map;
 public final class EvalJob {
     private EvalJob() {}
 
+    /** Where text inputs are tokenized to, inside the staging directory (removed before the commit). */
+    static final String SCRATCH = "_tokens";
+
     /**
      * What to evaluate.
      *
      * @param model      model directory (readable by every executor at this path)
-     * @param data       token files (.bin), in order
+     * @param data       token files (.bin) or text files (tokenized with the model's tokenizer), in order
      * @param seq        tokens per window, or null for the model's context (at most 1024)
      * @param batch      windows per forward pass
      * @param maxWindows at most this many windows in all; 0 = all
@@ -65,9 +68,9 @@ public final class EvalJob {
             throw new LoupeException("--seq must be in 1.." + config.nPositions() + " (the model's context), got " + seq);
         }
         if (s.batch() < 1) throw new LoupeException("--batch must be positive, got " + s.batch());
-        TokenShards shards = TokenShards.of(s.data());
-        List<Batch> batches = batches(shards, seq, s.batch(), s.maxWindows());
         try (StagedOutput staged = StagedOutput.create(out)) {
+            TokenShards shards = TextShards.tokenize(spark, model, s.data(), staged.dir().resolve(SCRATCH));
+            List<Batch> batches = batches(shards, seq, s.batch(), s.maxWindows());
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int slices = Math.max(1, Math.min(batches.size(), sc.defaultParallelism() * 4));
             int vocab = config.vocabSize();
@@ -80,6 +83,7 @@ public final class EvalJob {
             }
             losses.sort(java.util.Comparator.comparingLong(BatchLoss::index));
             Result r = combine(losses, shards, seq);
+            StagedOutput.delete(staged.dir().resolve(SCRATCH));
             write(spark, r, staged.dir(), s);
             staged.commit();
             return r;
@@ -98,7 +102,7 @@ public final class EvalJob {
         }
         if (out.isEmpty()) {
             throw new LoupeException("the input holds no window of --seq " + seq + " + 1 tokens (files: "
-                    + String.join(", ", shards.paths()) + "); give a smaller --seq");
+                    + String.join(", ", shards.names()) + "); give a smaller --seq");
         }
         return out;
     }
@@ -110,7 +114,7 @@ public final class EvalJob {
         while (it.hasNext()) {
             Batch b = it.next();
             int[] tokens = shards.read(b.shard(), b.first() * seq, b.rows() * seq + 1);
-            TokenShards.checkVocabulary(tokens, vocab, shards.paths().get(b.shard()));
+            TokenShards.checkVocabulary(tokens, vocab, shards.names().get(b.shard()));
             int[] inputs = new int[b.rows() * seq], targets = new int[b.rows() * seq];
             for (int r = 0; r < b.rows(); r++) {
                 System.arraycopy(tokens, r * seq, inputs, r * seq, seq);
@@ -135,7 +139,7 @@ public final class EvalJob {
             acc[1] += b.rows();
         }
         List<ShardLoss> list = new ArrayList<>();
-        perShard.forEach((sh, acc) -> list.add(new ShardLoss(shards.paths().get(sh), (long) acc[1], (long) acc[1] * seq, acc[0] / acc[1])));
+        perShard.forEach((sh, acc) -> list.add(new ShardLoss(shards.names().get(sh), (long) acc[1], (long) acc[1] * seq, acc[0] / acc[1])));
         return new Result(weighted / rows, rows * seq, seq, List.copyOf(list));
     }
 

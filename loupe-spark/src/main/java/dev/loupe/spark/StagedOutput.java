@@ -67,9 +67,14 @@ public final class StagedOutput implements AutoCloseable {
     /** Removes the staging directory unless committed. */
     @Override
     public void close() {
-        if (committed || !Files.exists(staging)) return;
+        if (!committed) delete(staging);
+    }
+
+    /** Removes {@code dir} and everything under it, if it exists (best effort). */
+    static void delete(Path dir) {
+        if (!Files.exists(dir)) return;
         try {
-            Files.walkFileTree(staging, new SimpleFileVisitor<>() {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                     Files.delete(file);

@@ -15,11 +15,17 @@ import java.util.List;
  * that executors read from the same paths (memory-mapped, only the range is touched).
  *
  * @param paths absolute paths, in the order given
+ * @param names what to call each file in results and messages: its path, or the text file it was tokenized from
  * @param sizes tokens per file
  */
-public record TokenShards(List<String> paths, long[] sizes) implements Serializable {
+public record TokenShards(List<String> paths, List<String> names, long[] sizes) implements Serializable {
     /** Checks and measures {@code files}; a missing, malformed or empty one is an error naming it. */
     public static TokenShards of(List<Path> files) {
+        return of(files, files.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList());
+    }
+
+    /** As {@link #of(List)}, with the names results and messages use for each file. */
+    public static TokenShards of(List<Path> files, List<String> names) {
         if (files.isEmpty()) throw new LoupeException("no input files");
         List<String> paths = new ArrayList<>();
         long[] sizes = new long[files.size()];
@@ -35,7 +41,7 @@ public record TokenShards(List<String> paths, long[] sizes) implements Serializa
             paths.add(p.toString());
             sizes[i] = n;
         }
-        return new TokenShards(List.copyOf(paths), sizes);
+        return new TokenShards(List.copyOf(paths), List.copyOf(names), sizes);
     }
 
     /** Tokens [from, from + count) of shard {@code shard}, read where this runs (an executor). */

@@ -67,6 +67,29 @@ class EvalJobTest {
     }
 
     @Test
+    void textIsTokenizedOnTheExecutorsAsLoupeEvalTokenizesIt(@TempDir Path tmp) throws Exception {
+        Path model = Fixtures.model(tmp.resolve("model"));
+        StringBuilder sb = new StringBuilder();
+        java.util.Random r = new java.util.Random(9);
+        for (int i = 0; i < 900; i++) sb.append("abcdefghij klmnopq\n".charAt(r.nextInt(19)));
+        String text = sb.toString();
+        dev.loupe.tokens.CharTokenizer tok = dev.loupe.tokens.CharTokenizer.fromCorpus(text);
+        dev.loupe.tokens.Tokenizers.save(tok, model);
+        Path file = Files.writeString(tmp.resolve("corpus.txt"), text);
+        Files.writeString(tmp.resolve("empty.txt"), "");
+        Gpt gpt = Gpt.fromWeights(Fixtures.CONFIG, ModelDirectory.read(model).weights());
+        EvalJob.Result res = EvalJob.run(spark, new EvalJob.Settings(model, List.of(file), 16, 4, 0), tmp.resolve("out"), FaultInjection.NONE);
+        assertThat(res.loss()).isEqualTo(Evaluator.evaluate(gpt, List.of(tok.encode(text)), 4, 16, 0).loss());
+        assertThat(res.shards().getFirst().shard()).isEqualTo(file.toString());
+        try (var files = Files.list(tmp.resolve("out"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("eval.parquet", "summary.json");
+        }
+        assertThatThrownBy(() -> EvalJob.run(spark, new EvalJob.Settings(model, List.of(file, tmp.resolve("empty.txt")), 16, 4, 0),
+                tmp.resolve("out2"), FaultInjection.NONE)).hasMessageContaining("empty.txt").hasMessageContaining("empty");
+        assertThat(tmp.resolve("out2")).doesNotExist();
+    }
+
+    @Test
     void aTaskThatFailsOnceIsRetriedWithTheSameResult(@TempDir Path tmp) {
         Path model = Fixtures.model(tmp.resolve("model"));
         Fixtures.tokenFile(tmp.resolve("a.bin"), 900, 3);
