@@ -22,9 +22,10 @@ import java.util.List;
 /**
  * {@code loupe spark activation-stats}: {@link ActivationStats} of one hook over token files.
  * The windows (each shard cut into consecutive windows of seq tokens from its start, a shorter tail
- * dropped; each window its own context) are split into contiguous runs, one per task; a task runs
- * its windows through the model (loaded once per executor JVM) and folds their summaries into
- * {@link WindowTree} nodes; the nodes are merged level by level with {@code reduceByKey}. The merges
+ * dropped; each window its own context) are split into runs aligned to a {@link WindowTree}, one
+ * per task; a task runs its windows through the model (loaded once per executor JVM) and folds
+ * their summaries into one tree node; the nodes are merged level by level with {@code reduceByKey},
+ * each pass halving them. The merges
  * are those of {@link ActivationStats#compute}, so the numbers are the single-machine ones, bit for
  * bit, however the work was split and whichever tasks were retried.
  */
@@ -38,7 +39,7 @@ public final class ActivationStatsJob {
      * @param data       token files (.bin) or text files (tokenized with the model's tokenizer), in order
      * @param seq        tokens per window (context)
      * @param spec       hook, top-k, context size, histogram bins
-     * @param partitions tasks (contiguous runs of windows); 0 = twice Spark's default parallelism
+     * @param partitions at most this many tasks (runs of consecutive windows aligned to the tree); 0 = twice Spark's default parallelism
      */
     public record Settings(Path model, List<Path> data, int seq, ActivationStats.Spec spec, int partitions) {}
 
@@ -64,14 +65,15 @@ public final class ActivationStatsJob {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int p = (int) Math.min(n, s.partitions() > 0 ? s.partitions() : 2L * sc.defaultParallelism());
             List<Run> runs = new ArrayList<>();
-            for (int i = 0; i < p; i++) runs.add(new Run(n * i / p, n * (i + 1) / p));
+            for (long[] r : WindowTree.runs(n, p)) runs.add(new Run(r[0], r[1]));
+            int firstLevel = WindowTree.levels(runs.getFirst().to() - runs.getFirst().from());
             ActivationStats.Spec spec = s.spec();
             int vocab = config.vocabSize();
             ActivationStats stats;
             try {
-                JavaRDD<WindowTree.Node<ActivationStats>> nodes = sc.parallelize(runs, p)
+                JavaRDD<WindowTree.Node<ActivationStats>> nodes = sc.parallelize(runs, runs.size())
                         .mapPartitions(it -> summarise(it, model, shards, windows, spec, vocab, fault));
-                stats = merge(nodes, n, p);
+                stats = merge(nodes, n, firstLevel, runs.size());
             } catch (Exception e) {      // SparkException is checked, thrown undeclared
                 throw SparkFailures.explain(e);
             }
@@ -96,19 +98,22 @@ public final class ActivationStatsJob {
                 TokenShards.checkVocabulary(tokens, vocab, shards.names().get(shard));
                 b.add(w, ActivationStats.ofWindow(gpt, spec, tokens, windows.position(w)));
             }
-            out.addAll(b.nodes());
+            out.addAll(b.nodes(windows.count()));
         }
         fault.maybeFail();
         return out.iterator();
     }
 
-    /** Merges the tasks' tree nodes level by level, as {@link WindowTree#finish} does on one machine. */
-    private static ActivationStats merge(JavaRDD<WindowTree.Node<ActivationStats>> nodes, long n, int partitions) {
+    /**
+     * Merges the tasks' tree nodes (one per run, at level {@code firstLevel} or above) level by
+     * level, as {@link WindowTree#finish} does on one machine: each pass halves the nodes.
+     */
+    private static ActivationStats merge(JavaRDD<WindowTree.Node<ActivationStats>> nodes, long n, int firstLevel, int partitions) {
         JavaRDD<WindowTree.Node<ActivationStats>> current = nodes;
         int levels = WindowTree.levels(n);
-        for (int level = 0; level < levels; level++) {
+        for (int level = firstLevel; level < levels; level++) {
             final int l = level;
-            int parts = Math.max(1, Math.min(partitions, (int) Math.min(Integer.MAX_VALUE, (n >> (level + 1)) + 1)));
+            int parts = Math.max(1, partitions >> (level - firstLevel + 1));
             current = current
                     .mapToPair(node -> {
                         long[] k = WindowTree.parentKey(node, l);

@@ -26,6 +26,7 @@ import java.util.zip.CRC32C;
  */
 public record ModelHandle(String path, long checksum) implements Serializable {
     private static final Map<String, ModelDirectory.LoadedModel> LOADED = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
 
     /** The handle of model directory {@code dir}, read on the driver (fails there first if it is unreadable). */
     public static ModelHandle of(Path dir) {
@@ -43,9 +44,9 @@ public record ModelHandle(String path, long checksum) implements Serializable {
         return Gpt.fromWeights(m.config(), m.weights());
     }
 
-    /** How many distinct models this JVM holds (tests check the once-per-JVM load). */
-    static int cachedModels() {
-        return LOADED.size();
+    /** How many times this JVM has read model weights (tests check the once-per-JVM load). */
+    static int loads() {
+        return LOADS.get();
     }
 
     private ModelDirectory.LoadedModel load() {
@@ -56,6 +57,7 @@ public record ModelHandle(String path, long checksum) implements Serializable {
             throw new LoupeException("model " + path + " on " + where + " differs from the driver's copy (checksum "
                     + Long.toHexString(seen) + " instead of " + Long.toHexString(checksum) + ")");
         }
+        LOADS.incrementAndGet();
         return ModelDirectory.read(dir);
     }
 

@@ -16,6 +16,10 @@ public final class SparkFailures {
             if (t instanceof LoupeException le) return new LoupeException(le.getMessage(), e);
         }
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (msg.startsWith("Cannot call methods on a stopped SparkContext")) {
+            return new LoupeException("the Spark cluster ended the application (no executor could start or run: see the "
+                    + "workers' logs, e.g. a JDK older than 25.0.3 or too little memory for spark.executor.memory)", e);
+        }
         int at = msg.indexOf("): ");
         if (msg.contains("most recent failure") && at > 0) {
             String rest = msg.substring(at + 3);

@@ -52,7 +52,10 @@ final class StatsOutput {
             List<Map<String, Object>> topJson = new ArrayList<>();
             for (TopExample e : us.top()) {
                 top.add(RowFactory.create(e.position(), e.value(), e.contextStart(), boxed(e.tokens()), boxed(e.values())));
-                topJson.add(Map.of("position", e.position(), "value", e.value()));
+                Map<String, Object> t = new LinkedHashMap<>();
+                t.put("position", e.position());
+                t.put("value", e.value());
+                topJson.add(t);
             }
             List<Long> hist = new ArrayList<>();
             for (long c : us.histogram()) hist.add(c);

@@ -36,11 +36,16 @@ class SparkCliTest {
         }
     }
 
-    @Test
-    void evalPrintsTheSingleMachineLossAndActivationStatsWritesUnitsJson(@TempDir Path tmp) throws Exception {
+    static Gpt model(Path dir) {
         GptConfig c = new GptConfig(19, 32, 16, 1, 2, 32, 1e-5f, true, GptConfig.Norm.PRE, GptConfig.Mlp.GELU, GptConfig.Positional.LEARNED);
         Gpt gpt = Gpt.create(c, 3);
-        ModelDirectory.write(tmp.resolve("m"), c, gpt.parameters());
+        ModelDirectory.write(dir, c, gpt.parameters());
+        return gpt;
+    }
+
+    @Test
+    void evalPrintsTheSingleMachineLossAndActivationStatsWritesUnitsJson(@TempDir Path tmp) throws Exception {
+        Gpt gpt = model(tmp.resolve("m"));
         int[] t = new Random(1).ints(500, 0, 19).toArray();
         TokenFile.write(tmp.resolve("d.bin"), t, TokenFile.Format.RAW_UINT16);
 
@@ -67,8 +72,9 @@ class SparkCliTest {
     @Test
     void anUnreachableMasterFailsWithinSeconds(@TempDir Path tmp) throws Exception {
         Path jar = Files.writeString(tmp.resolve("job.jar"), "");
+        model(tmp.resolve("m"));
         long t0 = System.nanoTime();
-        Result r = spark("eval", "--master", "spark://127.0.0.1:1", "--job-jar", jar.toString(), "--model", "m", "--data", "d.bin",
+        Result r = spark("eval", "--master", "spark://127.0.0.1:1", "--job-jar", jar.toString(), "--model", tmp.resolve("m").toString(), "--data", "d.bin",
                 "--out", tmp.resolve("o").toString());
         assertThat((System.nanoTime() - t0) / 1e9).isLessThan(10);
         assertThat(r.code()).isEqualTo(1);
@@ -78,7 +84,9 @@ class SparkCliTest {
 
     @Test
     void aClusterMasterWithoutAJobJarIsBadUsage(@TempDir Path tmp) {
-        Result r = spark("eval", "--master", "spark://127.0.0.1:1", "--model", "m", "--data", "d.bin", "--out", tmp.resolve("o").toString());
+        model(tmp.resolve("m"));
+        Result r = spark("eval", "--master", "spark://127.0.0.1:1", "--model", tmp.resolve("m").toString(), "--data", "d.bin",
+                "--out", tmp.resolve("o").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("needs a job jar");
         assertThat(spark("--help").out()).contains("activation-stats").contains("eval");

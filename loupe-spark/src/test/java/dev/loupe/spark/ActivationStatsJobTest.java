@@ -9,9 +9,6 @@ import dev.loupe.analysis.stats.UnitStats;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.io.ModelDirectory;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,19 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * input: every number equal (bit for bit), for several splits into tasks and with a task that fails
  * once; the files hold the same numbers.
  */
-class ActivationStatsJobTest {
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = Fixtures.local(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
-
+class ActivationStatsJobTest extends LocalSpark {
     static void assertSame(ActivationStats a, ActivationStats b) {
         assertThat(a.units()).isEqualTo(b.units());
         assertThat(a.windows()).isEqualTo(b.windows());
@@ -68,6 +53,7 @@ class ActivationStatsJobTest {
         int[] b = Fixtures.tokenFile(tmp.resolve("b.bin"), 120, 2);    // 7 windows
         Gpt gpt = Gpt.fromWeights(Fixtures.CONFIG, ModelDirectory.read(model).weights());
         List<Path> data = List.of(tmp.resolve("a.bin"), tmp.resolve("b.bin"));
+        int loadsBefore = ModelHandle.loads();
         for (String hook : List.of("blocks.1.mlp.hook_post", "blocks.0.attn.hook_z")) {
             ActivationStats.Spec spec = new ActivationStats.Spec(hook, 5, 3, 2, new Binning(-2, 2, 16));
             ActivationStats single = ActivationStats.compute(gpt, List.of(a, b), 16, spec);
@@ -75,10 +61,11 @@ class ActivationStatsJobTest {
             for (int partitions : new int[] {1, 3, 7}) {
                 FaultInjection fault = partitions == 3 ? new FaultInjection(1) : FaultInjection.NONE;
                 Path out = tmp.resolve("out-" + hook + "-" + run++);
-                ActivationStats spark = ActivationStatsJob.run(ActivationStatsJobTest.spark,
+                ActivationStats spark = ActivationStatsJob.run(LocalSpark.spark,
                         new ActivationStatsJob.Settings(model, data, 16, spec, partitions), out, fault);
                 assertSame(spark, single);
             }
+            assertThat(ModelHandle.loads() - loadsBefore).as("weights read once per executor JVM, not per task").isEqualTo(1);
             Path out = tmp.resolve("out-" + hook + "-0");
             JsonNode units = new ObjectMapper().readTree(out.resolve("units.json").toFile());
             assertThat(units).hasSize(single.units());
@@ -87,7 +74,7 @@ class ActivationStatsJobTest {
             assertThat(keys).containsExactly("unit", "mean", "variance", "max", "frequency", "top");
             assertThat(units.get(2).get("mean").asDouble()).isEqualTo(single.unit(2).mean());
             assertThat(units.get(2).get("top").get(0).get("position").asLong()).isEqualTo(single.unit(2).top().getFirst().position());
-            List<Row> rows = ActivationStatsJobTest.spark.read().parquet(out.resolve("units.parquet").toString()).orderBy("unit").collectAsList();
+            List<Row> rows = LocalSpark.spark.read().parquet(out.resolve("units.parquet").toString()).orderBy("unit").collectAsList();
             assertThat(rows).hasSize(single.units());
             assertThat(rows.get(1).getDouble(rows.get(1).fieldIndex("variance"))).isEqualTo(single.unit(1).variance());
             assertThat(rows.get(1).getList(rows.get(1).fieldIndex("top"))).hasSize(5);

@@ -4,9 +4,6 @@ import dev.loupe.LoupeException;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.train.Evaluator;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,19 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code spark eval} in local[2] against {@link Evaluator} (what {@code loupe eval} calls) on the
  * same file: the same double, since the batches and the order of their sum are the same.
  */
-class EvalJobTest {
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = Fixtures.local(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
-
+class EvalJobTest extends LocalSpark {
     @Test
     void equalsTheSingleMachineEvaluation(@TempDir Path tmp) throws Exception {
         Path model = Fixtures.model(tmp.resolve("model"));

@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.LoupeException;
 import dev.loupe.tokens.CharTokenizer;
 import dev.loupe.train.TokenData;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,19 +21,7 @@ import static org.assertj.core.api.Assertions.within;
  * {@code spark sweep} in local[2]: one run per grid point, each equal to the same training done
  * directly (same seed, same data split), files per run, and the per-value mean ± std over seeds.
  */
-class SweepJobTest {
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = Fixtures.local(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
-
+class SweepJobTest extends LocalSpark {
     static String text() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 300; i++) sb.append("the cat sat on the mat. ").append(i % 7 == 0 ? "a dog ran.\n" : "");

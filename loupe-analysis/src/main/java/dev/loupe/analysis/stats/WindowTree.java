@@ -64,6 +64,45 @@ public final class WindowTree {
         public List<Node<T>> nodes() {
             return List.copyOf(stack);
         }
+
+        /**
+         * The nodes built so far, with what can be finished knowing that there are {@code n}
+         * windows in all: a last node whose right sibling covers no window moves up, and merges
+         * with its left sibling when that is here. A run of {@link #runs} ends as one node.
+         */
+        public List<Node<T>> nodes(long n) {
+            List<Node<T>> out = new ArrayList<>(stack);
+            while (!out.isEmpty()) {
+                Node<T> top = out.getLast();
+                if ((top.index() & 1) != 0 || ((top.index() + 1) << top.level()) < n || top.level() >= levels(n)) break;
+                Node<T> up = new Node<>(top.level() + 1, top.index() >> 1, top.value());
+                out.removeLast();
+                while (!out.isEmpty()) {
+                    Node<T> left = out.getLast();
+                    if (left.level() != up.level() || left.index() + 1 != up.index() || (left.index() & 1) != 0) break;
+                    out.removeLast();
+                    up = new Node<>(up.level() + 1, left.index() >> 1, merge.apply(left.value(), up.value()));
+                }
+                out.add(up);
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    /**
+     * Splits windows 0..n-1 into at most {@code parts} runs aligned to the tree: each run but the
+     * last covers exactly one node of 2^m windows (m the smallest level that needs no more than
+     * {@code parts} runs), so a worker folds a run into a single node and only about
+     * {@code 2 · runs} nodes are ever merged across workers. Each element is {from, to}.
+     */
+    public static List<long[]> runs(long n, int parts) {
+        if (parts < 1) throw new IllegalArgumentException("parts must be positive");
+        long per = (n + parts - 1) / parts;
+        int m = levels(per);
+        long block = 1L << m;
+        List<long[]> out = new ArrayList<>();
+        for (long from = 0; from < n; from += block) out.add(new long[] {from, Math.min(n, from + block)});
+        return out;
     }
 
     /** Key (level + 1, index / 2) a level-{@code level} node passes up under, or its own key when it is above that level. */

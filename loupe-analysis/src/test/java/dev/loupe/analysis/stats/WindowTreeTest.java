@@ -48,6 +48,29 @@ class WindowTreeTest {
     }
 
     @Test
+    void alignedRunsEndAsOneNodeEachAndGiveTheSameMergeOrder() {
+        for (long n : new long[] {1, 2, 5, 13, 37, 64, 100}) {
+            for (int parts : new int[] {1, 2, 3, 7, 16}) {
+                List<long[]> runs = WindowTree.runs(n, parts);
+                assertThat(runs.size()).isLessThanOrEqualTo(parts);
+                List<WindowTree.Node<String>> nodes = new ArrayList<>();
+                long expect = 0;
+                for (long[] r : runs) {
+                    assertThat(r[0]).isEqualTo(expect);
+                    expect = r[1];
+                    WindowTree.Builder<String> b = new WindowTree.Builder<>(SHAPE);
+                    for (long i = r[0]; i < r[1]; i++) b.add(i, Long.toString(i));
+                    List<WindowTree.Node<String>> own = b.nodes(n);
+                    assertThat(own).as("n=%d parts=%d run %d..%d", n, parts, r[0], r[1]).hasSize(1);
+                    nodes.addAll(own);
+                }
+                assertThat(expect).isEqualTo(n);
+                assertThat(WindowTree.finish(nodes, n, SHAPE)).isEqualTo(run(n, List.of()));
+            }
+        }
+    }
+
+    @Test
     void aMissingOrRepeatedWindowIsAnError() {
         WindowTree.Builder<String> b = new WindowTree.Builder<>(SHAPE);
         b.add(0, "0");

@@ -1,28 +1,24 @@
 package dev.loupe.spark.cli;
 
-import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.analysis.stats.ActivationStats;
 import dev.loupe.analysis.stats.Binning;
 import dev.loupe.analysis.stats.UnitStats;
-import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.spark.ActivationStatsJob;
 import dev.loupe.spark.FaultInjection;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
 /** {@code loupe spark activation-stats}: per-unit statistics and top-activating contexts of a hook over a corpus. */
 @Command(name = "activation-stats", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Per-unit statistics of one hook over token files, on Spark: mean, variance, max, frequency (fraction of",
+                "Per-unit statistics of one hook over token or text files, on Spark: mean, variance, max, frequency (fraction of",
                 "positions > 0), a histogram and the --k top-activating contexts (the tokens around each top position, with",
                 "the unit's activation at every one). Units: the neurons of blocks.L.mlp.hook_post, the directions of a",
                 "residual hook (blocks.L.hook_resid_post, ...), or one per head for blocks.L.attn.hook_z (the norm of the",
@@ -35,18 +31,10 @@ import java.util.stream.IntStream;
 public final class ActivationStatsCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
-            description = "Model directory, or a hub name fetched with 'loupe fetch' (gpt2).")
-    ModelRef model;
-    @Option(names = "--data", required = true, arity = "1..*", paramLabel = "FILE",
-            description = "Token files (.bin, llm.c or nanoGPT format).")
-    List<Path> data;
+    @Mixin
+    JobInput input;
     @Option(names = "--hook", required = true, description = "Hook point, e.g. blocks.0.mlp.hook_post ('loupe hooks' lists them).")
     String hook;
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (must not exist).")
-    Path out;
-    @Option(names = "--seq", description = "Tokens per window (default: the model's context, at most 1024).")
-    Integer seq;
     @Option(names = "--k", defaultValue = "20", description = "Top contexts kept per unit (default: ${DEFAULT-VALUE}).")
     int k;
     @Option(names = "--before", defaultValue = "10", description = "Context tokens kept before a top position (default: ${DEFAULT-VALUE}).")
@@ -59,7 +47,7 @@ public final class ActivationStatsCommand implements Callable<Integer> {
             description = "Histogram range; values outside count in an underflow and an overflow bin (default: ${DEFAULT-VALUE}).")
     double[] range;
     @Option(names = "--partitions", defaultValue = "0",
-            description = "Tasks (runs of consecutive windows), 0 = twice Spark's default parallelism (default: ${DEFAULT-VALUE}).")
+            description = "At most this many tasks (runs of consecutive windows, 2^m each), 0 = twice Spark's default parallelism (default: ${DEFAULT-VALUE}).")
     int partitions;
 
     @Override
@@ -68,25 +56,19 @@ public final class ActivationStatsCommand implements Callable<Integer> {
         if (range.length != 2 || !(range[1] > range[0]) || bins < 1) {
             throw new UsageException("--range needs LO,HI with LO < HI and --bins at least 1");
         }
-        Path dir = model.dir();
-        int t = seq != null ? seq : Math.min(1024, ModelDirectory.readConfig(dir).nPositions());
+        int t = input.seq();
         ActivationStats.Spec spec = new ActivationStats.Spec(hook, k, before, after, new Binning(range[0], range[1], bins));
-        SparkSession session = spark.open();
-        try {
-            ActivationStats s = ActivationStatsJob.run(session, new ActivationStatsJob.Settings(dir, data, t, spec, partitions),
-                    out, FaultInjection.NONE);
-            System.out.printf("%s: %d units over %,d windows of %d tokens; written to %s%n", hook, s.units(), s.windows(), t, out);
-            System.out.println("largest max activations:");
-            IntStream.range(0, s.units()).boxed()
-                    .sorted(Comparator.comparingDouble((Integer u) -> s.unit(u).max()).reversed()).limit(5)
-                    .forEach(u -> {
-                        UnitStats us = s.unit(u);
-                        System.out.printf("  unit %d: max %.4f at position %d, mean %.4f, frequency %.3f%n", u, us.max(),
-                                us.top().isEmpty() ? -1 : us.top().getFirst().position(), us.mean(), us.frequency());
-                    });
-            return 0;
-        } finally {
-            session.stop();
-        }
+        ActivationStatsJob.Settings settings = new ActivationStatsJob.Settings(input.modelDir(), input.data, t, spec, partitions);
+        ActivationStats s = spark.run(Map.of(), session -> ActivationStatsJob.run(session, settings, input.out, FaultInjection.NONE));
+        System.out.printf("%s: %d units over %,d windows of %d tokens; written to %s%n", hook, s.units(), s.windows(), t, input.out);
+        System.out.println("largest max activations:");
+        IntStream.range(0, s.units()).boxed()
+                .sorted(Comparator.comparingDouble((Integer u) -> s.unit(u).max()).reversed()).limit(5)
+                .forEach(u -> {
+                    UnitStats us = s.unit(u);
+                    System.out.printf("  unit %d: max %.4f at position %d, mean %.4f, frequency %.3f%n", u, us.max(),
+                            us.top().isEmpty() ? -1 : us.top().getFirst().position(), us.mean(), us.frequency());
+                });
+        return 0;
     }
 }

@@ -1,21 +1,18 @@
 package dev.loupe.spark.cli;
 
-import dev.loupe.cli.ModelRef;
 import dev.loupe.spark.EvalJob;
 import dev.loupe.spark.FaultInjection;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code loupe spark eval}: {@code loupe eval} over many token files on Spark. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Mean next-token loss (nats) and perplexity of a model over token files, per file and in total, on Spark.",
+                "Mean next-token loss (nats) and perplexity of a model over token or text files, per file and in total, on Spark.",
                 "Each file is cut exactly as 'loupe eval' cuts it: consecutive windows of --seq + 1 tokens with stride --seq,",
                 "at most --max-windows in all, --batch windows per forward pass; on one file the loss is the number",
                 "'loupe eval' prints. Writes OUT/eval.parquet (one row per file) and OUT/summary.json; OUT appears only",
@@ -25,16 +22,8 @@ import java.util.concurrent.Callable;
 public final class SparkEvalCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
-            description = "Model directory, or a hub name fetched with 'loupe fetch' (gpt2).")
-    ModelRef model;
-    @Option(names = "--data", required = true, arity = "1..*", paramLabel = "FILE",
-            description = "Token files (.bin, llm.c or nanoGPT format), evaluated in order.")
-    List<Path> data;
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (must not exist).")
-    Path out;
-    @Option(names = "--seq", description = "Tokens per window (default: the model's context, at most 1024).")
-    Integer seq;
+    @Mixin
+    JobInput input;
     @Option(names = "--batch", defaultValue = "8", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
     @Option(names = "--max-windows", defaultValue = "0", description = "Evaluate at most this many windows, 0 = all (default: ${DEFAULT-VALUE}).")
@@ -42,18 +31,13 @@ public final class SparkEvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SparkSession session = spark.open();
-        try {
-            EvalJob.Result r = EvalJob.run(session, new EvalJob.Settings(model.dir(), data, seq, batch, maxWindows), out,
-                    FaultInjection.NONE);
-            for (EvalJob.ShardLoss s : r.shards()) {
-                System.out.printf("%s: loss %.4f, perplexity %.3f (%,d tokens)%n", s.shard(), s.loss(), s.perplexity(), s.tokens());
-            }
-            System.out.printf("loss %.4f nats/token, perplexity %.3f (%,d tokens in windows of %d); written to %s%n", r.loss(),
-                    r.perplexity(), r.tokens(), r.seq(), out);
-            return 0;
-        } finally {
-            session.stop();
+        EvalJob.Settings settings = new EvalJob.Settings(input.modelDir(), input.data, input.seq, batch, maxWindows);
+        EvalJob.Result r = spark.run(Map.of(), session -> EvalJob.run(session, settings, input.out, FaultInjection.NONE));
+        for (EvalJob.ShardLoss s : r.shards()) {
+            System.out.printf("%s: loss %.4f, perplexity %.3f (%,d tokens)%n", s.shard(), s.loss(), s.perplexity(), s.tokens());
         }
+        System.out.printf("loss %.4f nats/token, perplexity %.3f (%,d tokens in windows of %d); written to %s%n", r.loss(),
+                r.perplexity(), r.tokens(), r.seq(), input.out);
+        return 0;
     }
 }

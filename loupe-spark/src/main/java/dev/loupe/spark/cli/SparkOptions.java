@@ -24,9 +24,14 @@ public final class SparkOptions {
             description = "The jar executors load Loupe from (default: the jar this command runs from, target/loupe-spark.jar).")
     Path jobJar;
 
-    /** Opens the session, with progress lines on stderr. */
-    public SparkSession open() {
-        return open(Map.of());
+    /** Runs {@code job} in a session opened with the job's own {@code defaults}, stopped afterwards. */
+    public <T> T run(Map<String, String> defaults, java.util.function.Function<SparkSession, T> job) {
+        SparkSession session = open(defaults);
+        try {
+            return job.apply(session);
+        } finally {
+            session.stop();
+        }
     }
 
     /** Opens the session with a job's own {@code defaults} (a --conf of the same key wins). */

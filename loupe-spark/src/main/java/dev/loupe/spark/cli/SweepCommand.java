@@ -6,7 +6,6 @@ import dev.loupe.spark.SweepGrid;
 import dev.loupe.spark.SweepJob;
 import dev.loupe.spark.SweepRun;
 import dev.loupe.spark.SweepSummary;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,16 +75,12 @@ public final class SweepCommand implements Callable<Integer> {
         defaults.put("steps", Integer.toString(steps));
         defaults.put("lr", Double.toString(lr));
         defaults.put("seed", Long.toString(seed));
-        SparkSession session = spark.open(Map.of("spark.task.cpus", Integer.toString(threads),
-                "spark.executorEnv.LOUPE_THREADS", Integer.toString(threads)));
-        try {
-            List<SweepRun.Outcome> outcomes = SweepJob.run(session,
-                    new SweepJob.Settings(data, g, defaults, seq, batch, evalEvery), out, FaultInjection.NONE);
-            System.out.print(SweepSummary.table(g.sweptKey(), SweepSummary.points(g, outcomes)));
-            System.out.printf("%d runs written to %s (sweep.png, summary.json, runs/)%n", outcomes.size(), out);
-            return 0;
-        } finally {
-            session.stop();
-        }
+        SweepJob.Settings settings = new SweepJob.Settings(data, g, defaults, seq, batch, evalEvery);
+        List<SweepRun.Outcome> outcomes = spark.run(Map.of("spark.task.cpus", Integer.toString(threads),
+                "spark.executorEnv.LOUPE_THREADS", Integer.toString(threads)), session -> SweepJob.run(session, settings, out,
+                FaultInjection.NONE));
+        System.out.print(SweepSummary.table(g.sweptKey(), SweepSummary.points(g, outcomes)));
+        System.out.printf("%d runs written to %s (sweep.png, summary.json, runs/)%n", outcomes.size(), out);
+        return 0;
     }
 }
