@@ -25,7 +25,8 @@ import java.util.Map;
  *       context_start, tokens, values);</li>
  *   <li>{@code units.json}: a list with, per unit, {@code unit}, {@code mean}, {@code variance},
  *       {@code max}, {@code frequency} and {@code top} [{@code position}, {@code value}];</li>
- *   <li>{@code summary.json}: the job's settings, window and position counts, histogram edges.</li>
+ *   <li>{@code summary.json}: the job's settings, window and position counts, histogram edges;</li>
+ *   <li>{@code report.html}: the units of largest max activation with their top contexts ({@link StatsReport}).</li>
  * </ul>
  */
 final class StatsOutput {
@@ -89,6 +90,8 @@ final class StatsOutput {
         summary.put("histogram_edges", edges);
         summary.put("histogram_layout", "underflow (< first edge), " + b.bins() + " bins, overflow (>= last edge)");
         JsonOut.write(dir.resolve("summary.json"), summary);
+        StatsReport.write(dir.resolve("report.html"), stats, s.spec().hook(), b,
+                dev.loupe.tokens.Tokenizers.load(s.model()).orElse(null));
     }
 
     private static List<Integer> boxed(int[] a) {

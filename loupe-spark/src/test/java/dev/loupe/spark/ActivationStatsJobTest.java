@@ -78,6 +78,10 @@ class ActivationStatsJobTest extends LocalSpark {
             assertThat(rows).hasSize(single.units());
             assertThat(rows.get(1).getDouble(rows.get(1).fieldIndex("variance"))).isEqualTo(single.unit(1).variance());
             assertThat(rows.get(1).getList(rows.get(1).fieldIndex("top"))).hasSize(5);
+            String html = java.nio.file.Files.readString(out.resolve("report.html"));
+            int best = java.util.stream.IntStream.range(0, single.units()).boxed()
+                    .max(java.util.Comparator.comparingDouble((Integer u) -> single.unit(u).max())).orElseThrow();
+            assertThat(html).contains("id=\"unit-" + best + "\"").contains("class=\"t top\"").contains(hook);
         }
     }
 
