@@ -4,7 +4,8 @@ import picocli.CommandLine.Command;
 
 /** {@code loupe reproduce}: the small-model findings of "A Mathematical Framework for Transformer Circuits", one subcommand each. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        subcommands = {BigramReproduction.class, SkipTrigramReproduction.class, InductionReproduction.class},
+        subcommands = {BigramReproduction.class, SkipTrigramReproduction.class, InductionReproduction.class,
+                GrokkingReproduction.class},
         description = {"Reproduce a finding of \"A Mathematical Framework for Transformer Circuits\" (Elhage et al., 2021): "
                 + "train a small model on a generated corpus (about a minute on 2 cores), read it with the circuits tools and "
                 + "write a report (Markdown + JSON, and the trained model) that says plainly what matched the paper and what did not.",
@@ -13,7 +14,8 @@ import picocli.CommandLine.Command;
                 "  skip-trigrams  a 1-layer attention-only model: most heads copy (positive",
                 "                 OV copying scores), skip-trigram tables",
                 "  induction      a 2-layer attention-only model: the induction head",
-                "                 K-composes with the previous-token head"},
+                "                 K-composes with the previous-token head",
+                "  grokking       modular addition: memorise, then generalise via key frequencies"},
         footer = {"%nExamples:", "  loupe reproduce bigram", "  loupe reproduce skip-trigrams --out runs/skip",
                 "  loupe reproduce induction --model runs/quickstart/attn-only-2l"})
 public final class ReproduceCommand {
