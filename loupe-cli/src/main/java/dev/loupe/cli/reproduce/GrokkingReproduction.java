@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "grokking", mixinStandardHelpOptions = true,
         description = {"Grokking on modular addition (Power et al. 2021), read with the progress measures of Nanda et al. 2023 "
                 + "(\"Progress measures for grokking via mechanistic interpretability\"): a 1-layer transformer (d_model 128, 4 heads, "
-                + "ReLU MLP 512, no LayerNorm) trained full-batch with AdamW (lr 1e-3, weight decay 1, β (0.9, 0.98)) on 30% of the "
+                + "ReLU MLP 512, no LayerNorm) trained full-batch with AdamW (lr 1e-3, weight decay 1, β (0.9, 0.98)) on 30%% of the "
                 + "pairs \"a b =\" → (a + b) mod p first memorises them, then suddenly generalises. Finds the key frequencies of the "
                 + "trained model and measures, every --checkpoint-every steps: train/test loss and accuracy, restricted and "
                 + "excluded loss, Gini coefficients of W_E's and W_L's Fourier norms, the sum of squared weights.",

@@ -1,14 +1,11 @@
 package dev.loupe.experiments.grokking;
 
-import dev.loupe.LoupeException;
 import dev.loupe.analysis.fourier.Fourier;
 import dev.loupe.model.ActivationCache;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.HookPoints;
 import dev.loupe.model.LastPositionLoss;
 import dev.loupe.tensor.Tensor;
-import dev.loupe.train.AdamW;
-import dev.loupe.train.LrSchedule;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +22,7 @@ import java.util.function.Consumer;
  * via rotations at a few key frequencies; the test loss falls in a cliff.
  *
  * <p>The run: seeded split ({@link ModularAddition}), Nanda's model and initialisation
- * ({@link GrokkingModel}), full-batch AdamW on the answer position only ({@link LastPositionLoss}),
+ * ({@link GrokkingModel}), full-batch AdamW on the answer position only ({@link FullBatchTraining}),
  * a snapshot of the weights every {@code checkpointEvery} steps; then the key frequencies of the
  * trained model ({@link KeyFrequencies}) and the {@link ProgressMeasures} of every snapshot.
  */
@@ -36,11 +33,7 @@ public final class Grokking {
     public static GrokkingResult run(GrokkingSettings s, Consumer<String> progress) {
         ModularAddition data = ModularAddition.split(s.p(), s.trainFraction(), s.seed());
         Gpt gpt = GrokkingModel.create(s);
-        LastPositionLoss head = new LastPositionLoss(gpt);
-        AdamW adam = new AdamW(gpt.parameters(), new AdamW.Settings(s.beta1(), s.beta2(), 1e-8, s.weightDecay()));
-        LrSchedule schedule = new LrSchedule(s.lr(), s.lr(), s.warmup(), s.steps(), LrSchedule.Kind.CONSTANT);
-        int[] ids = data.inputs(data.train()), answers = data.answers(data.train());
-        int n = data.train().length;
+        FullBatchTraining training = new FullBatchTraining(gpt, s, data);
         float[] losses = new float[s.steps()];
         List<Snapshot> snapshots = new ArrayList<>();
         LastPositionLoss eval = new LastPositionLoss(gpt);
@@ -53,11 +46,8 @@ public final class Grokking {
                 float[] logits = eval.logits(allIds, allIds.length / ModularAddition.SEQ, ModularAddition.SEQ).toArray();
                 testAccuracy = Metrics.accuracy(Metrics.widen(logits), s.p() + 1, data.test(), allAnswers);
             }
-            gpt.zeroGradients();
-            float loss = head.forwardBackward(ids, answers, n, ModularAddition.SEQ);
-            if (!Float.isFinite(loss)) throw new LoupeException("grokking: the training loss is " + loss + " at step " + (it + 1));
+            float loss = training.step(it);
             losses[it] = loss;
-            adam.step(schedule.at(it), gpt.gradients());
             long now = System.nanoTime();
             if (now - lastReport > 5_000_000_000L || it == s.steps() - 1) {
                 lastReport = now;
