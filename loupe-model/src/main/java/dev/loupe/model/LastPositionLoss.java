@@ -157,8 +157,8 @@ public final class LastPositionLoss {
         Matmul.gemm(false, false, 1f, qSrc, w.slice(1, 0, d), 0f, q);
         Matmul.gemm(false, false, 1f, src, w.slice(1, d, 3 * d), 0f, kv);
         if (bias != null) {
-            addBias(q, bias, 0);
-            addBias(kv, bias, d);
+            Ops.addInto(q, bias.slice(0, 0, d));                                  // + b_Q on every row
+            Ops.addInto(kv, bias.slice(0, d, 3 * d));                             // + b_K|V
         }
         int heads = attn.nHead, dh = attn.dHead, t = seqLen;
         float scale = (float) (1.0 / Math.sqrt(dh));
@@ -292,8 +292,8 @@ public final class LastPositionLoss {
         Matmul.gemm(true, false, 1f, qSrc, dq, 1f, qkv.dWeight.slice(1, 0, d));            // dW_Q
         Matmul.gemm(true, false, 1f, src, dkv, 1f, qkv.dWeight.slice(1, d, 3 * d));        // dW_K|V
         if (qkv.dBias != null) {
-            sumRowsInto(dq, qkv.dBias, 0);
-            sumRowsInto(dkv, qkv.dBias, d);
+            Ops.sumRowsInto(dq, qkv.dBias.slice(0, 0, d));
+            Ops.sumRowsInto(dkv, qkv.dBias.slice(0, d, 3 * d));
         }
         Matmul.gemm(false, true, 1f, dkv, qkv.weight.slice(1, d, 3 * d), 0f, dSrc);        // dsrc from k|v
         Matmul.gemm(false, true, 1f, dq, qkv.weight.slice(1, 0, d), 0f, dqx);              // dsrc[query rows] from q
@@ -381,27 +381,6 @@ public final class LastPositionLoss {
         for (int i = 0; i < row.length; i++) {
             int o = i * w, r = row[i] * w;
             for (int j = 0; j < w; j++) ad[r + j] += md[o + j];
-        }
-    }
-
-    /** m[r, j] += bias[offset + j] for a contiguous m [n, w]. */
-    private static void addBias(Tensor m, Tensor bias, int offset) {
-        int n = m.dim(0), w = m.dim(1);
-        float[] md = m.data();
-        for (int j = 0; j < w; j++) {
-            float bj = bias.get(offset + j);
-            for (int r = 0; r < n; r++) md[r * w + j] += bj;
-        }
-    }
-
-    /** acc[offset + j] += Σ_r m[r, j] for a contiguous m [n, w]. */
-    private static void sumRowsInto(Tensor m, Tensor acc, int offset) {
-        int n = m.dim(0), w = m.dim(1);
-        float[] md = m.data();
-        for (int j = 0; j < w; j++) {
-            double s = 0;
-            for (int r = 0; r < n; r++) s += md[r * w + j];
-            acc.set(acc.get(offset + j) + (float) s, offset + j);
         }
     }
 }
