@@ -92,11 +92,15 @@ public final class Grokking {
         return -1;
     }
 
-    /** The neuron with the largest share of its energy in a key frequency (else neuron 0). */
+    /**
+     * The neuron to picture: of the neurons in the lowest key frequency (the widest stripes), the one
+     * with the largest share of its energy there; without key frequencies neuron 0.
+     */
     static int exampleNeuron(KeyFrequencies k) {
-        int best = 0;
+        if (k.keys().length == 0) return 0;
+        int f = k.keys()[0], best = -1;
         for (int u = 0; u < k.neuronShare().length; u++) {
-            if (k.neuronFrequency()[u] > 0 && k.neuronShare()[u] > k.neuronShare()[best]) best = u;
+            if (k.neuronFrequency()[u] == f && (best < 0 || k.neuronShare()[u] > k.neuronShare()[best])) best = u;
         }
         return best;
     }

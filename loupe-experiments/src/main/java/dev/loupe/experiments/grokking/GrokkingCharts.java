@@ -47,18 +47,23 @@ final class GrokkingCharts {
             }
             chart.addSeries(names.get(s), x, y).setMarker(SeriesMarkers.NONE);
         }
-        markPhases(chart, r, logY ? Math.sqrt(lo * hi) : (lo + hi) / 2);
+        markPhases(chart, r, lo, hi, logY);
         save(chart, file);
     }
 
-    /** Vertical lines at the ends of memorisation and circuit formation and at grokking, with the phase names. */
-    private static void markPhases(XYChart chart, GrokkingResult r, double labelY) {
+    /**
+     * Vertical lines at the ends of memorisation and circuit formation and at grokking, each labelled
+     * at its own height (so that close lines do not print over each other).
+     */
+    private static void markPhases(XYChart chart, GrokkingResult r, double lo, double hi, boolean logY) {
         int[] at = {r.memorisationStep(), r.cleanupStartStep(), r.grokkingStep()};
-        String[] label = {"memorisation | circuit formation", "clean-up", "grokked (test acc ≥ 0.99)"};
+        String[] label = {"← memorisation | circuit formation →", "clean-up →", "test accuracy ≥ 0.99"};
+        double[] height = {0.92, 0.8, 0.68};                       // share of the y range, from the bottom
         for (int i = 0; i < at.length; i++) {
             if (at[i] < 0) continue;
+            double y = logY ? Math.exp(Math.log(lo) + height[i] * (Math.log(hi) - Math.log(lo))) : lo + height[i] * (hi - lo);
             chart.addAnnotation(new AnnotationLine(at[i], true, false));
-            chart.addAnnotation(new AnnotationText(label[i], at[i], labelY * (1 + 0.0 * i), false));
+            chart.addAnnotation(new AnnotationText(label[i], at[i], y, false));
         }
     }
 
@@ -91,7 +96,7 @@ final class GrokkingCharts {
      */
     static void heatmaps(Path file, String title, List<String> names, float[][] grids, int p) {
         int cell = Math.max(2, 400 / p), side = cell * p, pad = 30, top = 50;
-        int w = pad + grids.length * (side + pad), h = top + side + 40;
+        int w = Math.max(pad + grids.length * (side + pad), 20 + 8 * title.length()), h = top + side + 40;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
