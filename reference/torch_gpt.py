@@ -14,6 +14,7 @@ in float32 on the CPU, deterministically:
   train   (--tokens FILE | --ids ...) --batch B --seq T --steps N [--lr --min-lr --warmup
           --schedule cosine|constant --weight-decay --beta1 --beta2 --eps --grad-clip]
           [--out-model DIR]                      N AdamW steps; the loss, lr and gradient norm of each
+  --last-only (loss, grads, train)               the loss of each sequence's last position only
 
 Each command prints one JSON object on stdout. `jobs FILE.json` runs a JSON list of such argument
 lists (e.g. [["logits", "--model", "m", "--ids", "1,2"], ...]) in one process and prints the list of
@@ -24,7 +25,8 @@ The variants of GptConfig (SPEC M1):
               PE[pos, 2i+1] = cos(pos / 10000^(2i/d)), computed in float64, rounded to float32) | none
   norm        pre (GPT-2: x = x + sublayer(LN(x))) | post (Vaswani: x = LN(x + sublayer(x)), with
               ln_1 after attention and ln_2 after the MLP); ln_f is applied before the unembedding in
-              BOTH cases
+              BOTH cases | none (x = x + sublayer(x), no ln_1/ln_2/ln_f tensors, W_U reads x)
+  attn_bias   true (GPT-2) | false: attention's c_attn and c_proj have no bias tensors
   mlp         gelu (GPT-2's tanh approximation, "gelu_new") | relu | swiglu (c_fc's columns are
               [gate | up]: h = silu(x W_gate + b_gate) * (x W_up + b_up), then c_proj) | none
               (attention-only: no ln_2, no MLP)
@@ -138,6 +140,7 @@ class Config:
         self.eps = d.get("layer_norm_epsilon", 1e-5)
         self.tied = d.get("tie_word_embeddings", True)
         self.norm = loupe.get("norm", "pre")
+        self.attn_bias = loupe.get("attn_bias", True)
         self.positional = loupe.get("positional", "learned")
         assert self.d_model % self.n_head == 0
 
@@ -167,11 +170,15 @@ class Gpt:
         self.params = {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in weights.items()}
 
     def ln(self, x, name):
+        if self.cfg.norm == "none":  # no LayerNorm anywhere: the identity
+            return x
         return F.layer_norm(x, (self.cfg.d_model,), self.params[name + ".weight"], self.params[name + ".bias"],
                             self.cfg.eps)
 
-    def linear(self, x, name):  # Conv1D: y = x W + b, W [in, out]
-        return x @ self.params[name + ".weight"] + self.params[name + ".bias"]
+    def linear(self, x, name):  # Conv1D: y = x W + b, W [in, out]; no b when the model has none
+        y = x @ self.params[name + ".weight"]
+        bias = self.params.get(name + ".bias")
+        return y if bias is None else y + bias
 
     def attention(self, x, l):  # x [B, T, C]
         B, T, C = x.shape
@@ -207,7 +214,7 @@ class Gpt:
             x = x + sinusoidal(T, cfg.d_model)
         for l in range(cfg.n_layer):
             has_mlp = cfg.mlp != "none"
-            if cfg.norm == "pre":
+            if cfg.norm in ("pre", "none"):  # none: ln() is the identity
                 x = x + self.attention(self.ln(x, f"h.{l}.ln_1"), l)
                 if has_mlp:
                     x = x + self.mlp(self.ln(x, f"h.{l}.ln_2"), l)
@@ -219,8 +226,10 @@ class Gpt:
         unembed = p["wte.weight"] if cfg.tied else p["lm_head.weight"]
         return x @ unembed.t()
 
-    def loss(self, inputs, targets):
+    def loss(self, inputs, targets, last_only=False):
         logits = self.forward(inputs)
+        if last_only:  # only each sequence's last position has a target (a b = -> answer)
+            return F.cross_entropy(logits[:, -1], targets[:, -1])
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
@@ -283,12 +292,12 @@ def cmd_logits(model, a):
 def cmd_loss(model, a):
     x, y = batch(token_stream(a), a.index, a.batch, a.seq)
     with torch.no_grad():
-        return {"loss": model.loss(x, y).item()}
+        return {"loss": model.loss(x, y, a.last_only).item()}
 
 
 def cmd_grads(model, a):
     x, y = batch(token_stream(a), a.index, a.batch, a.seq)
-    loss = model.loss(x, y)
+    loss = model.loss(x, y, a.last_only)
     loss.backward()
     write_safetensors(a.out, {k: p.grad.numpy() for k, p in model.params.items()})
     return {"loss": loss.item(), "out": a.out}
@@ -306,7 +315,7 @@ def cmd_train(model, a):
     for it in range(a.steps):
         x, y = batch(tokens, it, a.batch, a.seq)
         opt.zero_grad(set_to_none=True)
-        loss = model.loss(x, y)
+        loss = model.loss(x, y, a.last_only)
         loss.backward()
         if a.grad_clip > 0:
             norm = torch.nn.utils.clip_grad_norm_(list(params.values()), a.grad_clip)
@@ -351,6 +360,8 @@ def run(argv):
     ap.add_argument("--eps", type=float, default=1e-8)
     ap.add_argument("--grad-clip", type=float, default=0.0)
     ap.add_argument("--out-model", help="train: write the trained weights here")
+    ap.add_argument("--last-only", action="store_true",
+                    help="loss, grads, train: cross-entropy of each sequence's last position only")
     a = ap.parse_args(argv)
     if a.command == "grads" and not a.out:
         ap.error("grads needs --out FILE.safetensors")

@@ -26,7 +26,10 @@ public final class Activations {
     public final int keyCapacity;
     public final ResidualStream residual;
     public final Block.State[] blocks;
-    /** ln_f output [B·T, d_model] and its statistics [B·T]. */
+    /**
+     * ln_f output [B·T, d_model] and its statistics [B·T]. Without LayerNorm (norm NONE) lnFinal is
+     * the final residual stream itself (what W_U reads) and the statistics are null.
+     */
     public final Tensor lnFinal, lnFinalMean, lnFinalRstd;
     /** [B·T, V]. */
     public final Tensor logits;
@@ -59,9 +62,10 @@ public final class Activations {
             blocks[l] = sharedPattern ? new Block.State(c, batch, seqLen, shared) : new Block.State(c, batch, seqLen, keyCapacity);
         }
         this.inferenceOnly = sharedPattern;
-        this.lnFinal = Tensor.zeros(rows, c.dModel());
-        this.lnFinalMean = Tensor.zeros(rows);
-        this.lnFinalRstd = Tensor.zeros(rows);
+        boolean ln = c.hasLayerNorm();
+        this.lnFinal = ln ? Tensor.zeros(rows, c.dModel()) : residual.last();   // no ln_f: W_U reads x_L itself
+        this.lnFinalMean = ln ? Tensor.zeros(rows) : null;
+        this.lnFinalRstd = ln ? Tensor.zeros(rows) : null;
         this.logits = Tensor.zeros(rows, c.vocabSize());
     }
 

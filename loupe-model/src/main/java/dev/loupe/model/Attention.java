@@ -67,8 +67,13 @@ public final class Attention {
         return proj.weight.slice(0, h * dHead, (h + 1) * dHead);
     }
 
-    /** b_Q^h, b_K^h, b_V^h [d_head] (views of c_attn's bias); which = 0, 1, 2 for q, k, v. */
+    /**
+     * b_Q^h, b_K^h, b_V^h [d_head] (views of c_attn's bias); which = 0, 1, 2 for q, k, v. Without
+     * attention biases ({@code attn_bias: false}) a new zero tensor: reading it is right, editing it
+     * changes nothing.
+     */
     public Tensor bias(int which, int h) {
+        if (qkv.bias == null) return Tensor.zeros(dHead);
         int o = which * dModel + h * dHead;
         return qkv.bias.slice(0, o, o + dHead);
     }
@@ -188,7 +193,7 @@ public final class Attention {
         int oo = out.offset();
         for (int row = 0; row < n; row++) {
             for (int j = 0; j < dModel; j++) {
-                float sum = proj.bias.get(j);
+                float sum = proj.bias == null ? 0f : proj.bias.get(j);
                 for (int h = 0; h < nHead; h++) sum += r[(row * nHead + h) * dModel + j];
                 o[oo + row * dModel + j] = sum;
             }

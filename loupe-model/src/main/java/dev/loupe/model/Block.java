@@ -10,6 +10,7 @@ import dev.loupe.tensor.ops.Ops;
  * <pre>
  *   pre-LN (GPT-2):   mid = x + Attn(LN1(x))              out = mid + MLP(LN2(mid))
  *   post-LN (2017):   mid = LN1(x + Attn(x))              out = LN2(mid + MLP(mid))
+ *   no LN:            mid = x + Attn(x)                   out = mid + MLP(mid)
  *   attention-only:   out = mid
  * </pre>
  * Backward runs the same steps in reverse; the residual adds pass their gradient through unchanged
@@ -17,9 +18,10 @@ import dev.loupe.tensor.ops.Ops;
  */
 public final class Block {
     public final GptConfig.Norm norm;
+    /** Null when norm is NONE. */
     public final LayerNorm ln1;
     public final Attention attn;
-    /** Null in an attention-only model. */
+    /** Null in an attention-only model and when norm is NONE. */
     public final LayerNorm ln2;
     /** Null in an attention-only model. */
     public final Mlp mlp;
@@ -43,10 +45,13 @@ public final class Block {
      * points {@code hook_resid_pre}/{@code hook_resid_post} are fired by {@link Gpt}.
      */
     public void forward(Tensor x, State s, int batch, int seqLen, KvCache cache, int layer, Tensor out, Hooks hooks) {
-        if (norm == GptConfig.Norm.PRE) {
-            ln1.forward(x, s.attnIn, s.ln1Mean, s.ln1Rstd);                         // LN1(x)
-            if (hooks != null) hooks.layerNorm(HookPoints.name(layer, "ln1"), ln1, x, s.attnIn, s.ln1Mean, s.ln1Rstd, batch, seqLen);
-            attn.forward(s.attnIn, s, batch, seqLen, cache, layer, s.attnOut, hooks); // Attn(·)
+        if (norm != GptConfig.Norm.POST) {
+            Tensor attnIn = ln1 == null ? x : s.attnIn;                            // no LN: Attn reads x
+            if (ln1 != null) {
+                ln1.forward(x, s.attnIn, s.ln1Mean, s.ln1Rstd);                     // LN1(x)
+                if (hooks != null) hooks.layerNorm(HookPoints.name(layer, "ln1"), ln1, x, s.attnIn, s.ln1Mean, s.ln1Rstd, batch, seqLen);
+            }
+            attn.forward(attnIn, s, batch, seqLen, cache, layer, s.attnOut, hooks);   // Attn(·)
             if (hooks != null) hooks.fire(HookPoints.name(layer, "hook_attn_out"), Hooks.rows(s.attnOut, batch, seqLen));
             Ops.add(x, s.attnOut, s.residMid);                             // mid = x + Attn
             if (hooks != null) hooks.fire(HookPoints.name(layer, "hook_resid_mid"), Hooks.rows(s.residMid, batch, seqLen));
@@ -54,9 +59,12 @@ public final class Block {
                 s.residMid.copyInto(out);
                 return;
             }
-            ln2.forward(s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd);                // LN2(mid)
-            if (hooks != null) hooks.layerNorm(HookPoints.name(layer, "ln2"), ln2, s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd, batch, seqLen);
-            mlp(s.mlpIn, s, batch, seqLen, layer, hooks);                          // MLP(·)
+            Tensor mlpIn = ln2 == null ? s.residMid : s.mlpIn;                     // no LN: MLP reads mid
+            if (ln2 != null) {
+                ln2.forward(s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd);            // LN2(mid)
+                if (hooks != null) hooks.layerNorm(HookPoints.name(layer, "ln2"), ln2, s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd, batch, seqLen);
+            }
+            mlp(mlpIn, s, batch, seqLen, layer, hooks);                            // MLP(·)
             Ops.add(s.residMid, s.mlpOut, out);                            // out = mid + MLP
         } else {
             attn.forward(x, s, batch, seqLen, cache, layer, s.attnOut, hooks);      // Attn(x)
@@ -102,6 +110,15 @@ public final class Block {
             dTmp.fill(0f);
             attn.backward(dResid, s.attnIn, s, batch, seqLen, g, dTmp);                        // d LN1(x)
             ln1.backward(dTmp, x, s.ln1Mean, s.ln1Rstd, dResid);                               // dResid = dx
+        } else if (norm == GptConfig.Norm.NONE) {
+            if (mlp != null) {
+                dTmp.fill(0f);
+                mlp.backward(dResid, s.residMid, s.mlpPre, s.mlpPost, g.dMlpPost, g.dMlpPre, dTmp); // d MLP input
+                Ops.add(dResid, dTmp, dResid);                                                     // dResid = d mid
+            }
+            dTmp.fill(0f);
+            attn.backward(dResid, x, s, batch, seqLen, g, dTmp);                                   // d Attn input
+            Ops.add(dResid, dTmp, dResid);                                                         // dResid = dx
         } else {
             if (mlp != null) {
                 dTmp.fill(0f);
@@ -121,9 +138,9 @@ public final class Block {
      * Rows are positions b·T + t. Fields that a variant does not use are null.
      */
     public static final class State {
-        /** Pre-LN: LN1(x), the attention's input [N, d] ({@code ln1.hook_normalized}). Post-LN: null (attention reads x). */
+        /** Pre-LN: LN1(x), the attention's input [N, d] ({@code ln1.hook_normalized}). Post-LN, no LN: null (attention reads x). */
         public final Tensor attnIn;
-        /** LN1's mean and 1/σ per row [N] ({@code ln1.hook_scale} is 1/rstd). */
+        /** LN1's mean and 1/σ per row [N] ({@code ln1.hook_scale} is 1/rstd); null without LayerNorm. */
         public final Tensor ln1Mean, ln1Rstd;
         /** q | k | v side by side [N, 3·d] ({@code attn.hook_q/k/v} are its column blocks). */
         public final Tensor qkv;
@@ -141,7 +158,7 @@ public final class Block {
         public final Tensor attnSum;
         /** The stream between attention and MLP [N, d] ({@code hook_resid_mid}). */
         public final Tensor residMid;
-        /** Pre-LN with MLP: LN2(mid) [N, d] ({@code ln2.hook_normalized}); post-LN: null (MLP reads mid). */
+        /** Pre-LN with MLP: LN2(mid) [N, d] ({@code ln2.hook_normalized}); post-LN, no LN: null (MLP reads mid). */
         public final Tensor mlpIn;
         public final Tensor ln2Mean, ln2Rstd;
         /** MLP pre-activation [N, d_mlp] (SwiGLU: [N, 2·d_mlp]) ({@code mlp.hook_pre}). */
@@ -161,22 +178,23 @@ public final class Block {
         State(GptConfig c, int batch, int seqLen, Tensor pattern) {
             int n = batch * seqLen, d = c.dModel();
             boolean pre = c.norm() == GptConfig.Norm.PRE, hasMlp = c.mlp() != GptConfig.Mlp.NONE;
+            boolean ln = c.hasLayerNorm(), post = c.norm() == GptConfig.Norm.POST;
             attnIn = pre ? Tensor.zeros(n, d) : null;
-            ln1Mean = Tensor.zeros(n);
-            ln1Rstd = Tensor.zeros(n);
+            ln1Mean = ln ? Tensor.zeros(n) : null;
+            ln1Rstd = ln ? Tensor.zeros(n) : null;
             qkv = Tensor.zeros(n, 3 * d);
             this.pattern = pattern;
             z = Tensor.zeros(n, d);
             attnOut = Tensor.zeros(n, d);
-            attnSum = pre ? null : Tensor.zeros(n, d);
+            attnSum = post ? Tensor.zeros(n, d) : null;
             residMid = Tensor.zeros(n, d);
             mlpIn = pre && hasMlp ? Tensor.zeros(n, d) : null;
-            ln2Mean = hasMlp ? Tensor.zeros(n) : null;
-            ln2Rstd = hasMlp ? Tensor.zeros(n) : null;
+            ln2Mean = ln && hasMlp ? Tensor.zeros(n) : null;
+            ln2Rstd = ln && hasMlp ? Tensor.zeros(n) : null;
             mlpPre = hasMlp ? Tensor.zeros(n, Mlp.hiddenWidth(c)) : null;
             mlpPost = hasMlp ? Tensor.zeros(n, c.dMlp()) : null;
             mlpOut = hasMlp ? Tensor.zeros(n, d) : null;
-            mlpSum = !pre && hasMlp ? Tensor.zeros(n, d) : null;
+            mlpSum = post && hasMlp ? Tensor.zeros(n, d) : null;
         }
     }
 }

@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
 
 /**
  * A GPT-style decoder-only transformer (Radford et al., 2019) with the variants of SPEC M1:
- * learned, sinusoidal or no positions; pre- or post-LayerNorm; GELU, ReLU, SwiGLU or no MLP;
- * tied or untied unembedding.
+ * learned, sinusoidal or no positions; pre-, post- or no LayerNorm; GELU, ReLU, SwiGLU or no MLP;
+ * tied or untied unembedding; attention with or without biases.
  *
  * <pre>
  *   x_0     = W_E[tokens] + P[positions]             // Embedding, PositionalEncoding  [B·T, d_model]
@@ -46,6 +46,7 @@ public final class Gpt implements TrainableModel {
     public final Embedding embedding;
     public final PositionalEncoding positions;
     public final Block[] blocks;
+    /** ln_f, or null when the model has no LayerNorm (norm NONE): W_U then reads the stream itself. */
     public final LayerNorm lnFinal;
     public final Unembedding unembedding;
 
@@ -89,7 +90,9 @@ public final class Gpt implements TrainableModel {
         return new Linear(p(prefix + ".weight"), p(prefix + ".bias"), grads.get(prefix + ".weight"), grads.get(prefix + ".bias"));
     }
 
+    /** The LayerNorm under {@code prefix}, or null when the model has none (norm NONE). */
     private LayerNorm layerNorm(String prefix) {
+        if (!config.hasLayerNorm()) return null;
         return new LayerNorm(p(prefix + ".weight"), p(prefix + ".bias"), grads.get(prefix + ".weight"),
                 grads.get(prefix + ".bias"), config.layerNormEps());
     }
@@ -152,7 +155,8 @@ public final class Gpt implements TrainableModel {
                     || (c.tied() && name.equals("lm_head.weight"));
             if (!expected.containsKey(name) && !ignorable) {
                 throw new LoupeException("weights: unexpected tensor '" + name + "' for this configuration (norm "
-                        + c.norm() + ", mlp " + c.mlp() + ", positional " + c.positional() + ", tied " + c.tied() + ")");
+                        + c.norm() + ", mlp " + c.mlp() + ", positional " + c.positional() + ", tied " + c.tied()
+                        + ", attn_bias " + c.attnBias() + ")");
             }
         }
         return new Gpt(c, m);
@@ -292,11 +296,13 @@ public final class Gpt implements TrainableModel {
             blocks[l].forward(a.residual.pre(l), a.blocks[l], batch, seqLen, cache, l, a.residual.post(l), hooks);
             if (hooks != null) hooks.fire(HookPoints.name(l, "hook_resid_post"), Hooks.rows(a.residual.post(l), batch, seqLen));
         }
-        lnFinal.forward(a.residual.last(), a.lnFinal, a.lnFinalMean, a.lnFinalRstd);
-        if (hooks != null) {
-            hooks.layerNorm("ln_final", lnFinal, a.residual.last(), a.lnFinal, a.lnFinalMean, a.lnFinalRstd, batch, seqLen);
+        if (lnFinal != null) {
+            lnFinal.forward(a.residual.last(), a.lnFinal, a.lnFinalMean, a.lnFinalRstd);
+            if (hooks != null) {
+                hooks.layerNorm("ln_final", lnFinal, a.residual.last(), a.lnFinal, a.lnFinalMean, a.lnFinalRstd, batch, seqLen);
+            }
         }
-        unembedding.forward(a.lnFinal, a.logits);                   // [B·T, V]
+        unembedding.forward(a.lnFinal, a.logits);                   // [B·T, V]; a.lnFinal is x_L without LN
     }
 
     /** x_0 = W_E[t] + P[pos] into x [B·T, d]; with hooks, {@code hook_embed} and {@code hook_pos_embed} fire. */
@@ -320,7 +326,8 @@ public final class Gpt implements TrainableModel {
         Activations.Scratch g = a.scratch();
         unembedding.backward(a.logits, a.lnFinal, g.dTmp);                                  // d LN_f(x_L)
         g.dResid.fill(0f);
-        lnFinal.backward(g.dTmp, a.residual.last(), a.lnFinalMean, a.lnFinalRstd, g.dResid); // d x_L
+        if (lnFinal != null) lnFinal.backward(g.dTmp, a.residual.last(), a.lnFinalMean, a.lnFinalRstd, g.dResid); // d x_L
+        else g.dTmp.copyInto(g.dResid);                                                      // no ln_f: d x_L
         for (int l = blocks.length - 1; l >= 0; l--) {
             blocks[l].backward(a.residual.pre(l), a.blocks[l], a.batch, a.seqLen, g);         // d x_l
         }

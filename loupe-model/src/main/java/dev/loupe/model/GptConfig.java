@@ -17,14 +17,19 @@ import java.util.Map;
  * @param dMlp         hidden width of the MLP (4·d_model in GPT-2); ignored when {@code mlp == NONE}
  * @param layerNormEps ε inside LayerNorm
  * @param tied         whether the unembedding W_U is W_Eᵀ ({@code tie_word_embeddings})
- * @param norm         where LayerNorm sits: before each sublayer (GPT-2) or after the residual add
+ * @param norm         where LayerNorm sits: before each sublayer (GPT-2), after the residual add, or
+ *                     nowhere (NONE: no {@code ln_1}/{@code ln_2}/{@code ln_f} at all, as in Nanda et
+ *                     al.'s grokking model)
  * @param mlp          the MLP's non-linearity, or NONE for an attention-only model
  * @param positional   how positions enter the residual stream
+ * @param attnBias     whether attention has biases ({@code c_attn.bias}, {@code c_proj.bias}); GPT-2: true
  */
 public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
-                        float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional) {
+                        float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional,
+                        boolean attnBias) {
 
-    public enum Norm { PRE, POST }
+    /** Where LayerNorm sits; NONE leaves the residual stream unnormalised everywhere (no ln_f either). */
+    public enum Norm { PRE, POST, NONE }
 
     public enum Mlp { GELU, RELU, SWIGLU, NONE }
 
@@ -36,6 +41,12 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
      * overflowing into a negative size.
      */
     public static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** The GPT-2 layout with attention biases (the configuration of every model before {@code attn_bias}). */
+    public GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
+                     float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional) {
+        this(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, true);
+    }
 
     public GptConfig {
         require(vocabSize > 0, "vocab_size must be positive, got " + vocabSize);
@@ -86,12 +97,13 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
      */
     public long parameterCount() {
         long d = dModel;
-        long perLayer = 2 * d + 3 * d * d + 3 * d + d * d + d;         // ln_1, c_attn, c_proj
+        long ln = norm == Norm.NONE ? 0 : 2 * d;                        // a LayerNorm's weight and bias
+        long perLayer = ln + 3 * d * d + d * d + (attnBias ? 4 * d : 0); // ln_1, c_attn, c_proj
         if (mlp != Mlp.NONE) {
             long up = mlp == Mlp.SWIGLU ? 2L * dMlp : dMlp;
-            perLayer += 2 * d + d * up + up + (long) dMlp * d + d;      // ln_2, c_fc, c_proj
+            perLayer += ln + d * up + up + (long) dMlp * d + d;         // ln_2, c_fc, c_proj
         }
-        long n = (long) vocabSize * d + 2 * d;                          // wte, ln_f
+        long n = (long) vocabSize * d + ln;                             // wte, ln_f
         if (positional == Positional.LEARNED) n += (long) nPositions * d;
         if (!tied) n += (long) vocabSize * d;
         return saturatingAdd(n, saturatingMultiply(nLayer, perLayer));
@@ -99,8 +111,24 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
 
     /** The number of tensors in {@link #expectedShapes()}, without building them (long: n_layer may be absurd). */
     public long tensorCount() {
-        long perLayer = mlp == Mlp.NONE ? 6 : 12;
-        return 3 + (positional == Positional.LEARNED ? 1 : 0) + (tied ? 0 : 1) + perLayer * nLayer;
+        long ln = norm == Norm.NONE ? 0 : 2;                            // weight and bias of a LayerNorm
+        long perLayer = ln + 2 + (attnBias ? 2 : 0) + (mlp == Mlp.NONE ? 0 : ln + 4);
+        return 1 + ln + (positional == Positional.LEARNED ? 1 : 0) + (tied ? 0 : 1) + perLayer * nLayer;
+    }
+
+    /** This configuration with LayerNorm at {@code n} (NONE: no LayerNorm tensors at all). */
+    public GptConfig withNorm(Norm n) {
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, n, mlp, positional, attnBias);
+    }
+
+    /** This configuration with or without attention biases. */
+    public GptConfig withAttnBias(boolean bias) {
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, bias);
+    }
+
+    /** Whether the model has LayerNorms (every norm but NONE). */
+    public boolean hasLayerNorm() {
+        return norm != Norm.NONE;
     }
 
     /** d_head = d_model / n_head. */
@@ -115,7 +143,9 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
      * <p>SwiGLU (not a GPT-2 feature) keeps GPT-2's names: {@code mlp.c_fc.weight} is
      * [d_model, 2·d_mlp] with the gate's columns first, then the up-projection's;
      * {@code mlp.c_proj.weight} is [d_mlp, d_model]. An attention-only model has no
-     * {@code ln_2} or {@code mlp} tensors; without learned positions there is no {@code wpe}.
+     * {@code ln_2} or {@code mlp} tensors; without learned positions there is no {@code wpe}; with
+     * norm NONE there is no {@code ln_*}; without attention biases no {@code attn.c_attn.bias} and
+     * {@code attn.c_proj.bias}.
      */
     public Map<String, int[]> expectedShapes() {
         Map<String, int[]> m = new LinkedHashMap<>();
@@ -123,24 +153,30 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
         if (positional == Positional.LEARNED) m.put("wpe.weight", new int[] {nPositions, dModel});
         for (int i = 0; i < nLayer; i++) {
             String p = "h." + i + ".";
-            m.put(p + "ln_1.weight", new int[] {dModel});
-            m.put(p + "ln_1.bias", new int[] {dModel});
+            if (hasLayerNorm()) {
+                m.put(p + "ln_1.weight", new int[] {dModel});
+                m.put(p + "ln_1.bias", new int[] {dModel});
+            }
             m.put(p + "attn.c_attn.weight", new int[] {dModel, 3 * dModel});
-            m.put(p + "attn.c_attn.bias", new int[] {3 * dModel});
+            if (attnBias) m.put(p + "attn.c_attn.bias", new int[] {3 * dModel});
             m.put(p + "attn.c_proj.weight", new int[] {dModel, dModel});
-            m.put(p + "attn.c_proj.bias", new int[] {dModel});
+            if (attnBias) m.put(p + "attn.c_proj.bias", new int[] {dModel});
             if (mlp != Mlp.NONE) {
                 int up = mlp == Mlp.SWIGLU ? 2 * dMlp : dMlp;
-                m.put(p + "ln_2.weight", new int[] {dModel});
-                m.put(p + "ln_2.bias", new int[] {dModel});
+                if (hasLayerNorm()) {
+                    m.put(p + "ln_2.weight", new int[] {dModel});
+                    m.put(p + "ln_2.bias", new int[] {dModel});
+                }
                 m.put(p + "mlp.c_fc.weight", new int[] {dModel, up});
                 m.put(p + "mlp.c_fc.bias", new int[] {up});
                 m.put(p + "mlp.c_proj.weight", new int[] {dMlp, dModel});
                 m.put(p + "mlp.c_proj.bias", new int[] {dModel});
             }
         }
-        m.put("ln_f.weight", new int[] {dModel});
-        m.put("ln_f.bias", new int[] {dModel});
+        if (hasLayerNorm()) {
+            m.put("ln_f.weight", new int[] {dModel});
+            m.put("ln_f.bias", new int[] {dModel});
+        }
         if (!tied) m.put("lm_head.weight", new int[] {vocabSize, dModel});
         return m;
     }

@@ -10,7 +10,9 @@ import java.util.List;
  * <p>Variants: an attention-only model has no {@code ln2.*}, {@code mlp.*} or {@code hook_mlp_out};
  * in a post-LN model {@code ln1} normalises {@code x + attn_out} (so {@code ln1.hook_normalized} is
  * the same tensor as {@code hook_resid_mid}) and {@code ln2} normalises {@code mid + mlp_out} (the
- * same tensor as {@code hook_resid_post}). {@code hook_pos_embed} is zero without positions.
+ * same tensor as {@code hook_resid_post}). Without LayerNorm (norm NONE) there are no {@code ln1.*},
+ * {@code ln2.*} or {@code ln_final.*} hook points: W_U reads the last {@code hook_resid_post}.
+ * {@code hook_pos_embed} is zero without positions.
  */
 public final class HookPoints {
     private HookPoints() {}
@@ -23,7 +25,7 @@ public final class HookPoints {
     /** The table for {@code batch} sequences of {@code seqLen} tokens (no KV cache: keys = T). */
     public static List<HookPoint> table(GptConfig c, int batch, int seqLen) {
         int b = batch, t = seqLen, d = c.dModel(), h = c.nHead(), dh = c.dModel() / c.nHead();
-        boolean mlp = c.mlp() != GptConfig.Mlp.NONE, pre = c.norm() == GptConfig.Norm.PRE;
+        boolean mlp = c.mlp() != GptConfig.Mlp.NONE, pre = c.norm() == GptConfig.Norm.PRE, post = c.norm() == GptConfig.Norm.POST;
         List<HookPoint> out = new ArrayList<>();
         out.add(new HookPoint("hook_embed", new int[] {b, t, d}, "token embedding W_E[token]"));
         out.add(new HookPoint("hook_pos_embed", new int[] {b, t, d}, "position embedding P[pos] (zero without positions)"));
@@ -38,7 +40,7 @@ public final class HookPoints {
             out.add(p(l, "attn.hook_z", new int[] {b, t, h, dh}, "pattern-weighted values per head"));
             out.add(p(l, "attn.hook_result", new int[] {b, t, h, d}, "each head's output z_h·W_O^h (computed only when hooked)"));
             out.add(p(l, "hook_attn_out", new int[] {b, t, d}, "attention output Σ_h result + b_O"));
-            if (!pre) addLn1(out, l, b, t, d, false);
+            if (post) addLn1(out, l, b, t, d, false);
             out.add(p(l, "hook_resid_mid", new int[] {b, t, d}, "residual stream between attention and MLP"));
             if (mlp) {
                 if (pre) addLn2(out, l, b, t, d, true);
@@ -46,12 +48,14 @@ public final class HookPoints {
                         c.mlp() == GptConfig.Mlp.SWIGLU ? "MLP pre-activation, gate | up" : "MLP pre-activation (neurons)"));
                 out.add(p(l, "mlp.hook_post", new int[] {b, t, c.dMlp()}, "MLP activation (neurons)"));
                 out.add(p(l, "hook_mlp_out", new int[] {b, t, d}, "MLP output post·W_out + b_out"));
-                if (!pre) addLn2(out, l, b, t, d, false);
+                if (post) addLn2(out, l, b, t, d, false);
             }
             out.add(p(l, "hook_resid_post", new int[] {b, t, d}, "residual stream leaving the block"));
         }
-        out.add(new HookPoint("ln_final.hook_scale", new int[] {b, t, 1}, "final LN scale √(var + ε)"));
-        out.add(new HookPoint("ln_final.hook_normalized", new int[] {b, t, d}, "final LN output, read by W_U"));
+        if (c.hasLayerNorm()) {
+            out.add(new HookPoint("ln_final.hook_scale", new int[] {b, t, 1}, "final LN scale √(var + ε)"));
+            out.add(new HookPoint("ln_final.hook_normalized", new int[] {b, t, d}, "final LN output, read by W_U"));
+        }
         return out;
     }
 

@@ -20,12 +20,12 @@ import dev.loupe.tensor.ops.Ops;
 public final class Linear {
     /** W [in, out]. */
     public final Tensor weight;
-    /** b [out]. */
+    /** b [out], or null for a layer without bias (attention with {@code attn_bias: false}). */
     public final Tensor bias;
     final Tensor dWeight;
     final Tensor dBias;
 
-    /** A layer over live parameter tensors and their gradients (same shapes). */
+    /** A layer over live parameter tensors and their gradients (same shapes); bias and dBias may both be null. */
     public Linear(Tensor weight, Tensor bias, Tensor dWeight, Tensor dBias) {
         this.weight = weight;
         this.bias = bias;
@@ -36,13 +36,13 @@ public final class Linear {
     /** {@code y = x·W + b}; x [N, in], y [N, out] (overwritten). */
     public void forward(Tensor x, Tensor y) {
         Matmul.gemm(false, false, 1f, x, weight, 0f, y);
-        Ops.addInto(y, bias);
+        if (bias != null) Ops.addInto(y, bias);
     }
 
-    /** Accumulates dW, db and (when dx is not null) dx from dy [N, out] and the forward input x [N, in]. */
+    /** Accumulates dW, db (if any) and (when dx is not null) dx from dy [N, out] and the forward input x [N, in]. */
     public void backward(Tensor dy, Tensor x, Tensor dx) {
         if (dx != null) Matmul.gemm(false, true, 1f, dy, weight, 1f, dx);
         Matmul.gemm(true, false, 1f, x, dy, 1f, dWeight);
-        Ops.sumRowsInto(dy, dBias);
+        if (dBias != null) Ops.sumRowsInto(dy, dBias);
     }
 }

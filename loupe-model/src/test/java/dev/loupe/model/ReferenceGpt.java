@@ -82,7 +82,7 @@ final class ReferenceGpt {
         String p = "h." + l + ".";
         double eps = c.layerNormEps();
         boolean hasMlp = c.mlp() != GptConfig.Mlp.NONE;
-        if (c.norm() == GptConfig.Norm.PRE) {
+        if (c.norm() != GptConfig.Norm.POST) {     // none: layerNorm() is the identity
             double[][] mid = add(x, attention(l, layerNorm(x, w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"), eps)));
             if (!hasMlp) return mid;
             return add(mid, mlp(l, layerNorm(mid, w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"), eps)));
@@ -156,7 +156,7 @@ final class ReferenceGpt {
         double[][] y = new double[x.length][out];
         for (int t = 0; t < x.length; t++) {
             for (int o = 0; o < out; o++) {
-                double s = b[o];
+                double s = b == null ? 0 : b[o];   // no bias (attn_bias false)
                 for (int i = 0; i < in; i++) s += x[t][i] * W[i * out + o];
                 y[t][o] = s;
             }
@@ -165,6 +165,7 @@ final class ReferenceGpt {
     }
 
     static double[][] layerNorm(double[][] x, double[] g, double[] b, double eps) {
+        if (g == null) return x;               // norm none: no LayerNorm tensors, the identity
         int d = x[0].length;
         double[][] y = new double[x.length][d];
         for (int t = 0; t < x.length; t++) {

@@ -15,7 +15,10 @@ final class TinyModels {
         return new GptConfig(11, 8, 8, layers, 2, 12, 1e-5f, tied, norm, mlp, pos);
     }
 
-    /** All 48 combinations of positions × norm × MLP × tying with two layers, plus 0-layer models. */
+    /**
+     * All 72 combinations of positions × norm × MLP × tying with two layers, the three norms without
+     * attention biases, plus 0-layer models.
+     */
     static List<GptConfig> allVariants() {
         List<GptConfig> out = new ArrayList<>();
         for (GptConfig.Positional p : GptConfig.Positional.values())
@@ -23,13 +26,16 @@ final class TinyModels {
                 for (GptConfig.Mlp m : GptConfig.Mlp.values())
                     for (boolean tied : new boolean[] {true, false})
                         out.add(config(p, n, m, tied, 2));
+        for (GptConfig.Norm n : GptConfig.Norm.values())
+            out.add(config(GptConfig.Positional.LEARNED, n, GptConfig.Mlp.RELU, false, 2).withAttnBias(false));
         out.add(config(GptConfig.Positional.NONE, GptConfig.Norm.PRE, GptConfig.Mlp.NONE, false, 0));
         out.add(config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.GELU, true, 0));
         return out;
     }
 
     static String describe(GptConfig c) {
-        return c.nLayer() + "L " + c.positional() + " " + c.norm() + "-LN mlp=" + c.mlp() + (c.tied() ? " tied" : " untied");
+        return c.nLayer() + "L " + c.positional() + " " + c.norm() + "-LN mlp=" + c.mlp() + (c.tied() ? " tied" : " untied")
+                + (c.attnBias() ? "" : " no-attn-bias");
     }
 
     /**

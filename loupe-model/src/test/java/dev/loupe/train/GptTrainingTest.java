@@ -22,6 +22,19 @@ class GptTrainingTest {
         TorchReference.assumeAvailable();
         GptConfig c = new GptConfig(37, 16, 32, 2, 4, 64, 1e-5f, true, GptConfig.Norm.PRE, GptConfig.Mlp.GELU,
                 GptConfig.Positional.LEARNED);
+        assertTrajectoryEqualsPyTorch(c, dir, 0.2f);
+    }
+
+    /** The grokking model's options: no LayerNorm anywhere, no attention biases (ReLU MLP, untied). */
+    @Test
+    void withoutLayerNormAndAttentionBiasesTheTrajectoryEqualsPyTorch(@TempDir Path dir) {
+        TorchReference.assumeAvailable();
+        GptConfig c = new GptConfig(37, 16, 32, 2, 4, 64, 1e-5f, false, GptConfig.Norm.NONE, GptConfig.Mlp.RELU,
+                GptConfig.Positional.LEARNED).withAttnBias(false);
+        assertTrajectoryEqualsPyTorch(c, dir, 0.05f);   // unnormalised with GPT-2's small init: learns slower
+    }
+
+    private static void assertTrajectoryEqualsPyTorch(GptConfig c, Path dir, float minDecrease) {
         Gpt model = Gpt.create(c, 3);
         ModelDirectory.write(dir, c, model.parameters());
         int[] tokens = TrainerTest.tokens(700, 5);
@@ -43,6 +56,6 @@ class GptTrainingTest {
             assertThat((double) ours.get(i).loss()).as("step %d", i + 1)
                     .isCloseTo(torch.get("losses").get(i).asDouble(), within(2e-4));
         }
-        assertThat(ours.getLast().loss()).isLessThan(ours.getFirst().loss() - 0.2f);
+        assertThat(ours.getLast().loss()).isLessThan(ours.getFirst().loss() - minDecrease);
     }
 }

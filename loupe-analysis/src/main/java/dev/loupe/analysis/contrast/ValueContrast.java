@@ -50,7 +50,8 @@ public record ValueContrast(List<Head> heads, double[] residualCosines, boolean 
     public static ValueContrast compute(Gpt gpt, int[] idsA, int posA, int[] idsB, int posB, int top, boolean throughLnFinal) {
         Side a = Side.read(gpt, idsA, posA), b = Side.read(gpt, idsB, posB);
         GptConfig c = gpt.config();
-        double[] gamma = PlainMath.vector(gpt.lnFinal.weight);
+        throughLnFinal &= gpt.lnFinal != null;    // no LayerNorm: W_U reads the OV output as it is
+        double[] gamma = throughLnFinal ? PlainMath.vector(gpt.lnFinal.weight) : null;
         List<Head> heads = new ArrayList<>();
         for (int l = 0; l < c.nLayer(); l++) {
             Attention attn = gpt.blocks[l].attn;

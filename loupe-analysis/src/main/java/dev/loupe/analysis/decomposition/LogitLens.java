@@ -30,7 +30,7 @@ public final class LogitLens {
     public static LogitLens compute(Gpt gpt, int[] ids) {
         int layers = gpt.config().nLayer(), t = ids.length, d = gpt.config().dModel();
         List<String> names = new ArrayList<>();
-        names.add(layers == 0 ? "ln_final.hook_normalized" : HookPoints.name(0, "hook_resid_pre"));
+        names.add(layers == 0 ? "hook_embed" : HookPoints.name(0, "hook_resid_pre"));   // 0 layers: only the logits are read
         for (int l = 0; l < layers; l++) names.add(HookPoints.name(l, "hook_resid_post"));
         Gpt.CachedRun run = gpt.runWithCache(ids, 1, t, names::contains);
         ActivationCache cache = run.cache();
@@ -41,8 +41,11 @@ public final class LogitLens {
         }
         for (int i = 0; i <= layers; i++) {
             Tensor x = cache.get(names.get(i)).reshape(t, d);
-            Tensor y = Tensor.zeros(t, d), mean = Tensor.zeros(t), rstd = Tensor.zeros(t);
-            gpt.lnFinal.forward(x, y, mean, rstd);
+            Tensor y = x;                                    // no LayerNorm: W_U reads the stream itself
+            if (gpt.lnFinal != null) {
+                y = Tensor.zeros(t, d);
+                gpt.lnFinal.forward(x, y, Tensor.zeros(t), Tensor.zeros(t));
+            }
             Tensor lg = Tensor.zeros(t, gpt.config().vocabSize());
             gpt.unembedding.forward(y, lg);
             out[i] = lg;

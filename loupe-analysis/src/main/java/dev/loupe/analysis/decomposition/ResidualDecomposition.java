@@ -28,7 +28,8 @@ import java.util.List;
  * with ln_final's β·W_U term the attributions add up to the logit.
  *
  * <p>One sequence (batch 1) of the ids as given: a BOS token is in them only if the caller put it there.
- * A post-LN model is rejected: its LayerNorms sit on the residual path, so the stream is no sum.
+ * A post-LN model is rejected: its LayerNorms sit on the residual path, so the stream is no sum. A model
+ * without LayerNorm (norm none) is decomposed too: its logits are the components · W_Uᵀ exactly.
  */
 public final class ResidualDecomposition {
     /** What a term is. */
@@ -54,8 +55,8 @@ public final class ResidualDecomposition {
     /** Runs the model once on ids (one sequence), caching only the hooks the decomposition needs. */
     public static ResidualDecomposition compute(Gpt gpt, int[] ids) {
         GptConfig c = gpt.config();
-        if (c.norm() != GptConfig.Norm.PRE) {
-            throw new LoupeException("residual decomposition needs a pre-LN model: in a post-LN model every block's "
+        if (c.norm() == GptConfig.Norm.POST) {
+            throw new LoupeException("residual decomposition needs a pre-LN model (or one without LayerNorm): in a post-LN model every block's "
                     + "LayerNorm rescales the stream, so it is not a sum of components");
         }
         int t = ids.length, d = c.dModel(), layers = c.nLayer();
@@ -76,6 +77,7 @@ public final class ResidualDecomposition {
                 out.add(new Component("L" + l + "MLP", Kind.MLP, l, -1, cache.get(HookPoints.name(l, "hook_mlp_out")).reshape(t, d)));
             }
             Tensor bO = gpt.blocks[l].attn.proj.bias;
+            if (bO == null) continue;                     // attn_bias false: nothing to add
             for (int i = 0; i < t; i++) for (int j = 0; j < d; j++) bias.set(bias.get(i, j) + bO.get(j), i, j);
         }
         out.add(new Component("bias", Kind.BIAS, -1, -1, bias));
@@ -86,7 +88,8 @@ public final class ResidualDecomposition {
             residual = Tensor.zeros(t, d);
             dev.loupe.tensor.ops.Ops.add(out.get(0).value(), out.get(1).value(), residual);
         }
-        return new ResidualDecomposition(gpt, out, residual, cache.get("ln_final.hook_scale").reshape(t),
+        Tensor scale = c.hasLayerNorm() ? cache.get("ln_final.hook_scale").reshape(t) : null;
+        return new ResidualDecomposition(gpt, out, residual, scale,
                 run.logits().reshape(t, c.vocabSize()));
     }
 
@@ -105,7 +108,7 @@ public final class ResidualDecomposition {
         return logits;
     }
 
-    /** ln_final's scale √(var + ε) per position [T], cached from the pass. */
+    /** ln_final's scale √(var + ε) per position [T], cached from the pass; null without LayerNorm. */
     public Tensor finalScale() {
         return scale;
     }
@@ -142,8 +145,9 @@ public final class ResidualDecomposition {
         return a;
     }
 
-    /** ln_final's β·W_U[token]: the part of the logit no component writes. */
+    /** ln_final's β·W_U[token]: the part of the logit no component writes (0 without LayerNorm). */
     public double lnBiasTerm(int token) {
+        if (gpt.lnFinal == null) return 0;
         Tensor beta = gpt.lnFinal.bias, wu = gpt.unembedding.weight;
         double s = 0;
         for (int j = 0; j < beta.size(); j++) s += (double) beta.get(j) * wu.get(token, j);
@@ -161,18 +165,23 @@ public final class ResidualDecomposition {
         return grid;
     }
 
-    /** γ ⊙ W_U[token] [d_model]. */
+    /** γ ⊙ W_U[token] [d_model] (W_U[token] without LayerNorm). */
     private double[] direction(int token) {
-        Tensor gamma = gpt.lnFinal.weight, wu = gpt.unembedding.weight;
+        Tensor gamma = gpt.lnFinal == null ? null : gpt.lnFinal.weight, wu = gpt.unembedding.weight;
         if (token < 0 || token >= wu.dim(0)) throw new LoupeException("token id " + token + " is outside the vocabulary [0, " + wu.dim(0) + ")");
-        double[] dir = new double[gamma.size()];
-        for (int j = 0; j < dir.length; j++) dir[j] = (double) gamma.get(j) * wu.get(token, j);
+        double[] dir = new double[wu.dim(1)];
+        for (int j = 0; j < dir.length; j++) dir[j] = (gamma == null ? 1.0 : gamma.get(j)) * wu.get(token, j);
         return dir;
     }
 
-    /** (c[position] − mean) / scale[position] · dir. */
+    /** (c[position] − mean) / scale[position] · dir; without LayerNorm c[position] · dir (the logits are linear in the stream). */
     private double project(Tensor c, int position, double[] dir) {
         int d = dir.length;
+        if (scale == null) {
+            double s = 0;
+            for (int j = 0; j < d; j++) s += c.get(position, j) * dir[j];
+            return s;
+        }
         double mean = 0;
         for (int j = 0; j < d; j++) mean += c.get(position, j);
         mean /= d;

@@ -109,8 +109,8 @@ public final class ForwardTrace {
     /** softmax(logits) [T, V]. */
     public double[][] probabilities() { return value("probs"); }
 
-    /** LN_f(x_L) [T, d_model], what the unembedding reads. */
-    public double[][] finalNormalized() { return value("ln_final.hook_normalized"); }
+    /** LN_f(x_L) [T, d_model] (x_L itself without LayerNorm): what the unembedding reads. */
+    public double[][] finalNormalized() { return lnFinalOut; }
 
     /** The greedy next token after the prompt: argmax of the last row of the probabilities. */
     public int predicted() { return predicted; }
@@ -194,7 +194,7 @@ public final class ForwardTrace {
         String p = "blocks." + l + ".";
         int t = ids.length, d = x[0].length;
         String td = "[T, d_model] = [" + t + ", " + d + "]";
-        boolean pre = b.norm == GptConfig.Norm.PRE;
+        boolean pre = b.norm != GptConfig.Norm.POST;   // no LN: the pre-LN layout with identity norms
         double[][] mid;
         if (pre) {
             double[][] a = layerNorm(p + "ln1", "LN1, block " + l + " (pre-LN: before attention)", b.ln1, x,
@@ -247,7 +247,7 @@ public final class ForwardTrace {
     private double[][] attention(int l, String p, Attention attn, double[][] a) {
         int t = a.length, d = a[0].length, dk = attn.dHead, nh = attn.nHead;
         double[][] w = of(attn.qkv.weight);          // [d, 3d]: q | k | v
-        double[] bias = vector(attn.qkv.bias);       // [3d]
+        double[] bias = biasOf(attn.qkv.bias, 3 * d); // [3d]
         double[][] qkv = addRow(matmul(a, w), bias); // [T, 3d]
         List<String> dims = List.of();
 
@@ -310,7 +310,7 @@ public final class ForwardTrace {
                 blendShown.toArray(TraceTensor[]::new));
 
         double[][] wo = of(attn.proj.weight);
-        double[] bo = vector(attn.proj.bias);
+        double[] bo = biasOf(attn.proj.bias, d);
         double[][] out = addRow(matmul(z, wo), bo);
         step("Concatenate the heads and apply W_O, block " + l,
                 "Z = [Y_1 ‖ … ‖ Y_H],   attn_out = Z·W_O + b_O   (= Σ_h Y_h·W_O^h + b_O)",
@@ -365,8 +365,14 @@ public final class ForwardTrace {
         return out;
     }
 
-    /** One LayerNorm step (μ, σ, γ, β, x̂, the output) on x [T, d]; returns LN(x). */
+    /** A bias as doubles, or n zeros when the layer has none (attention with {@code attn_bias: false}). */
+    private static double[] biasOf(Tensor bias, int n) {
+        return bias == null ? new double[n] : vector(bias);
+    }
+
+    /** One LayerNorm step (μ, σ, γ, β, x̂, the output) on x [T, d]; returns LN(x). No LayerNorm (null): x, no step. */
     private double[][] layerNorm(String key, String title, LayerNorm ln, double[][] x, String where) {
+        if (ln == null) return x;
         int t = x.length, d = x[0].length;
         double[] mu = rowMean(x);
         double[] sigma = rowSigma(x, mu, ln.eps);

@@ -160,6 +160,10 @@ public final class TrainingStepTrace {
             formula = "ℓ_i[j] = Σ_k LN_f(x)_i[k]·W_U[j, k]   ⇒   ∂L/∂W_U[j, k] = Σ_i ∂L/∂ℓ_i[j] · LN_f(x)_i[k]";
             title += String.format(Locale.ROOT, " (j = %s, k = %d)", fwd.tokenName(j), k);
         } else {
+            if (gpt.lnFinal == null) {
+                throw new dev.loupe.LoupeException("trace: no unembedding weight has a gradient to show and this model has no"
+                        + " ln_f (norm none) to trace instead");
+            }
             weightName = "ln_f.weight";
             double[][] xhat = fwd.value("ln_final.xhat");
             Tensor wu = gpt.unembedding.weight;

@@ -20,6 +20,9 @@ final class WeightMaps {
     }
 
     static void requirePreLn(Gpt gpt, String what) {
+        if (gpt.config().norm() == GptConfig.Norm.NONE) {
+            throw new LoupeException(what + " does not apply: this model has no LayerNorm (norm none)");
+        }
         if (gpt.config().norm() != GptConfig.Norm.PRE) {
             throw new LoupeException(what + " needs a pre-LN model: in a post-LN model the LayerNorm output is the residual "
                     + "stream itself, so it cannot be folded into the layers that read it");

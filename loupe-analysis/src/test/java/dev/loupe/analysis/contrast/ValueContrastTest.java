@@ -56,11 +56,13 @@ class ValueContrastTest {
             for (int j = 0; j < d; j++) assertThat(h.ovA()[j]).isCloseTo(ovA.get(0, j), within(1e-4));
             assertThat(h.ovCosine()).isCloseTo(cos(h.ovA(), h.ovB()), within(1e-12)).isBetween(-1.0, 1.0);
 
-            // pushes: γ_f ⊙ (OV − mean) times W_Uᵀ, by float32 matmul
+            // pushes: γ_f ⊙ (OV − mean) times W_Uᵀ, by float32 matmul (no LayerNorm: OV·W_Uᵀ as it is)
             float mean = 0;
             for (int j = 0; j < d; j++) mean += (float) h.ovA()[j] / d;
             Tensor u = Tensor.zeros(1, d);
-            for (int j = 0; j < d; j++) u.set(gpt.lnFinal.weight.get(j) * ((float) h.ovA()[j] - mean), 0, j);
+            for (int j = 0; j < d; j++) {
+                u.set(gpt.lnFinal == null ? (float) h.ovA()[j] : gpt.lnFinal.weight.get(j) * ((float) h.ovA()[j] - mean), 0, j);
+            }
             Tensor z = Matmul.matmul(u, false, gpt.unembedding.weight, true);   // [1, V]
             int best = 0, worst = 0;
             for (int j = 1; j < z.dim(1); j++) {

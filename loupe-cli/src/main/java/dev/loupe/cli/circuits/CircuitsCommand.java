@@ -86,7 +86,8 @@ public final class CircuitsCommand implements Callable<Integer> {
         ModelDirectory.LoadedModel m = ModelDirectory.read(dir, nonFinite.allowed());
         Gpt gpt = Gpt.fromWeights(m.config(), m.weights());
         if (foldLn) {
-            if (m.config().norm() != GptConfig.Norm.PRE) throw new UsageException("--fold-ln needs a pre-LN model; this one is post-LN");
+            if (m.config().norm() != GptConfig.Norm.PRE) throw new UsageException("--fold-ln needs a pre-LN model; this one is "
+                    + (m.config().norm() == GptConfig.Norm.POST ? "post-LN" : "without LayerNorm (norm none)"));
             gpt = LayerNormFolding.fold(gpt).model();
         }
         if (prompt != null && (m.config().mlp() != GptConfig.Mlp.NONE || m.config().norm() != GptConfig.Norm.PRE)) {

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 InductionCommand.class,
                 SuperpositionCommand.class,
                 MonosemanticityReproduction.class,
+                GrokkingReproduction.class,
         },
         description = {"Reproduce a paper's finding on small models trained here: train on a generated corpus or task (a minute "
                 + "or a few on 2 cores), read the models with Loupe's analyses and write a report that says plainly what matched "
@@ -26,9 +27,12 @@ import picocli.CommandLine.Command;
                 "                 K-composes with the previous-token head",
                 "  superposition  toy models of superposition (Elhage et al. 2022): sparse",
                 "                 features share dimensions; feature dimensionality",
-                "  monosemanticity  a sparse autoencoder on a 1-layer model's MLP: features",
-                "                 are far more monosemantic than neurons (Bricken et al. 2023)"},
+                "  monosemanticity",
+                "                 a sparse autoencoder on a 1-layer model's MLP: features",
+                "                 are far more monosemantic than neurons (Bricken et al. 2023)",
+                "  grokking       modular addition (Nanda et al. 2023): memorise, then",
+                "                 generalise through a few key Fourier frequencies"},
         footer = {"%nExamples:", "  loupe reproduce bigram", "  loupe reproduce skip-trigrams --out runs/skip",
-                "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition"})
+                "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition", "  loupe reproduce grokking"})
 public final class ReproduceCommand {
 }

@@ -132,7 +132,7 @@ public final class TraceCommand implements Callable<Integer> {
             GptConfig c = gpt.config();
             modelLine = String.format(Locale.ROOT, "%s: %d blocks, d_model %d, %d heads (d_head %d), MLP %s %d, %s, vocabulary %d",
                     model, c.nLayer(), c.dModel(), c.nHead(), c.dHead(), c.mlp(), c.dMlp(),
-                    c.norm() == GptConfig.Norm.PRE ? "pre-LN" : "post-LN", c.vocabSize());
+                    switch (c.norm()) { case PRE -> "pre-LN"; case POST -> "post-LN"; case NONE -> "no LayerNorm"; }, c.vocabSize());
         }
         if (ids.length == 0) throw new LoupeException("--prompt is empty: give at least one token");
 
@@ -155,9 +155,11 @@ public final class TraceCommand implements Callable<Integer> {
         header.add("target   the text continues with " + name.apply(next)
                 + (target == null && model != null ? " (no --target: the model's own greedy prediction)" : "")
                 + "; the training step asks each position for the next token");
-        header.add("layout   " + (norm == GptConfig.Norm.PRE
-                ? "pre-LN (GPT-2): x_mid = x + Attn(LN1(x)),  x_out = x_mid + MLP(LN2(x_mid))   [compare: --post-ln]"
-                : "post-LN (2017): x_mid = LN1(x + Attn(x)),  x_out = LN2(x_mid + MLP(x_mid))   [compare: --pre-ln]"));
+        header.add("layout   " + switch (norm) {
+            case PRE -> "pre-LN (GPT-2): x_mid = x + Attn(LN1(x)),  x_out = x_mid + MLP(LN2(x_mid))   [compare: --post-ln]";
+            case POST -> "post-LN (2017): x_mid = LN1(x + Attn(x)),  x_out = LN2(x_mid + MLP(x_mid))   [compare: --pre-ln]";
+            case NONE -> "no LayerNorm: x_mid = x + Attn(x),  x_out = x_mid + MLP(x_mid), W_U reads x_L";
+        });
         header.add("notation rows are tokens (positions i = 0…T−1), vectors are rows and multiply matrices on the right: y = x·W + b");
         header.add(String.format(Locale.ROOT, "check    Loupe's fast forward pass gives the same logits to within %.1e (float32 vs this trace's double)", agreement));
 
@@ -171,7 +173,7 @@ public final class TraceCommand implements Callable<Integer> {
             h.put("tokens", fwd.tokens());
             h.put("ids", ids);
             h.put("targets", targets);
-            h.put("layout", norm == GptConfig.Norm.PRE ? "pre-ln" : "post-ln");
+            h.put("layout", switch (norm) { case PRE -> "pre-ln"; case POST -> "post-ln"; case NONE -> "none"; });
             h.put("predicted", name.apply(fwd.predicted()));
             h.put("loss", train.loss());
             h.put("max_abs_difference_from_model_logits", agreement);

@@ -28,13 +28,13 @@ import java.util.Set;
  * {@code activation_function} is {@code "gelu_new"} (or its synonym {@code "gelu_pytorch_tanh"}),
  * the tanh approximation of GELU that GPT-2 uses, or {@code "relu"}; the exact erf
  * {@code "gelu"} and anything else are refused, since loading them would silently compute a
- * different function. Loupe keys: {@code norm} pre|post, {@code mlp} gelu|relu|swiglu|none,
- * {@code positional} learned|sinusoidal|none, {@code d_mlp}; unknown Loupe keys are refused (a
+ * different function. Loupe keys: {@code norm} pre|post|none, {@code mlp} gelu|relu|swiglu|none,
+ * {@code positional} learned|sinusoidal|none, {@code d_mlp}, {@code attn_bias} true|false; unknown Loupe keys are refused (a
  * newer feature this build cannot run must not be dropped silently).
  *
  * <p>Writing emits {@code "model_type": "gpt2"} and {@code "architectures": ["GPT2LMHeadModel"]}
  * only when the configuration uses GPT-2 features alone (pre-LN, learned positions, GELU or ReLU
- * MLP), so that transformers loads it as GPT-2; otherwise these keys are left out, and
+ * MLP, attention biases), so that transformers loads it as GPT-2; otherwise these keys are left out, and
  * transformers refuses the directory instead of loading a different network.
  */
 public final class ConfigJson {
@@ -44,7 +44,7 @@ public final class ConfigJson {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
-    private static final Set<String> LOUPE_KEYS = Set.of("norm", "mlp", "positional", "d_mlp");
+    private static final Set<String> LOUPE_KEYS = Set.of("norm", "mlp", "positional", "d_mlp", "attn_bias");
 
     private ConfigJson() {}
 
@@ -93,7 +93,7 @@ public final class ConfigJson {
             String k = it.next();
             if (!LOUPE_KEYS.contains(k)) {
                 throw new LoupeException(src + ": unknown setting loupe." + k + " (known: norm, mlp, positional,"
-                        + " d_mlp); written by a newer Loupe?");
+                        + " d_mlp, attn_bias); written by a newer Loupe?");
             }
         }
         Norm norm = choice(loupe, "norm", Norm.class, Norm.PRE, src);
@@ -107,9 +107,10 @@ public final class ConfigJson {
         if (dMlpLoupe != null && nInner != null && !dMlpLoupe.equals(nInner)) {
             throw new LoupeException(src + ": loupe.d_mlp " + dMlpLoupe + " contradicts n_inner " + nInner);
         }
+        boolean attnBias = bool(loupe, "attn_bias", true, src + ": loupe");
         try {
             int dMlp = dMlpLoupe != null ? dMlpLoupe : nInner != null ? nInner : GptConfig.mlpWidth(dModel);
-            return new GptConfig(vocab, nPos, dModel, nLayer, nHead, dMlp, eps, tied, norm, mlp, pos);
+            return new GptConfig(vocab, nPos, dModel, nLayer, nHead, dMlp, eps, tied, norm, mlp, pos, attnBias);
         } catch (LoupeException e) {
             throw new LoupeException(src + ": " + e.getMessage(), e);
         }
@@ -146,6 +147,7 @@ public final class ConfigJson {
         loupe.put("mlp", c.mlp().name().toLowerCase(Locale.ROOT));
         loupe.put("positional", c.positional().name().toLowerCase(Locale.ROOT));
         loupe.put("d_mlp", c.dMlp());
+        loupe.put("attn_bias", c.attnBias());
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JacksonException e) {
@@ -155,7 +157,7 @@ public final class ConfigJson {
 
     /** Whether transformers' GPT2LMHeadModel computes exactly this network. */
     public static boolean isGpt2Compatible(GptConfig c) {
-        return c.norm() == Norm.PRE && c.positional() == Positional.LEARNED
+        return c.norm() == Norm.PRE && c.positional() == Positional.LEARNED && c.attnBias()
                 && (c.mlp() == Mlp.GELU || c.mlp() == Mlp.RELU);
     }
 

@@ -213,7 +213,8 @@ public final class LlmcCheckpoint {
 
     private static void requireLlmcCompatible(Path file, GptConfig c) {
         String why = null;
-        if (c.norm() != Norm.PRE) why = "post-LN";
+        if (c.norm() != Norm.PRE) why = c.norm() == Norm.POST ? "post-LN" : "no LayerNorm";
+        else if (!c.attnBias()) why = "attention without biases";
         else if (c.mlp() != Mlp.GELU) why = "an MLP other than GELU (" + c.mlp().name().toLowerCase() + ")";
         else if (c.positional() != Positional.LEARNED) why = c.positional() == Positional.NONE ? "no position embeddings" : "sinusoidal positions instead of learned ones";
         else if (!c.tied()) why = "untied embeddings";

@@ -69,16 +69,21 @@ class LoadChecksTest {
                 .hasMessageContaining("n_embd").hasMessageNotContaining("d_mlp must be positive");
         assertThatThrownBy(() -> GptConfig.gpt2(2_000_000_000, 256, 64, 2, 2)).hasMessageContaining("wte.weight");
         assertThat(GptConfig.gpt2(50257, 1024, 768, 12, 12).parameterCount()).isEqualTo(124_439_808L);
-        GptConfig c = new GptConfig(11, 7, 8, 3, 2, 12, 1e-5f, false, GptConfig.Norm.POST, GptConfig.Mlp.SWIGLU,
+        GptConfig post = new GptConfig(11, 7, 8, 3, 2, 12, 1e-5f, false, GptConfig.Norm.POST, GptConfig.Mlp.SWIGLU,
                 GptConfig.Positional.SINUSOIDAL);
-        long n = 0;
-        for (int[] s : c.expectedShapes().values()) {
-            long e = 1;
-            for (int x : s) e *= x;
-            n += e;
+        // the counts follow every option that adds or removes tensors: no LayerNorm, no attention biases, no MLP
+        for (GptConfig c : new GptConfig[] {post, post.withNorm(GptConfig.Norm.NONE), post.withAttnBias(false),
+                GptConfig.gpt2(11, 7, 8, 2, 2).withNorm(GptConfig.Norm.NONE).withAttnBias(false),
+                new GptConfig(11, 7, 8, 2, 2, 0, 1e-5f, true, GptConfig.Norm.NONE, GptConfig.Mlp.NONE, GptConfig.Positional.LEARNED)}) {
+            long n = 0;
+            for (int[] s : c.expectedShapes().values()) {
+                long e = 1;
+                for (int x : s) e *= x;
+                n += e;
+            }
+            assertThat(c.parameterCount()).as(c.toString()).isEqualTo(n);
+            assertThat(c.tensorCount()).as(c.toString()).isEqualTo(c.expectedShapes().size());
         }
-        assertThat(c.parameterCount()).isEqualTo(n);
-        assertThat(c.tensorCount()).isEqualTo(c.expectedShapes().size());
     }
 
     @Test
