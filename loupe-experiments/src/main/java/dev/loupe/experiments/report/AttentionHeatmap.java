@@ -2,18 +2,12 @@ package dev.loupe.experiments.report;
 
 import dev.loupe.tensor.Tensor;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
@@ -87,12 +81,8 @@ public record AttentionHeatmap(String title, List<String> tokens, float[][] weig
     public BufferedImage image() {
         int n = size(), w = LABEL + n * CELL + 10, h = TOP + n * CELL + 30;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
+        Graphics2D g = Png.canvas(img);
         try {
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, w, h);
-            g.setColor(Color.BLACK);
             g.setFont(new Font(Font.MONOSPACED, Font.BOLD, 13));
             g.drawString(title, 4, 14);
             g.setFont(new Font(Font.MONOSPACED, Font.PLAIN, 11));
@@ -128,17 +118,12 @@ public record AttentionHeatmap(String title, List<String> tokens, float[][] weig
 
     /** PNG bytes of {@link #image()}. */
     public byte[] png() {
-        try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-            ImageIO.write(image(), "png", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Png.bytes(image());
     }
 
     /** A data: URI of the PNG, to embed in a self-contained HTML page. */
     public String pngDataUri() {
-        return "data:image/png;base64," + Base64.getEncoder().encodeToString(png());
+        return Png.dataUri(png());
     }
 
     /** One self-contained HTML page (no network access needed) showing {@code maps}, each as inline SVG. */

@@ -1,5 +1,6 @@
 package dev.loupe.experiments.superposition;
 
+import dev.loupe.experiments.report.Png;
 import dev.loupe.experiments.report.Report;
 
 import java.util.List;
@@ -36,7 +37,7 @@ final class SuperpositionHtml {
         for (var e : figures.entrySet()) {
             String name = e.getKey();
             b.append("<h2>").append(escape(caption(name))).append("</h2>\n<p>").append(escape(explain(name))).append("</p>\n")
-                    .append("<img alt=\"").append(escape(name)).append("\" src=\"").append(SuperpositionReport.dataUri(e.getValue()))
+                    .append("<img alt=\"").append(escape(name)).append("\" src=\"").append(Png.dataUri(e.getValue()))
                     .append("\">\n");
         }
         b.append("<h2>Every model</h2>\n<p>W and b of each are saved as NumPy files (<code>models/NAME_W.npy</code> [m, n], "

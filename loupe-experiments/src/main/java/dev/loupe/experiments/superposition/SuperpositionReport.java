@@ -3,20 +3,18 @@ package dev.loupe.experiments.superposition;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.experiments.report.Png;
 import dev.loupe.experiments.report.Report;
 import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.tensor.io.Npy;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -99,16 +97,6 @@ public final class SuperpositionReport {
     }
 
     static byte[] png(BufferedImage img) {
-        try (ByteArrayOutputStream b = new ByteArrayOutputStream()) {
-            ImageIO.write(img, "png", b);
-            return b.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** A data: URI of PNG bytes, to embed in a self-contained page. */
-    static String dataUri(byte[] png) {
-        return "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
+        return Png.bytes(img);
     }
 }

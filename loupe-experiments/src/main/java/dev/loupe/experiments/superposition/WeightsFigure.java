@@ -1,11 +1,11 @@
 package dev.loupe.experiments.superposition;
 
+import dev.loupe.experiments.report.Png;
 import dev.loupe.tensor.Tensor;
 
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Locale;
@@ -30,12 +30,8 @@ final class WeightsFigure {
         int cols = rows.getFirst().size();
         int w = LABEL + cols * cellW + PAD, h = TITLE + rows.size() * cellH + 40;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
+        Graphics2D g = Png.canvas(img);
         try {
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, w, h);
-            g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
             g.drawString(title, PAD, 18);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
