@@ -20,9 +20,11 @@ import java.util.Map;
  * @param norm         where LayerNorm sits: before each sublayer (GPT-2) or after the residual add
  * @param mlp          the MLP's non-linearity, or NONE for an attention-only model
  * @param positional   how positions enter the residual stream
+ * @param attention    the attention kind (softmax, linear, least squares) and its settings
  */
 public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
-                        float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional) {
+                        float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional,
+                        AttentionKind attention) {
 
     public enum Norm { PRE, POST }
 
@@ -39,6 +41,20 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
                 "n_embd (" + dModel + ") must be a multiple of n_head (" + nHead + ")");
         require(mlp == Mlp.NONE || dMlp > 0, "d_mlp must be positive, got " + dMlp);
         require(layerNormEps > 0, "layer_norm_epsilon must be positive, got " + layerNormEps);
+        if (attention == null) attention = AttentionKind.SOFTMAX;
+    }
+
+    /** A configuration with GPT-2's softmax attention. */
+    public GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
+                     float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional) {
+        this(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional,
+                AttentionKind.SOFTMAX);
+    }
+
+    /** This configuration with another attention kind. */
+    public GptConfig withAttention(AttentionKind kind) {
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp,
+                positional, kind);
     }
 
     /** GPT-2's defaults for the given sizes: learned positions, pre-LN, GELU MLP of 4·d_model, tied. */
@@ -60,6 +76,7 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
      * [d_model, 2·d_mlp] with the gate's columns first, then the up-projection's;
      * {@code mlp.c_proj.weight} is [d_mlp, d_model]. An attention-only model has no
      * {@code ln_2} or {@code mlp} tensors; without learned positions there is no {@code wpe}.
+     * Least-squares attention with a learned α adds {@code h.{i}.attn.ls_log_alpha} [n_head].
      */
     public Map<String, int[]> expectedShapes() {
         Map<String, int[]> m = new LinkedHashMap<>();
@@ -73,6 +90,9 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
             m.put(p + "attn.c_attn.bias", new int[] {3 * dModel});
             m.put(p + "attn.c_proj.weight", new int[] {dModel, dModel});
             m.put(p + "attn.c_proj.bias", new int[] {dModel});
+            if (attention.lsAlphaLearned()) {
+                m.put(p + "attn.ls_log_alpha", new int[] {nHead});
+            }
             if (mlp != Mlp.NONE) {
                 int up = mlp == Mlp.SWIGLU ? 2 * dMlp : dMlp;
                 m.put(p + "ln_2.weight", new int[] {dModel});
