@@ -84,6 +84,24 @@ public record AttentionKind(Kind kind, FeatureMap featureMap, boolean normalize,
     }
 
     /**
+     * What an analysis that assumes softmax attention must say about this kind, or null for softmax:
+     * the OV circuit W_V·W_O moves information the same way, but the QK circuit W_Q·W_Kᵀ is no longer
+     * "where softmax(q·k/√d) looks".
+     */
+    public String softmaxCaveat() {
+        return switch (kind) {
+            case SOFTMAX -> null;
+            case LINEAR -> "linear attention: the model mixes positions by φ(q)·φ(k)" + (normalize ? " / Σ" : "")
+                    + " (φ = " + featureMap.name().toLowerCase(Locale.ROOT) + "), not softmax(q·k/√d_head); "
+                    + "OV circuits read as usual, but QK matching scores and QK pairs describe the bilinear q·k only"
+                    + (featureMap == FeatureMap.IDENTITY ? "" : ", not the feature-mapped weights");
+            case LEAST_SQUARES -> "least-squares attention: the model mixes positions by q_tᵀ(αI + Σ k kᵀ)⁻¹k_s (may be negative),"
+                    + " not softmax(q·k/√d_head); OV circuits read as usual, but QK matching scores and QK pairs describe"
+                    + " q·k without the inverse and are only indicative";
+        };
+    }
+
+    /**
      * Floats of generation state per layer: K and V rows for softmax (2·d_model per cached
      * position), a constant d_head·(d_head + 1) per head for linear (S and z), 2·d_head² per head for
      * least squares (H⁻¹ and G, held in float64 = 2 floats each).

@@ -34,6 +34,33 @@ class TrainBenchCommandTest {
     }
 
     @Test
+    void timesEachAttentionKindBesideSoftmaxInTheSameRun() throws Exception {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        int code;
+        try {
+            code = new CommandLine(new TrainBenchCommand()).execute("--no-torch", "--batch", "1", "--seq", "4", "--json",
+                    "--attention", "softmax,linear,least_squares");
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(code).isZero();
+        JsonNode results = new ObjectMapper().readTree(out.toString()).get("results");
+        assertThat(results).hasSize(3);
+        assertThat(results.get(0).get("attention").asText()).isEqualTo("softmax");
+        assertThat(results.get(0).has("speed_vs_softmax")).isFalse();
+        for (int i = 1; i < 3; i++) {
+            JsonNode r = results.get(i);
+            assertThat(r.get("attention").asText()).isEqualTo(i == 1 ? "linear" : "least_squares");
+            assertThat(r.get("speed_vs_softmax").asDouble())
+                    .isCloseTo(results.get(0).get("loupe_ms_per_step").asDouble() / r.get("loupe_ms_per_step").asDouble(),
+                            org.assertj.core.data.Percentage.withPercentage(1e-6));
+        }
+        assertThat(dev.loupe.cli.MainTest.run("bench", "train", "--attention", "sparse").code()).isEqualTo(2);
+    }
+
+    @Test
     void medianOfOddAndEvenCounts() {
         assertThat(TrainBenchCommand.median(List.of(5.0, 1.0, 3.0))).isEqualTo(3.0);
         assertThat(TrainBenchCommand.median(List.of(4.0, 1.0, 3.0, 2.0))).isEqualTo(2.5);
