@@ -320,6 +320,41 @@ public final class Attention {
         return HeadRows.of(block(m, row, n, col));
     }
 
+    /**
+     * The buffers for running this layer on its own, outside a {@link Gpt} (e.g. on continuous
+     * tokens, as the in-context regression experiment does): q|k|v, pattern, z and the gradient
+     * scratch for B sequences of T positions. Reuse one per (B, T).
+     */
+    public static final class Workspace {
+        final Block.State state;
+        final Activations.Scratch scratch;
+        public final int batch, seqLen;
+
+        public Workspace(Attention a, int batch, int seqLen) {
+            GptConfig c = new GptConfig(1, seqLen, a.dModel, 1, a.nHead, 1, 1e-5f, true, GptConfig.Norm.POST,
+                    GptConfig.Mlp.NONE, GptConfig.Positional.NONE, a.kind);
+            this.batch = batch;
+            this.seqLen = seqLen;
+            this.state = new Block.State(c, batch, seqLen, seqLen);
+            this.scratch = new Activations.Scratch(c, batch, seqLen);
+        }
+
+        /** q | k | v of the last forward [B·T, 3·d_model]. */
+        public Tensor qkv() {
+            return state.qkv;
+        }
+    }
+
+    /** out [B·T, d_model] = Attention(x [B·T, d_model]) on the workspace's B sequences of T positions. */
+    public void forward(Tensor x, Workspace w, Tensor out) {
+        forward(x, w.state, w.batch, w.seqLen, null, 0, out, null);
+    }
+
+    /** After {@link #forward(Tensor, Workspace, Tensor)} on x: accumulates dx (+=) and the parameter gradients from dout. */
+    public void backward(Tensor dout, Tensor x, Workspace w, Tensor dx) {
+        backward(dout, x, w.state, w.batch, w.seqLen, w.scratch, dx);
+    }
+
     /** Rows [row, row + n) and columns [col, col + d_head) of a matrix: a row-dense view. */
     private Tensor block(Tensor m, int row, int n, int col) {
         return m.slice(0, row, row + n).slice(1, col, col + dHead);

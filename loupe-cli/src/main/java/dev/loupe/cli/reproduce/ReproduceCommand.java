@@ -4,7 +4,8 @@ import picocli.CommandLine.Command;
 
 /** {@code loupe reproduce}: the small-model findings of "A Mathematical Framework for Transformer Circuits", one subcommand each. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        subcommands = {BigramReproduction.class, SkipTrigramReproduction.class, InductionReproduction.class},
+        subcommands = {BigramReproduction.class, SkipTrigramReproduction.class, InductionReproduction.class,
+                InContextRegressionReproduction.class},
         description = {"Reproduce a finding of \"A Mathematical Framework for Transformer Circuits\" (Elhage et al., 2021): "
                 + "train a small model on a generated corpus (about a minute on 2 cores), read it with the circuits tools and "
                 + "write a report (Markdown + JSON, and the trained model) that says plainly what matched the paper and what did not.",
