@@ -12,19 +12,24 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TrainBenchCommandTest {
-    @Test
-    void reportsMedianStepTimeAsJson() throws Exception {
+    /** Runs the command with {@code args} and returns its JSON output (exit code 0 asserted). */
+    static JsonNode runJson(String... args) throws Exception {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true));
         int code;
         try {
-            code = new CommandLine(new TrainBenchCommand()).execute("--no-torch", "--batch", "1", "--seq", "4", "--json");
+            code = new CommandLine(new TrainBenchCommand()).execute(args);
         } finally {
             System.setOut(old);
         }
         assertThat(code).isZero();
-        JsonNode root = new ObjectMapper().readTree(out.toString());
+        return new ObjectMapper().readTree(out.toString());
+    }
+
+    @Test
+    void reportsMedianStepTimeAsJson() throws Exception {
+        JsonNode root = runJson("--no-torch", "--batch", "1", "--seq", "4", "--json");
         assertThat(root.get("torch").asText()).contains("--no-torch");
         JsonNode r = root.get("results").get(0);
         assertThat(r.get("config").asText()).isEqualTo("small");
@@ -35,18 +40,8 @@ class TrainBenchCommandTest {
 
     @Test
     void timesEachAttentionKindBesideSoftmaxInTheSameRun() throws Exception {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        int code;
-        try {
-            code = new CommandLine(new TrainBenchCommand()).execute("--no-torch", "--batch", "1", "--seq", "4", "--json",
-                    "--attention", "softmax,linear,least_squares");
-        } finally {
-            System.setOut(old);
-        }
-        assertThat(code).isZero();
-        JsonNode results = new ObjectMapper().readTree(out.toString()).get("results");
+        JsonNode results = runJson("--no-torch", "--batch", "1", "--seq", "4", "--json", "--attention", "softmax,linear,least_squares")
+                .get("results");
         assertThat(results).hasSize(3);
         assertThat(results.get(0).get("attention").asText()).isEqualTo("softmax");
         assertThat(results.get(0).has("speed_vs_softmax")).isFalse();
