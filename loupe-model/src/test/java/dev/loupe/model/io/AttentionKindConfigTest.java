@@ -68,6 +68,14 @@ class AttentionKindConfigTest {
     }
 
     @Test
+    void llmcCheckpointsRefuseOtherKinds() {
+        GptConfig c = BASE.withAttention(AttentionKind.linear(AttentionKind.FeatureMap.ELU1, true));
+        assertThatThrownBy(() -> LlmcCheckpoint.write(dir.resolve("m.bin"), c, Gpt.create(c, 1).parameters()))
+                .isInstanceOf(LoupeException.class).hasMessageContaining("linear (φ = elu1, normalised) attention");
+        assertThat(dir.resolve("m.bin")).doesNotExist();
+    }
+
+    @Test
     void badAttentionSettingsAreNamed() {
         assertThatThrownBy(() -> ConfigJson.parse("{\"loupe\": {\"attention\": \"sparse\"}}", "config.json"))
                 .isInstanceOf(LoupeException.class).hasMessageContaining("loupe.attention \"sparse\" is not one of softmax|linear|least_squares");
