@@ -102,16 +102,16 @@ public record AttentionKind(Kind kind, FeatureMap featureMap, boolean normalize,
     }
 
     /**
-     * Floats of generation state per layer: K and V rows for softmax (2·d_model per cached
-     * position), a constant d_head·(d_head + 1) per head for linear (S and z), 2·d_head² per head for
-     * least squares (H⁻¹ and G, held in float64 = 2 floats each).
+     * Numbers of generation state per layer for a context of {@code positions} tokens: K and V rows
+     * for softmax (2·d_model per cached position), a constant d_head·(d_head + 1) per head for linear
+     * (S and z), 2·d_head² per head for least squares (H⁻¹ and G). Recurrent states are kept in float64.
      */
-    public long stateFloatsPerLayer(int dModel, int nHead, long positions) {
+    public long stateNumbersPerLayer(int dModel, int nHead, long positions) {
         int dh = dModel / nHead;
         return switch (kind) {
             case SOFTMAX -> 2L * dModel * positions;
             case LINEAR -> (long) nHead * dh * (dh + 1);
-            case LEAST_SQUARES -> 2L * 2 * nHead * dh * dh;
+            case LEAST_SQUARES -> 2L * nHead * dh * dh;
         };
     }
 }

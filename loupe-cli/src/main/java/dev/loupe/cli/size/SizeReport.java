@@ -33,9 +33,9 @@ final class SizeReport {
         this.kind = kind;
     }
 
-    /** Numbers of generation state of a recurrent-attention model, all layers (float64 counted as 2). */
+    /** Numbers of generation state of a recurrent-attention model, all layers (each a float64). */
     private long stateNumbers() {
-        return a.layers() * kind.stateFloatsPerLayer((int) a.dModel(), (int) a.heads(), 0);
+        return a.layers() * kind.stateNumbersPerLayer((int) a.dModel(), (int) a.heads(), 0);
     }
 
     void printText(ParameterCount p, Flops f, double tokens, MeasuredRate.Rate rate, long batch, long seq) {
@@ -91,10 +91,10 @@ final class SizeReport {
         if (kind.recurrent()) {
             long dh = a.dModel() / a.heads();
             out.printf(Locale.ROOT, "  %s attention keeps NO KV cache: a constant-size state per head (%s), %s numbers"
-                            + " (%s in fp32) at every context length; a decoded token costs O(d_head²) = %s FLOPs per head"
+                            + " (%s in float64) at every context length; a decoded token costs O(d_head²) ≈ %s FLOPs per head"
                             + " instead of the KV cache and attention FLOPs above%n", kind.kindName(),
                     kind.kind() == AttentionKind.Kind.LINEAR ? "S [d_head, d_head] and z [d_head]" : "H⁻¹ and G [d_head, d_head], float64",
-                    Units.exact(stateNumbers()), Units.bytes(4.0 * stateNumbers()), Units.count(4.0 * dh * dh));
+                    Units.exact(stateNumbers()), Units.bytes(8.0 * stateNumbers()), Units.count((kind.kind() == AttentionKind.Kind.LINEAR ? 4.0 : 10.0) * dh * dh));
         }
         out.println();
         out.printf(Locale.ROOT, "Memory (batch %d × %d tokens)%n", batch, seq);
@@ -153,7 +153,7 @@ final class SizeReport {
         }
         if (kind.recurrent()) {
             root.putObject("attention").put("kind", kind.kindName()).put("kv_cache", false)
-                    .put("state_numbers", stateNumbers()).put("state_bytes_fp32", 4 * stateNumbers());
+                    .put("state_numbers", stateNumbers()).put("state_bytes_float64", 8 * stateNumbers());
         }
         ObjectNode mem = root.putObject("memory");
         mem.put("batch", batch).put("seq", seq);
