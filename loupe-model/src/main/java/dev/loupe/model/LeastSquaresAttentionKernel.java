@@ -37,12 +37,14 @@ final class LeastSquaresAttentionKernel extends RecurrentAttentionKernel {
         return logAlpha == null ? fixedAlpha : Math.exp(logAlpha.get(head));
     }
 
-    // state layout: P = H⁻¹ [d·d] | G [d·d] | scratch u [d] | scratch w [d]
+    // state layout: P = H⁻¹ [d·d] | G [d·d] | scratch u, w, k, v, q, acc [d] each. Inner loops run
+    // along rows of float64 arrays (axpy and row dots), so that the JIT vectorises them.
+    private int uo() { return 2 * dHead * dHead; }
 
     @Override
     double[] newState(int head) {
         int d = dHead;
-        double[] st = new double[2 * d * d + 2 * d];
+        double[] st = new double[2 * d * d + 6 * d];
         double inv = 1 / alpha(head);
         for (int i = 0; i < d; i++) st[i * d + i] = inv;
         return st;
@@ -50,16 +52,17 @@ final class LeastSquaresAttentionKernel extends RecurrentAttentionKernel {
 
     /** Adds k_t (and v_t into G when {@code v} is not null) to the state: P ← (P⁻¹ + k kᵀ)⁻¹, G += k vᵀ. */
     private void add(double[] st, HeadRows k, HeadRows v, int t) {
-        int d = dHead, go = d * d, uo = 2 * d * d;
+        int d = dHead, go = d * d, uo = uo(), ko = uo + 2 * d, vo = ko + d;
         float[] kk = k.a();
         int kt = k.at(t);
+        for (int i = 0; i < d; i++) st[ko + i] = kk[kt + i];
         double c = 1;
         for (int i = 0; i < d; i++) {                                      // u = P k
             double ui = 0;
             int row = i * d;
-            for (int j = 0; j < d; j++) ui += st[row + j] * kk[kt + j];
+            for (int j = 0; j < d; j++) ui += st[row + j] * st[ko + j];
             st[uo + i] = ui;
-            c += kk[kt + i] * ui;
+            c += st[ko + i] * ui;
         }
         for (int i = 0; i < d; i++) {                                      // P −= u uᵀ / (1 + kᵀu)
             double ui = st[uo + i] / c;
@@ -69,38 +72,42 @@ final class LeastSquaresAttentionKernel extends RecurrentAttentionKernel {
         if (v == null) return;
         float[] vv = v.a();
         int vt = v.at(t);
+        for (int i = 0; i < d; i++) st[vo + i] = vv[vt + i];
         for (int i = 0; i < d; i++) {                                      // G += k vᵀ
-            double ki = kk[kt + i];
+            double ki = st[ko + i];
             int row = go + i * d;
-            for (int j = 0; j < d; j++) st[row + j] += ki * vv[vt + j];
+            for (int j = 0; j < d; j++) st[row + j] += ki * st[vo + j];
         }
     }
 
-    /** w = P q_t into {@code w}. */
+    /** w = P q_t into {@code w} from offset {@code wo}. */
     private void solve(double[] st, HeadRows q, int t, double[] w, int wo) {
-        int d = dHead;
+        int d = dHead, qo = uo() + 4 * d;
         float[] qq = q.a();
         int qt = q.at(t);
+        for (int i = 0; i < d; i++) st[qo + i] = qq[qt + i];
         for (int i = 0; i < d; i++) {
             double s = 0;
             int row = i * d;
-            for (int j = 0; j < d; j++) s += st[row + j] * qq[qt + j];
+            for (int j = 0; j < d; j++) s += st[row + j] * st[qo + j];
             w[wo + i] = s;
         }
     }
 
     @Override
     void step(double[] st, HeadRows q, HeadRows k, HeadRows v, int t, HeadRows out) {
-        int d = dHead, go = d * d, wo = 2 * d * d + d;
+        int d = dHead, go = d * d, wo = uo() + d, acc = uo() + 5 * d;
         add(st, k, v, t);
         solve(st, q, t, st, wo);
+        java.util.Arrays.fill(st, acc, acc + d, 0);
+        for (int i = 0; i < d; i++) {                                      // out = Gᵀ w
+            double wi = st[wo + i];
+            int row = go + i * d;
+            for (int j = 0; j < d; j++) st[acc + j] += wi * st[row + j];
+        }
         float[] o = out.a();
         int ot = out.at(t);
-        for (int j = 0; j < d; j++) {                                      // out = Gᵀ w
-            double s = 0;
-            for (int i = 0; i < d; i++) s += st[wo + i] * st[go + i * d + j];
-            o[ot + j] = (float) s;
-        }
+        for (int j = 0; j < d; j++) o[ot + j] = (float) st[acc + j];
     }
 
     @Override
@@ -108,51 +115,58 @@ final class LeastSquaresAttentionKernel extends RecurrentAttentionKernel {
                     HeadRows dq, HeadRows dk, HeadRows dv, int head) {
         int d = dHead, go = d * d;
         double[] st = newState(head);
-        double[] w = new double[seqLen * d], m = new double[seqLen * d], dw = new double[d];
+        double[] w = new double[seqLen * d], m = new double[seqLen * d], dw = new double[d], g = new double[d];
         float[] gg = dout.a(), dqa = dq.a();
         double dAlpha = 0;
         // sweep 1, t = 0 … T−1: rebuild P_t, G_t; w_t, m_t = dq_t
         for (int t = 0; t < seqLen; t++) {
             add(st, k, v, t);
             solve(st, q, t, w, t * d);
-            int gt = dout.at(t);
+            int gt = dout.at(t), dqt = dq.at(t), mt = t * d;
+            for (int j = 0; j < d; j++) g[j] = gg[gt + j];
             for (int i = 0; i < d; i++) {                                  // dw = G g
                 double s = 0;
-                for (int j = 0; j < d; j++) s += st[go + i * d + j] * gg[gt + j];
+                int row = go + i * d;
+                for (int j = 0; j < d; j++) s += st[row + j] * g[j];
                 dw[i] = s;
             }
-            int dqt = dq.at(t);
             for (int i = 0; i < d; i++) {                                  // m = P dw
                 double s = 0;
-                for (int j = 0; j < d; j++) s += st[i * d + j] * dw[j];
-                m[t * d + i] = s;
+                int row = i * d;
+                for (int j = 0; j < d; j++) s += st[row + j] * dw[j];
+                m[mt + i] = s;
                 dqa[dqt + i] = (float) s;
-                dAlpha -= s * w[t * d + i];                                // tr(dH_t) = −m·w
+                dAlpha -= s * w[mt + i];                                   // tr(dH_t) = −m·w
             }
         }
-        // sweep 2, s = T−1 … 0: M_s (symmetrised on use), N_s; dk, dv
-        double[] mm = new double[d * d], nn = new double[d * d];
+        // sweep 2, s = T−1 … 0: M_s, N_s; dk = (M + Mᵀ) k + N v, dv = Nᵀ k
+        double[] mm = new double[d * d], nn = new double[d * d], kd = new double[d], vd = new double[d];
+        double[] mtk = new double[d], ntk = new double[d];
         float[] kk = k.a(), vv = v.a(), dka = dk.a(), dva = dv.a();
         for (int t = seqLen - 1; t >= 0; t--) {
-            int gt = dout.at(t), kt = k.at(t), vt = v.at(t), dkt = dk.at(t), dvt = dv.at(t);
-            for (int i = 0; i < d; i++) {
-                double mi = m[t * d + i], wi = w[t * d + i];
-                int row = i * d;
-                for (int j = 0; j < d; j++) {
-                    mm[row + j] -= mi * w[t * d + j];                       // M += −m wᵀ
-                    nn[row + j] += wi * gg[gt + j];                         // N += w gᵀ
-                }
+            int gt = dout.at(t), kt = k.at(t), vt = v.at(t), dkt = dk.at(t), dvt = dv.at(t), wt = t * d;
+            for (int j = 0; j < d; j++) {
+                g[j] = gg[gt + j];
+                kd[j] = kk[kt + j];
+                vd[j] = vv[vt + j];
+                mtk[j] = 0;
+                ntk[j] = 0;
             }
-            for (int i = 0; i < d; i++) {                                  // dk = (M + Mᵀ) k + N v
-                double s = 0;
-                for (int j = 0; j < d; j++) s += (mm[i * d + j] + mm[j * d + i]) * kk[kt + j] + nn[i * d + j] * vv[vt + j];
+            for (int i = 0; i < d; i++) {
+                double mi = m[wt + i], wi = w[wt + i], ki = kd[i];
+                int row = i * d;
+                for (int j = 0; j < d; j++) mm[row + j] -= mi * w[wt + j];       // M += −m wᵀ
+                for (int j = 0; j < d; j++) nn[row + j] += wi * g[j];            // N += w gᵀ
+                for (int j = 0; j < d; j++) mtk[j] += mm[row + j] * ki;          // Mᵀ k
+                for (int j = 0; j < d; j++) ntk[j] += nn[row + j] * ki;          // Nᵀ k
+            }
+            for (int i = 0; i < d; i++) {                                      // dk = M k + Mᵀ k + N v
+                double s = mtk[i];
+                int row = i * d;
+                for (int j = 0; j < d; j++) s += mm[row + j] * kd[j] + nn[row + j] * vd[j];
                 dka[dkt + i] = (float) s;
             }
-            for (int j = 0; j < d; j++) {                                  // dv = Nᵀ k
-                double s = 0;
-                for (int i = 0; i < d; i++) s += nn[i * d + j] * kk[kt + i];
-                dva[dvt + j] = (float) s;
-            }
+            for (int j = 0; j < d; j++) dva[dvt + j] = (float) ntk[j];
         }
         return logAlpha == null ? 0 : alpha(head) * dAlpha;
     }

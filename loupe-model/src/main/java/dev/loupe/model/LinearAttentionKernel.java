@@ -32,55 +32,65 @@ final class LinearAttentionKernel extends RecurrentAttentionKernel {
         this.normalize = normalize;
     }
 
-    // state layout: S [d·d] | z [d] | scratch a [d] | scratch b [d]
+    // state layout: S [d·d] | z [d] | scratch a, b, v, acc [d] each. Inner loops run along rows of
+    // float64 arrays (axpy and row dots), so that the JIT vectorises them.
 
     @Override
     double[] newState(int head) {
-        return new double[dHead * dHead + 3 * dHead];
+        return new double[dHead * dHead + 5 * dHead];
     }
 
     @Override
     void step(double[] st, HeadRows q, HeadRows k, HeadRows v, int t, HeadRows out) {
-        int d = dHead, zo = d * d, ao = zo + d, bo = ao + d;
+        int d = dHead, zo = d * d, ao = zo + d, bo = ao + d, vo = bo + d, acc = vo + d;
+        float[] kk = k.a(), vv = v.a(), qq = q.a(), o = out.a();
         int kt = k.at(t), vt = v.at(t), qt = q.at(t), ot = out.at(t);
-        float[] kk = k.a(), vv = v.a(), qq = q.a();
-        for (int i = 0; i < d; i++) st[bo + i] = FeatureMaps.phi(phi, kk[kt + i]);
+        for (int i = 0; i < d; i++) {
+            st[bo + i] = FeatureMaps.phi(phi, kk[kt + i]);
+            st[vo + i] = vv[vt + i];
+            st[ao + i] = FeatureMaps.phi(phi, qq[qt + i]);
+            st[acc + i] = 0;
+        }
         for (int i = 0; i < d; i++) {                                  // S += b vᵀ, z += b
             double bi = st[bo + i];
             int row = i * d;
-            for (int j = 0; j < d; j++) st[row + j] += bi * vv[vt + j];
+            for (int j = 0; j < d; j++) st[row + j] += bi * st[vo + j];
             st[zo + i] += bi;
         }
-        for (int i = 0; i < d; i++) st[ao + i] = FeatureMaps.phi(phi, qq[qt + i]);
         double den = 1;
         if (normalize) {
             den = EPS;
             for (int i = 0; i < d; i++) den += st[ao + i] * st[zo + i];
         }
-        float[] o = out.a();
-        for (int j = 0; j < d; j++) {                                  // out = aᵀS / den
-            double s = 0;
-            for (int i = 0; i < d; i++) s += st[ao + i] * st[i * d + j];
-            o[ot + j] = (float) (s / den);
+        for (int i = 0; i < d; i++) {                                  // acc = aᵀS
+            double ai = st[ao + i];
+            int row = i * d;
+            for (int j = 0; j < d; j++) st[acc + j] += ai * st[row + j];
         }
+        for (int j = 0; j < d; j++) o[ot + j] = (float) (st[acc + j] / den);
     }
 
     @Override
     double backward(HeadRows q, HeadRows k, HeadRows v, HeadRows out, HeadRows dout, int seqLen,
                     HeadRows dq, HeadRows dk, HeadRows dv, int head) {
         int d = dHead;
-        double[] s = new double[d * d], z = new double[d], a = new double[d], b = new double[d];
+        double[] s = new double[d * d], z = new double[d], a = new double[d], b = new double[d], vd = new double[d];
         double[] dnum = new double[seqLen * d], dden = new double[seqLen];
-        float[] qq = q.a(), kk = k.a(), vv = v.a(), oo = out.a(), gg = dout.a();
+        float[] qq = q.a(), kk = k.a(), vv = v.a(), oo = out.a(), gg = dout.a(), dqa = dq.a();
         // sweep 1, t = 0 … T−1: rebuild S_t, z_t; dnum, dden, dq
         for (int t = 0; t < seqLen; t++) {
-            int kt = k.at(t), vt = v.at(t), qt = q.at(t), gt = dout.at(t), ot = out.at(t);
+            int kt = k.at(t), vt = v.at(t), qt = q.at(t), gt = dout.at(t), ot = out.at(t), dqt = dq.at(t);
             for (int i = 0; i < d; i++) {
-                double bi = FeatureMaps.phi(phi, kk[kt + i]);
-                for (int j = 0; j < d; j++) s[i * d + j] += bi * vv[vt + j];
+                b[i] = FeatureMaps.phi(phi, kk[kt + i]);
+                vd[i] = vv[vt + i];
+                a[i] = FeatureMaps.phi(phi, qq[qt + i]);
+            }
+            for (int i = 0; i < d; i++) {
+                double bi = b[i];
+                int row = i * d;
+                for (int j = 0; j < d; j++) s[row + j] += bi * vd[j];
                 z[i] += bi;
             }
-            FeatureMaps.apply(phi, qq, qt, a, d);
             double den = 1;
             if (normalize) {
                 den = EPS;
@@ -89,40 +99,43 @@ final class LinearAttentionKernel extends RecurrentAttentionKernel {
                 for (int j = 0; j < d; j++) go += gg[gt + j] * oo[ot + j];
                 dden[t] = -go / den;
             }
-            for (int j = 0; j < d; j++) dnum[t * d + j] = gg[gt + j] / den;
-            float[] dqa = dq.a();
-            int dqt = dq.at(t);
+            int nt = t * d;
+            for (int j = 0; j < d; j++) dnum[nt + j] = gg[gt + j] / den;
             for (int i = 0; i < d; i++) {                              // da = S dnum + z dden
                 double da = normalize ? z[i] * dden[t] : 0;
-                for (int j = 0; j < d; j++) da += s[i * d + j] * dnum[t * d + j];
+                int row = i * d;
+                for (int j = 0; j < d; j++) da += s[row + j] * dnum[nt + j];
                 dqa[dqt + i] = (float) (da * FeatureMaps.derivative(phi, qq[qt + i]));
             }
         }
         // sweep 2, s = T−1 … 0: R_s, r_s; dk, dv
-        double[] r = s, rz = z;                                         // reuse the buffers
+        double[] r = s, rz = z, acc = a;                                // reuse the buffers
         java.util.Arrays.fill(r, 0);
         java.util.Arrays.fill(rz, 0);
         float[] dka = dk.a(), dva = dv.a();
+        double[] phiQ = new double[d];
         for (int t = seqLen - 1; t >= 0; t--) {
-            int qt = q.at(t), kt = k.at(t), vt = v.at(t);
-            FeatureMaps.apply(phi, qq, qt, a, d);
+            int qt = q.at(t), kt = k.at(t), vt = v.at(t), nt = t * d, dkt = dk.at(t), dvt = dv.at(t);
             for (int i = 0; i < d; i++) {
-                double ai = a[i];
-                for (int j = 0; j < d; j++) r[i * d + j] += ai * dnum[t * d + j];
+                phiQ[i] = FeatureMaps.phi(phi, qq[qt + i]);
+                b[i] = FeatureMaps.phi(phi, kk[kt + i]);
+                vd[i] = vv[vt + i];
+                acc[i] = 0;
+            }
+            for (int i = 0; i < d; i++) {                              // R += a dnumᵀ, r += a dden
+                double ai = phiQ[i];
+                int row = i * d;
+                for (int j = 0; j < d; j++) r[row + j] += ai * dnum[nt + j];
                 rz[i] += ai * dden[t];
             }
-            FeatureMaps.apply(phi, kk, kt, b, d);
-            int dkt = dk.at(t), dvt = dv.at(t);
-            for (int i = 0; i < d; i++) {                              // db = R v + r
-                double db = rz[i];
-                for (int j = 0; j < d; j++) db += r[i * d + j] * vv[vt + j];
+            for (int i = 0; i < d; i++) {                              // db = R v + r;  acc = Rᵀ b
+                int row = i * d;
+                double db = rz[i], bi = b[i];
+                for (int j = 0; j < d; j++) db += r[row + j] * vd[j];
+                for (int j = 0; j < d; j++) acc[j] += r[row + j] * bi;
                 dka[dkt + i] = (float) (db * FeatureMaps.derivative(phi, kk[kt + i]));
             }
-            for (int j = 0; j < d; j++) {                              // dv = Rᵀ b
-                double dvj = 0;
-                for (int i = 0; i < d; i++) dvj += r[i * d + j] * b[i];
-                dva[dvt + j] = (float) dvj;
-            }
+            for (int j = 0; j < d; j++) dva[dvt + j] = (float) acc[j];   // dv = Rᵀ b
         }
         return 0;
     }
