@@ -338,11 +338,6 @@ public final class Attention {
             this.state = new Block.State(c, batch, seqLen, seqLen);
             this.scratch = new Activations.Scratch(c, batch, seqLen);
         }
-
-        /** q | k | v of the last forward [B·T, 3·d_model]. */
-        public Tensor qkv() {
-            return state.qkv;
-        }
     }
 
     /** out [B·T, d_model] = Attention(x [B·T, d_model]) on the workspace's B sequences of T positions. */

@@ -42,11 +42,6 @@ public final class AttentionOptions {
         return parse(attention, featureMap, !noNormalize, lsAlpha, lsAlphaLearned);
     }
 
-    /** Whether any flag differs from the softmax defaults (so the caller can refuse it where it does not apply). */
-    public boolean isDefault() {
-        return kind().isSoftmax();
-    }
-
     static AttentionKind parse(String attention, String featureMap, boolean normalize, float alpha, boolean learned) {
         AttentionKind.Kind kind = switch (attention.toLowerCase(Locale.ROOT)) {
             case "softmax" -> AttentionKind.Kind.SOFTMAX;

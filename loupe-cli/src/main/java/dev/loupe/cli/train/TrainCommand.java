@@ -132,9 +132,8 @@ public final class TrainCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     /** Options that define the model; on resume or --init they must not contradict the existing model. */
-    private static final List<String> SHAPE_OPTIONS = List.of("--layers", "--d-model", "--heads", "--d-mlp", "--attn-only",
-            "--norm", "--positional", "--mlp", "--tokenizer", "--attention", "--feature-map", "--no-normalize", "--ls-alpha",
-            "--ls-alpha-learned");
+    private static final List<String> SHAPE_OPTIONS = java.util.stream.Stream.concat(java.util.stream.Stream.of("--layers", "--d-model", "--heads",
+            "--d-mlp", "--attn-only", "--norm", "--positional", "--mlp", "--tokenizer"), AttentionOptions.NAMES.stream()).toList();
     /** Options a resumed run may change. */
     private static final List<String> RESUME_MAY_CHANGE = List.of("--data", "--val-data", "--out", "--steps", "--eval-every",
             "--checkpoint-every", "--log-json", "--debug", "--init");
