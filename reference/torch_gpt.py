@@ -31,6 +31,12 @@ The variants of GptConfig (SPEC M1):
               [gate | up]: h = silu(x W_gate + b_gate) * (x W_up + b_up), then c_proj) | none
               (attention-only: no ln_2, no MLP)
   tied        logits = ln_f(x) wte^T, else ln_f(x) lm_head^T
+  attention   softmax (GPT-2) | linear (Katharopoulos et al.; "feature_map" elu1 = elu(x) + 1 or identity,
+              "normalize": A[t, s] = phi(q_t).phi(k_s) / (sum_{s'<=t} phi(q_t).phi(k_s') + 1e-6), else
+              unnormalised; computed here in the quadratic form A V) | least_squares (Garnelo & Czarnecki:
+              out_t = q_t^T (alpha I + sum_{s<=t} k_s k_s^T)^-1 sum_{s<=t} k_s v_s^T, computed here by an
+              explicit torch.linalg.solve per position, autograd through the solves; alpha = "ls_alpha", or
+              exp(h.{i}.attn.ls_log_alpha[head]) when "ls_alpha_learned"). Neither kind scales by 1/sqrt(d_head).
 Weights are kept in GPT-2's Conv1D orientation ([in, out], y = x W + b), under GPT-2's names, so
 gradients come out under the same names as the weights.
 
@@ -142,6 +148,12 @@ class Config:
         self.norm = loupe.get("norm", "pre")
         self.attn_bias = loupe.get("attn_bias", True)
         self.positional = loupe.get("positional", "learned")
+        self.attention = loupe.get("attention", "softmax")
+        self.feature_map = loupe.get("feature_map", "elu1")
+        self.normalize = loupe.get("normalize", True)
+        self.ls_alpha = loupe.get("ls_alpha", 1.0)
+        self.ls_alpha_learned = loupe.get("ls_alpha_learned", False)
+        assert self.attention in ("softmax", "linear", "least_squares"), self.attention
         assert self.d_model % self.n_head == 0
 
 
@@ -185,11 +197,35 @@ class Gpt:
         H = self.cfg.n_head
         q, k, v = self.linear(x, f"h.{l}.attn.c_attn").split(C, dim=2)  # columns q | k | v
         q, k, v = (t.view(B, T, H, C // H).transpose(1, 2) for t in (q, k, v))  # [B, H, T, d_head]
-        scores = (q @ k.transpose(-2, -1)) / math.sqrt(C // H)  # [B, H, T, T]
         causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
-        pattern = F.softmax(scores.masked_fill(~causal, float("-inf")), dim=-1)
-        z = (pattern @ v).transpose(1, 2).reshape(B, T, C)
+        if self.cfg.attention == "linear":
+            z = self.linear_attention(q, k, v, causal)
+        elif self.cfg.attention == "least_squares":
+            z = self.least_squares_attention(q, k, v, l)
+        else:
+            scores = (q @ k.transpose(-2, -1)) / math.sqrt(C // H)  # [B, H, T, T]
+            pattern = F.softmax(scores.masked_fill(~causal, float("-inf")), dim=-1)
+            z = pattern @ v
+        z = z.transpose(1, 2).reshape(B, T, C)
         return self.linear(z, f"h.{l}.attn.c_proj")
+
+    def linear_attention(self, q, k, v, causal):  # [B, H, T, d_head] each -> z [B, H, T, d_head]
+        phi = (lambda t: F.elu(t) + 1.0) if self.cfg.feature_map == "elu1" else (lambda t: t)
+        scores = (phi(q) @ phi(k).transpose(-2, -1)).masked_fill(~causal, 0.0)  # [B, H, T, T]
+        if self.cfg.normalize:
+            scores = scores / (scores.sum(dim=-1, keepdim=True) + 1e-6)
+        return scores @ v
+
+    def least_squares_attention(self, q, k, v, l):  # [B, H, T, d_head] each -> z [B, H, T, d_head]
+        d = q.shape[-1]
+        if self.cfg.ls_alpha_learned:
+            alpha = self.params[f"h.{l}.attn.ls_log_alpha"].exp().view(1, -1, 1, 1, 1)  # [1, H, 1, 1, 1]
+        else:
+            alpha = torch.tensor(float(self.cfg.ls_alpha))
+        hess = alpha * torch.eye(d) + torch.cumsum(k.unsqueeze(-1) * k.unsqueeze(-2), dim=2)  # H_t [B, H, T, d, d]
+        gram = torch.cumsum(k.unsqueeze(-1) * v.unsqueeze(-2), dim=2)  # G_t [B, H, T, d, d]
+        solved = torch.linalg.solve(hess, gram)  # H_t^-1 G_t
+        return (q.unsqueeze(-2) @ solved).squeeze(-2)
 
     def mlp(self, x, l):
         h = self.linear(x, f"h.{l}.mlp.c_fc")

@@ -27,6 +27,13 @@ import dev.loupe.tensor.ops.Ops;
  *             dQ_h = dS · K_h / √d_head,   dK_h = dSᵀ · Q_h / √d_head
  *             dx += dqkv · W_attnᵀ (+ dW_attn, db_attn)
  * </pre>
+ *
+ * <p>The attention kind ({@link AttentionKind}) replaces the middle step: linear and least-squares
+ * attention compute z_h from Q_h, K_h, V_h with a {@link RecurrentAttentionKernel}
+ * ({@link LinearAttentionKernel}, {@link LeastSquaresAttentionKernel}) in O(T·d_head²), and keep a
+ * constant-size state per head instead of cached keys and values when decoding. With hooks they
+ * materialise the effective mixing weights A[t, s] (z_h = A V_h, same as the softmax pattern), so
+ * pattern views, detectors and head ablation see and edit the same {@code hook_pattern}.
  */
 public final class Attention {
     /** c_attn: W [d_model, 3·d_model] (q | k | v), b [3·d_model]. */
@@ -37,14 +44,35 @@ public final class Attention {
     public final int dHead;
     private final int dModel;
     private final float scale;
+    /** How positions are mixed; softmax unless the model says otherwise. */
+    public final AttentionKind kind;
+    /** The kernel of linear or least-squares attention; null for softmax. */
+    private final RecurrentAttentionKernel recurrent;
+    /** Learned least-squares log α [n_head] and its gradient; null otherwise. */
+    private final Tensor logAlphaGrad;
 
+    /** GPT-2's softmax attention. */
     public Attention(Linear qkv, Linear proj, int nHead) {
+        this(qkv, proj, nHead, AttentionKind.SOFTMAX, null, null);
+    }
+
+    /**
+     * Attention of the given kind; {@code logAlpha} and {@code logAlphaGrad} [n_head] are the
+     * learned least-squares log α ({@code h.{i}.attn.ls_log_alpha}) and its gradient, else null.
+     */
+    public Attention(Linear qkv, Linear proj, int nHead, AttentionKind kind, Tensor logAlpha, Tensor logAlphaGrad) {
         this.qkv = qkv;
         this.proj = proj;
         this.nHead = nHead;
         this.dModel = proj.weight.dim(0);
         this.dHead = dModel / nHead;
         this.scale = (float) (1.0 / Math.sqrt(dHead));
+        this.kind = kind;
+        if (kind.lsAlphaLearned() && (logAlpha == null || logAlphaGrad == null)) {
+            throw new IllegalArgumentException("learned least-squares α needs the ls_log_alpha tensor and its gradient");
+        }
+        this.recurrent = kind.recurrent() ? RecurrentAttentionKernel.of(kind, dHead, kind.lsAlphaLearned() ? logAlpha : null) : null;
+        this.logAlphaGrad = kind.lsAlphaLearned() ? logAlphaGrad : null;
     }
 
     /** W_Q^h [d_model, d_head]: columns h·d_head … of c_attn's q block (a view). */
@@ -97,6 +125,10 @@ public final class Attention {
             forwardHooked(x, s, batch, seqLen, layer, out, hooks);
             return;
         }
+        if (recurrent != null) {
+            forwardRecurrent(x, s, batch, seqLen, cache, layer, out);
+            return;
+        }
         qkv.forward(x, s.qkv);
         int past = cache == null ? 0 : cache.length();
         int keyLen = past + seqLen;
@@ -141,6 +173,10 @@ public final class Attention {
      *   result_h = z_h W_O^h (only if hooked) → attn.hook_result           [B, T, H, d_model]
      *   out = Σ_h result_h + b_O  (or z·W_O + b_O when result is not hooked)
      * </pre>
+     * Linear and least-squares attention: the scores are the unnormalised mixing weights
+     * (φ(q_t)·φ(k_s), resp. q_tᵀH_t⁻¹k_s; 0 above the diagonal), the pattern A the effective weights
+     * (linear: divided by the row sum + ε when normalised; least squares: the scores), and
+     * z_h = A V_h — by associativity the recurrent kernel's output.
      */
     private void forwardHooked(Tensor x, Block.State s, int batch, int seqLen, int layer, Tensor out, Hooks hooks) {
         qkv.forward(x, s.qkv);
@@ -148,26 +184,40 @@ public final class Attention {
         hooks.fire(HookPoints.name(layer, "attn.hook_q"), heads.select(2, 0));
         hooks.fire(HookPoints.name(layer, "attn.hook_k"), heads.select(2, 1));
         hooks.fire(HookPoints.name(layer, "attn.hook_v"), heads.select(2, 2));
-        Parallel.forRange(batch * nHead, 1, (from, to) -> {
-            for (int bh = from; bh < to; bh++) {
-                int b = bh / nHead, h = bh % nHead;
-                Tensor p = pattern(s.pattern, b, h, seqLen);
-                Matmul.gemm(false, true, scale, block(s.qkv, b * seqLen, seqLen, h * dHead),
-                        block(s.qkv, b * seqLen, seqLen, dModel + h * dHead), 0f, p);    // S = Q Kᵀ / √d_head
-            }
-        });
         Tensor patterns = s.pattern.slice(3, 0, seqLen);                  // [B, H, T, T]
         String scores = HookPoints.name(layer, "attn.hook_attn_scores");
-        if (hooks.wants(scores)) {
-            for (int b = 0; b < batch; b++)
-                for (int h = 0; h < nHead; h++)
-                    for (int i = 0; i < seqLen; i++)
-                        for (int j = i + 1; j < seqLen; j++) patterns.set(Float.NEGATIVE_INFINITY, b, h, i, j);
-            hooks.fire(scores, patterns);
+        if (recurrent != null) {
+            Parallel.forRange(batch * nHead, 1, (from, to) -> {
+                for (int bh = from; bh < to; bh++) {
+                    int b = bh / nHead, h = bh % nHead;
+                    recurrent.scores(rows(s.qkv, b * seqLen, seqLen, h * dHead), rows(s.qkv, b * seqLen, seqLen, dModel + h * dHead),
+                            seqLen, pattern(s.pattern, b, h, seqLen), h);              // φ(q)·φ(k) or q H⁻¹ k
+                }
+            });
+            if (hooks.wants(scores)) hooks.fire(scores, patterns);
+            Parallel.forRange(batch * nHead, 1, (from, to) -> {
+                for (int bh = from; bh < to; bh++) recurrent.normalize(pattern(s.pattern, bh / nHead, bh % nHead, seqLen), seqLen);
+            });
+        } else {
+            Parallel.forRange(batch * nHead, 1, (from, to) -> {
+                for (int bh = from; bh < to; bh++) {
+                    int b = bh / nHead, h = bh % nHead;
+                    Tensor p = pattern(s.pattern, b, h, seqLen);
+                    Matmul.gemm(false, true, scale, block(s.qkv, b * seqLen, seqLen, h * dHead),
+                            block(s.qkv, b * seqLen, seqLen, dModel + h * dHead), 0f, p);    // S = Q Kᵀ / √d_head
+                }
+            });
+            if (hooks.wants(scores)) {
+                for (int b = 0; b < batch; b++)
+                    for (int h = 0; h < nHead; h++)
+                        for (int i = 0; i < seqLen; i++)
+                            for (int j = i + 1; j < seqLen; j++) patterns.set(Float.NEGATIVE_INFINITY, b, h, i, j);
+                hooks.fire(scores, patterns);
+            }
+            Parallel.forRange(batch * nHead, 1, (from, to) -> {
+                for (int bh = from; bh < to; bh++) Ops.softmaxRowsInPlace(pattern(s.pattern, bh / nHead, bh % nHead, seqLen), true, 0);
+            });
         }
-        Parallel.forRange(batch * nHead, 1, (from, to) -> {
-            for (int bh = from; bh < to; bh++) Ops.softmaxRowsInPlace(pattern(s.pattern, bh / nHead, bh % nHead, seqLen), true, 0);
-        });
         hooks.fire(HookPoints.name(layer, "attn.hook_pattern"), patterns);
         Parallel.forRange(batch * nHead, 1, (from, to) -> {
             for (int bh = from; bh < to; bh++) {
@@ -204,6 +254,10 @@ public final class Attention {
     void backward(Tensor dout, Tensor x, Block.State s, int batch, int seqLen, Activations.Scratch g, Tensor dx) {
         g.dz.fill(0f);
         proj.backward(dout, s.z, g.dz);
+        if (recurrent != null) {
+            backwardRecurrent(x, s, batch, seqLen, g, dx);
+            return;
+        }
         Parallel.forRange(batch * nHead, 1, (from, to) -> {
             for (int bh = from; bh < to; bh++) {
                 int b = bh / nHead, h = bh % nHead, r = b * seqLen;
@@ -221,6 +275,84 @@ public final class Attention {
             }
         });
         qkv.backward(g.dQkv, x, dx);
+    }
+
+    /**
+     * Linear or least-squares attention without hooks: each head's z from its q, k, v by the kernel's
+     * recurrence; with a cache (batch 1), the heads' states continue from the cached prefix.
+     */
+    private void forwardRecurrent(Tensor x, Block.State s, int batch, int seqLen, KvCache cache, int layer, Tensor out) {
+        qkv.forward(x, s.qkv);
+        double[][] states = cache == null ? null : cache.states(layer);
+        Parallel.forRange(batch * nHead, 1, (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / nHead, h = bh % nHead, r = b * seqLen;
+                HeadRows q = rows(s.qkv, r, seqLen, h * dHead), k = rows(s.qkv, r, seqLen, dModel + h * dHead),
+                        v = rows(s.qkv, r, seqLen, 2 * dModel + h * dHead), z = rows(s.z, r, seqLen, h * dHead);
+                if (states == null) {
+                    recurrent.forward(q, k, v, seqLen, z, h);
+                } else {
+                    if (states[h] == null) states[h] = recurrent.newState(h);
+                    for (int t = 0; t < seqLen; t++) recurrent.step(states[h], q, k, v, t, z);   // O(d_head²) per token
+                }
+            }
+        });
+        proj.forward(s.z, out);
+    }
+
+    /** Backward of {@link #forwardRecurrent} (no cache): dz is in g.dz; q, k, v gradients go to g.dQkv. */
+    private void backwardRecurrent(Tensor x, Block.State s, int batch, int seqLen, Activations.Scratch g, Tensor dx) {
+        double[] dLogAlpha = new double[batch * nHead];
+        Parallel.forRange(batch * nHead, 1, (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / nHead, h = bh % nHead, r = b * seqLen;
+                dLogAlpha[bh] = recurrent.backward(rows(s.qkv, r, seqLen, h * dHead), rows(s.qkv, r, seqLen, dModel + h * dHead),
+                        rows(s.qkv, r, seqLen, 2 * dModel + h * dHead), rows(s.z, r, seqLen, h * dHead),
+                        rows(g.dz, r, seqLen, h * dHead), seqLen, rows(g.dQkv, r, seqLen, h * dHead),
+                        rows(g.dQkv, r, seqLen, dModel + h * dHead), rows(g.dQkv, r, seqLen, 2 * dModel + h * dHead), h);
+            }
+        });
+        if (logAlphaGrad != null) {
+            for (int bh = 0; bh < batch * nHead; bh++) {
+                int h = bh % nHead;
+                logAlphaGrad.set((float) (logAlphaGrad.get(h) + dLogAlpha[bh]), h);
+            }
+        }
+        qkv.backward(g.dQkv, x, dx);
+    }
+
+    private HeadRows rows(Tensor m, int row, int n, int col) {
+        return HeadRows.of(block(m, row, n, col));
+    }
+
+    /**
+     * The buffers for running this layer on its own, outside a {@link Gpt} (e.g. on continuous
+     * tokens, as the in-context regression experiment does): q|k|v, pattern, z and the gradient
+     * scratch for B sequences of T positions. Reuse one per (B, T).
+     */
+    public static final class Workspace {
+        final Block.State state;
+        final Activations.Scratch scratch;
+        public final int batch, seqLen;
+
+        public Workspace(Attention a, int batch, int seqLen) {
+            GptConfig c = new GptConfig(1, seqLen, a.dModel, 1, a.nHead, 1, 1e-5f, true, GptConfig.Norm.POST,
+                    GptConfig.Mlp.NONE, GptConfig.Positional.NONE, a.kind);
+            this.batch = batch;
+            this.seqLen = seqLen;
+            this.state = new Block.State(c, batch, seqLen, seqLen);
+            this.scratch = new Activations.Scratch(c, batch, seqLen);
+        }
+    }
+
+    /** out [B·T, d_model] = Attention(x [B·T, d_model]) on the workspace's B sequences of T positions. */
+    public void forward(Tensor x, Workspace w, Tensor out) {
+        forward(x, w.state, w.batch, w.seqLen, null, 0, out, null);
+    }
+
+    /** After {@link #forward(Tensor, Workspace, Tensor)} on x: accumulates dx (+=) and the parameter gradients from dout. */
+    public void backward(Tensor dout, Tensor x, Workspace w, Tensor dx) {
+        backward(dout, x, w.state, w.batch, w.seqLen, w.scratch, dx);
     }
 
     /** Rows [row, row + n) and columns [col, col + d_head) of a matrix: a row-dense view. */

@@ -147,7 +147,9 @@ public final class Block {
         /**
          * Softmax attention pattern [B, n_head, T, keys] ({@code attn.hook_pattern}), masked entries 0.
          * In inference buffers ({@link Activations#forInference}) all blocks share one pattern tensor,
-         * so after the pass it holds the last block's pattern.
+         * so after the pass it holds the last block's pattern. Linear and least-squares attention
+         * compute no pattern in the fused pass (their kernels never form it); it is filled only when
+         * hooks are attached (read {@code hook_pattern} through {@link Gpt#runWithCache}).
          */
         public final Tensor pattern;
         /** Head outputs P·V side by side [N, d] ({@code attn.hook_z}). */

@@ -70,7 +70,8 @@ public final class Gpt implements TrainableModel {
         for (int i = 0; i < c.nLayer(); i++) {
             String h = "h." + i + ".";
             LayerNorm ln1 = layerNorm(h + "ln_1");
-            Attention attn = new Attention(linear(h + "attn.c_attn"), linear(h + "attn.c_proj"), c.nHead());
+            Attention attn = new Attention(linear(h + "attn.c_attn"), linear(h + "attn.c_proj"), c.nHead(), c.attention(),
+                    p(h + "attn.ls_log_alpha"), g.get(h + "attn.ls_log_alpha"));
             LayerNorm ln2 = c.mlp() == GptConfig.Mlp.NONE ? null : layerNorm(h + "ln_2");
             Mlp mlp = c.mlp() == GptConfig.Mlp.NONE ? null
                     : new Mlp(c.mlp(), linear(h + "mlp.c_fc"), linear(h + "mlp.c_proj"));
@@ -115,6 +116,7 @@ public final class Gpt implements TrainableModel {
             long s = seeds.nextLong();
             Tensor t;
             if (name.endsWith(".bias")) t = Tensor.zeros(shape);
+            else if (name.endsWith("ls_log_alpha")) t = Tensor.zeros(shape).fill((float) Math.log(c.attention().lsAlpha()));
             else if (name.contains("ln_")) t = Tensor.zeros(shape).fill(1f);
             else if (name.endsWith("c_proj.weight")) t = Tensor.randn(s, residualStd, shape);
             else t = Tensor.randn(s, 0.02f, shape);
@@ -156,7 +158,7 @@ public final class Gpt implements TrainableModel {
             if (!expected.containsKey(name) && !ignorable) {
                 throw new LoupeException("weights: unexpected tensor '" + name + "' for this configuration (norm "
                         + c.norm() + ", mlp " + c.mlp() + ", positional " + c.positional() + ", tied " + c.tied()
-                        + ", attn_bias " + c.attnBias() + ")");
+                        + ", attn_bias " + c.attnBias() + ", attention " + c.attention().describe() + ")");
             }
         }
         return new Gpt(c, m);
@@ -356,11 +358,13 @@ public final class Gpt implements TrainableModel {
         cache.checkRoom(tokens.length);
         positions.checkContext(cache.length(), tokens.length);
         Activations a;
+        boolean recurrent = config.attention().recurrent();
         if (tokens.length == 1) {
-            if (cache.step == null) cache.step = Activations.forInference(config, 1, 1, cache.capacity());
+            // recurrent attention reads no pattern: its state replaces the keys
+            if (cache.step == null) cache.step = Activations.forInference(config, 1, 1, recurrent ? 1 : cache.capacity());
             a = cache.step;
         } else {
-            a = Activations.forInference(config, 1, tokens.length, cache.length() + tokens.length); // patterns [T, keys so far]
+            a = Activations.forInference(config, 1, tokens.length, recurrent ? tokens.length : cache.length() + tokens.length); // patterns [T, keys so far]
         }
         run(tokens, 1, tokens.length, a, cache, null);             // cached decoding: never hooked
         cache.advance(tokens.length);

@@ -23,10 +23,11 @@ import java.util.Map;
  * @param mlp          the MLP's non-linearity, or NONE for an attention-only model
  * @param positional   how positions enter the residual stream
  * @param attnBias     whether attention has biases ({@code c_attn.bias}, {@code c_proj.bias}); GPT-2: true
+ * @param attention    the attention kind (softmax, linear, least squares) and its settings
  */
 public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
                         float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional,
-                        boolean attnBias) {
+                        boolean attnBias, AttentionKind attention) {
 
     /** Where LayerNorm sits; NONE leaves the residual stream unnormalised everywhere (no ln_f either). */
     public enum Norm { PRE, POST, NONE }
@@ -45,7 +46,8 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
     /** The GPT-2 layout with attention biases (the configuration of every model before {@code attn_bias}). */
     public GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
                      float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional) {
-        this(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, true);
+        this(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, true,
+                AttentionKind.SOFTMAX);
     }
 
     public GptConfig {
@@ -66,6 +68,26 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
                     mlp == Mlp.SWIGLU ? "2·d_mlp" : "d_mlp", dModel);
         }
         require(layerNormEps > 0, "layer_norm_epsilon must be positive, got " + layerNormEps);
+        if (attention == null) attention = AttentionKind.SOFTMAX;
+    }
+
+    /** This configuration with another attention kind. */
+    public GptConfig withAttention(AttentionKind kind) {
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp,
+                positional, attnBias, kind);
+    }
+
+    /** A configuration with attention biases (GPT-2's layout) and the given attention kind. */
+    public GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
+                     float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional, AttentionKind attention) {
+        this(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, true, attention);
+    }
+
+    /** A configuration with softmax attention, with or without attention biases. */
+    public GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
+                     float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional, boolean attnBias) {
+        this(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, attnBias,
+                AttentionKind.SOFTMAX);
     }
 
     /**
@@ -99,6 +121,7 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
         long d = dModel;
         long ln = norm == Norm.NONE ? 0 : 2 * d;                        // a LayerNorm's weight and bias
         long perLayer = ln + 3 * d * d + d * d + (attnBias ? 4 * d : 0); // ln_1, c_attn, c_proj
+        if (attention.lsAlphaLearned()) perLayer += nHead;               // ls_log_alpha
         if (mlp != Mlp.NONE) {
             long up = mlp == Mlp.SWIGLU ? 2L * dMlp : dMlp;
             perLayer += ln + d * up + up + (long) dMlp * d + d;         // ln_2, c_fc, c_proj
@@ -112,18 +135,18 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
     /** The number of tensors in {@link #expectedShapes()}, without building them (long: n_layer may be absurd). */
     public long tensorCount() {
         long ln = norm == Norm.NONE ? 0 : 2;                            // weight and bias of a LayerNorm
-        long perLayer = ln + 2 + (attnBias ? 2 : 0) + (mlp == Mlp.NONE ? 0 : ln + 4);
+        long perLayer = ln + 2 + (attnBias ? 2 : 0) + (attention.lsAlphaLearned() ? 1 : 0) + (mlp == Mlp.NONE ? 0 : ln + 4);
         return 1 + ln + (positional == Positional.LEARNED ? 1 : 0) + (tied ? 0 : 1) + perLayer * nLayer;
     }
 
     /** This configuration with LayerNorm at {@code n} (NONE: no LayerNorm tensors at all). */
     public GptConfig withNorm(Norm n) {
-        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, n, mlp, positional, attnBias);
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, n, mlp, positional, attnBias, attention);
     }
 
     /** This configuration with or without attention biases. */
     public GptConfig withAttnBias(boolean bias) {
-        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, bias);
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, bias, attention);
     }
 
     /** Whether the model has LayerNorms (every norm but NONE). */
@@ -145,7 +168,8 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
      * {@code mlp.c_proj.weight} is [d_mlp, d_model]. An attention-only model has no
      * {@code ln_2} or {@code mlp} tensors; without learned positions there is no {@code wpe}; with
      * norm NONE there is no {@code ln_*}; without attention biases no {@code attn.c_attn.bias} and
-     * {@code attn.c_proj.bias}.
+     * {@code attn.c_proj.bias}. Least-squares attention with a learned α adds
+     * {@code h.{i}.attn.ls_log_alpha} [n_head].
      */
     public Map<String, int[]> expectedShapes() {
         Map<String, int[]> m = new LinkedHashMap<>();
@@ -161,6 +185,9 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
             if (attnBias) m.put(p + "attn.c_attn.bias", new int[] {3 * dModel});
             m.put(p + "attn.c_proj.weight", new int[] {dModel, dModel});
             if (attnBias) m.put(p + "attn.c_proj.bias", new int[] {dModel});
+            if (attention.lsAlphaLearned()) {
+                m.put(p + "attn.ls_log_alpha", new int[] {nHead});
+            }
             if (mlp != Mlp.NONE) {
                 int up = mlp == Mlp.SWIGLU ? 2 * dMlp : dMlp;
                 if (hasLayerNorm()) {

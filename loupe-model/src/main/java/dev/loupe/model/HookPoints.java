@@ -35,8 +35,8 @@ public final class HookPoints {
             out.add(p(l, "attn.hook_q", new int[] {b, t, h, dh}, "queries per head"));
             out.add(p(l, "attn.hook_k", new int[] {b, t, h, dh}, "keys per head"));
             out.add(p(l, "attn.hook_v", new int[] {b, t, h, dh}, "values per head"));
-            out.add(p(l, "attn.hook_attn_scores", new int[] {b, h, t, t}, "Q·Kᵀ/√d_head [head, query, key], masked = −∞"));
-            out.add(p(l, "attn.hook_pattern", new int[] {b, h, t, t}, "softmax attention pattern [head, query, key]"));
+            out.add(p(l, "attn.hook_attn_scores", new int[] {b, h, t, t}, c.attention().isSoftmax() ? "Q·Kᵀ/√d_head [head, query, key], masked = −∞" : "unnormalised mixing weights [head, query, key], masked = 0"));
+            out.add(p(l, "attn.hook_pattern", new int[] {b, h, t, t}, c.attention().isSoftmax() ? "softmax attention pattern [head, query, key]" : c.attention().kindName() + " attention: effective mixing weights A (z = A·V) [head, query, key]"));
             out.add(p(l, "attn.hook_z", new int[] {b, t, h, dh}, "pattern-weighted values per head"));
             out.add(p(l, "attn.hook_result", new int[] {b, t, h, d}, "each head's output z_h·W_O^h (computed only when hooked)"));
             out.add(p(l, "hook_attn_out", new int[] {b, t, d}, "attention output Σ_h result + b_O"));

@@ -28,7 +28,9 @@ class GptGradientTest {
     static final double H = 1e-5;
 
     static List<GptConfig> variants() {
-        return TinyModels.allVariants();
+        List<GptConfig> all = new java.util.ArrayList<>(TinyModels.allVariants());
+        all.addAll(TinyModels.attentionKindVariants());
+        return all;
     }
 
     @ParameterizedTest(name = "{index}: {0}")

@@ -20,7 +20,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class KvCacheTest {
     static List<GptConfig> variants() {
-        return TinyModels.allVariants();
+        List<GptConfig> all = new java.util.ArrayList<>(TinyModels.allVariants());
+        all.addAll(TinyModels.attentionKindVariants());
+        return all;
     }
 
     @ParameterizedTest(name = "{index}: {0}")

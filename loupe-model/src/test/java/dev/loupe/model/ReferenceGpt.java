@@ -94,6 +94,11 @@ final class ReferenceGpt {
 
     double[][] attention(int l, double[][] x) {
         String p = "h." + l + ".attn.";
+        if (!c.attention().isSoftmax()) {
+            double[] logAlpha = w.get(p + "ls_log_alpha");
+            return kindAttention(c.attention(), x, w.get(p + "c_attn.weight"), w.get(p + "c_attn.bias"),
+                    w.get(p + "c_proj.weight"), w.get(p + "c_proj.bias"), c.nHead(), logAlpha);
+        }
         return attention(x, w.get(p + "c_attn.weight"), w.get(p + "c_attn.bias"), w.get(p + "c_proj.weight"),
                 w.get(p + "c_proj.bias"), c.nHead());
     }
@@ -129,6 +134,121 @@ final class ReferenceGpt {
             }
         }
         return linear(z, wProj, bProj, d);
+    }
+
+    /**
+     * Linear or least-squares attention of one sequence x [T][d], in the quadratic / explicit-solve
+     * form: linear A[t][s] = φ(q_t)·φ(k_s) (÷ (Σ_{s≤t} … + 1e-6) when normalised), z_t = Σ_s A[t][s] v_s;
+     * least squares z_t = q_tᵀ X_t with X_t solving (αI + Σ_{s≤t} k_s k_sᵀ) X_t = Σ_{s≤t} k_s v_sᵀ by
+     * Gaussian elimination. {@code logAlpha} [n_head] is the learned log α, else null.
+     */
+    static double[][] kindAttention(AttentionKind kind, double[][] x, double[] wAttn, double[] bAttn, double[] wProj,
+                                    double[] bProj, int nHead, double[] logAlpha) {
+        int T = x.length, d = x[0].length, dh = d / nHead;
+        double[][] qkv = linear(x, wAttn, bAttn, 3 * d);
+        double[][] z = new double[T][d];
+        for (int h = 0; h < nHead; h++) {
+            double[][] q = new double[T][dh], k = new double[T][dh], v = new double[T][dh];
+            for (int t = 0; t < T; t++) {
+                for (int i = 0; i < dh; i++) {
+                    q[t][i] = qkv[t][h * dh + i];
+                    k[t][i] = qkv[t][d + h * dh + i];
+                    v[t][i] = qkv[t][2 * d + h * dh + i];
+                }
+            }
+            double alpha = logAlpha != null ? Math.exp(logAlpha[h]) : kind.lsAlpha();
+            double[][] zh = kind.kind() == AttentionKind.Kind.LINEAR ? linearAttention(kind, q, k, v) : leastSquares(q, k, v, alpha);
+            for (int t = 0; t < T; t++) System.arraycopy(zh[t], 0, z[t], h * dh, dh);
+        }
+        return linear(z, wProj, bProj, d);
+    }
+
+    /** The mixing weights A [T][T] of linear attention (quadratic form). */
+    static double[][] linearPattern(AttentionKind kind, double[][] q, double[][] k) {
+        int T = q.length;
+        double[][] a = new double[T][T];
+        for (int t = 0; t < T; t++) {
+            double sum = 0;
+            for (int s = 0; s <= t; s++) {
+                double dot = 0;
+                for (int i = 0; i < q[0].length; i++) dot += phi(kind, q[t][i]) * phi(kind, k[s][i]);
+                a[t][s] = dot;
+                sum += dot;
+            }
+            if (kind.normalize()) for (int s = 0; s <= t; s++) a[t][s] /= sum + 1e-6;
+        }
+        return a;
+    }
+
+    static double phi(AttentionKind kind, double x) {
+        return kind.featureMap() == AttentionKind.FeatureMap.IDENTITY ? x : x > 0 ? x + 1 : Math.exp(x);
+    }
+
+    static double[][] linearAttention(AttentionKind kind, double[][] q, double[][] k, double[][] v) {
+        return matmul(linearPattern(kind, q, k), v);
+    }
+
+    /** out_t = q_tᵀ (αI + Σ_{s≤t} k_s k_sᵀ)⁻¹ Σ_{s≤t} k_s v_sᵀ, by an explicit solve per position. */
+    static double[][] leastSquares(double[][] q, double[][] k, double[][] v, double alpha) {
+        int T = q.length, dh = q[0].length;
+        double[][] out = new double[T][dh];
+        for (int t = 0; t < T; t++) {
+            double[][] hm = new double[dh][dh], g = new double[dh][dh];
+            for (int i = 0; i < dh; i++) hm[i][i] = alpha;
+            for (int s = 0; s <= t; s++) {
+                for (int i = 0; i < dh; i++) {
+                    for (int j = 0; j < dh; j++) {
+                        hm[i][j] += k[s][i] * k[s][j];
+                        g[i][j] += k[s][i] * v[s][j];
+                    }
+                }
+            }
+            double[][] xs = solve(hm, g);
+            for (int j = 0; j < dh; j++) {
+                double sum = 0;
+                for (int i = 0; i < dh; i++) sum += q[t][i] * xs[i][j];
+                out[t][j] = sum;
+            }
+        }
+        return out;
+    }
+
+    /** X with A X = B (A [n][n] invertible, B [n][m]) by Gaussian elimination with partial pivoting. */
+    static double[][] solve(double[][] a, double[][] b) {
+        int n = a.length, m = b[0].length;
+        double[][] aa = new double[n][], bb = new double[n][];
+        for (int i = 0; i < n; i++) {
+            aa[i] = a[i].clone();
+            bb[i] = b[i].clone();
+        }
+        for (int col = 0; col < n; col++) {
+            int piv = col;
+            for (int r = col + 1; r < n; r++) if (Math.abs(aa[r][col]) > Math.abs(aa[piv][col])) piv = r;
+            double[] t = aa[col]; aa[col] = aa[piv]; aa[piv] = t;
+            t = bb[col]; bb[col] = bb[piv]; bb[piv] = t;
+            for (int r = col + 1; r < n; r++) {
+                double f = aa[r][col] / aa[col][col];
+                for (int c2 = col; c2 < n; c2++) aa[r][c2] -= f * aa[col][c2];
+                for (int c2 = 0; c2 < m; c2++) bb[r][c2] -= f * bb[col][c2];
+            }
+        }
+        double[][] xs = new double[n][m];
+        for (int r = n - 1; r >= 0; r--) {
+            for (int c2 = 0; c2 < m; c2++) {
+                double s = bb[r][c2];
+                for (int j = r + 1; j < n; j++) s -= aa[r][j] * xs[j][c2];
+                xs[r][c2] = s / aa[r][r];
+            }
+        }
+        return xs;
+    }
+
+    static double[][] matmul(double[][] a, double[][] b) {
+        double[][] y = new double[a.length][b[0].length];
+        for (int i = 0; i < a.length; i++)
+            for (int k = 0; k < b.length; k++)
+                for (int j = 0; j < b[0].length; j++) y[i][j] += a[i][k] * b[k][j];
+        return y;
     }
 
     /** The MLP of one sequence x [T][d]. */

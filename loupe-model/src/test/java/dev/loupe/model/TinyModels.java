@@ -33,9 +33,28 @@ final class TinyModels {
         return out;
     }
 
+    /**
+     * Linear and least-squares attention (SPEC §"Variants") on two-layer models: every feature map,
+     * normalised and not, fixed and learned α, pre- and post-LN. (Identity features with the
+     * normaliser are left out: φ(q)·Σφ(k) can cross 0, where the output is unbounded by design.)
+     */
+    static List<GptConfig> attentionKindVariants() {
+        GptConfig pre = config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.GELU, true, 2);
+        GptConfig post = config(GptConfig.Positional.SINUSOIDAL, GptConfig.Norm.POST, GptConfig.Mlp.NONE, false, 2);
+        return List.of(
+                pre.withAttention(AttentionKind.linear(AttentionKind.FeatureMap.ELU1, true)),
+                post.withAttention(AttentionKind.linear(AttentionKind.FeatureMap.ELU1, true)),
+                pre.withAttention(AttentionKind.linear(AttentionKind.FeatureMap.ELU1, false)),
+                pre.withAttention(AttentionKind.linear(AttentionKind.FeatureMap.IDENTITY, false)),
+                pre.withAttention(AttentionKind.leastSquares(1f, false)),
+                post.withAttention(AttentionKind.leastSquares(0.3f, false)),
+                pre.withAttention(AttentionKind.leastSquares(0.5f, true)));
+    }
+
     static String describe(GptConfig c) {
         return c.nLayer() + "L " + c.positional() + " " + c.norm() + "-LN mlp=" + c.mlp() + (c.tied() ? " tied" : " untied")
-                + (c.attnBias() ? "" : " no-attn-bias");
+                + (c.attnBias() ? "" : " no-attn-bias")
+                + (c.attention().isSoftmax() ? "" : " " + c.attention().describe());
     }
 
     /**

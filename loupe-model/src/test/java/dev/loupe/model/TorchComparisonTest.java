@@ -50,7 +50,9 @@ class TorchComparisonTest {
     static List<JsonNode> results;
 
     static List<GptConfig> variants() {
-        return TinyModels.allVariants();
+        List<GptConfig> all = new java.util.ArrayList<>(TinyModels.allVariants());
+        all.addAll(TinyModels.attentionKindVariants());
+        return all;
     }
 
     @BeforeAll

@@ -20,6 +20,12 @@ final class TestModels {
         return write(dir, GptConfig.gpt2(tok.vocabSize(), context, 32, layers, heads), tok);
     }
 
+    /** As {@link #small}, with another attention kind (linear or least squares). */
+    static Path small(Path dir, int context, int layers, int heads, dev.loupe.model.AttentionKind kind) {
+        CharTokenizer tok = CharTokenizer.fromCorpus(ALPHABET);
+        return write(dir, GptConfig.gpt2(tok.vocabSize(), context, 32, layers, heads).withAttention(kind), tok);
+    }
+
     /** GPT-2 small's shape (50257 × 1024 × 768, 12 layers × 12 heads), random weights, character tokenizer. */
     static Path gpt2Small(Path dir) {
         return write(dir, GptConfig.gpt2(50257, 1024, 768, 12, 12), CharTokenizer.fromCorpus(ALPHABET));

@@ -79,13 +79,17 @@ public final class AttentionCommand implements Callable<Integer> {
                 maps.add(AttentionHeatmap.of("layer " + l + ", head " + h, tokens, p, h));
             }
         }
+        var kind = gpt.config().attention();
+        String kindNote = kind.isSoftmax() ? "" : " " + kind.kindName() + " attention: the effective mixing weights A (z = A·V)"
+                + (kind.kind() == dev.loupe.model.AttentionKind.Kind.LEAST_SQUARES ? ", which may be negative (colours clamp to 0 … 1; hover for the value)." : ".");
         switch (format) {
             case "html" -> AtomicFiles.writeString(out, AttentionHeatmap.html("Attention patterns of " + m.dir().getFileName(),
-                    in.describe(m) + ". " + tokens.size() + " tokens.", maps));
+                    in.describe(m) + ". " + tokens.size() + " tokens." + kindNote, maps));
             case "svg" -> AtomicFiles.writeString(out, maps.getFirst().svg());
             default -> AtomicFiles.writeBytes(out, maps.getFirst().png());
         }
         System.out.println(in.describe(m));
+        if (!kindNote.isEmpty()) System.out.println(kindNote.strip());
         System.out.printf(Locale.ROOT, "Wrote %d heatmap%s of %d tokens to %s%n", maps.size(), maps.size() == 1 ? "" : "s", tokens.size(), out);
         return 0;
     }

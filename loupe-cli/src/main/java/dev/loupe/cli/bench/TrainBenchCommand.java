@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.cli.UsageException;
+import dev.loupe.model.AttentionKind;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.tensor.Parallel;
@@ -38,8 +39,11 @@ import java.util.concurrent.TimeUnit;
                         + "both with GPT-2's 50257-token vocabulary. When /usr/bin/python3 has torch, the same step in "
                         + "PyTorch (bench/torch_train.py, 2 threads) is measured in the same run and the ratio printed. "
                         + "For 124m the peak RSS is compared with params + grads + Adam moments + activations (llm.c's "
-                        + "activation count).", ""},
-        footer = {"", "Examples:", "  loupe bench train", "  loupe bench train --config all --seq 64,256 --json"})
+                        + "activation count). --attention adds linear and least-squares attention models of the same "
+                        + "shapes, timed in the same run, with their speed relative to softmax (the PyTorch peer is "
+                        + "softmax only).", ""},
+        footer = {"", "Examples:", "  loupe bench train", "  loupe bench train --config all --seq 64,256 --json",
+                "  loupe bench train --attention softmax,linear,least_squares --seq 64,256 --no-torch"})
 public final class TrainBenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "small", description = "small | 124m | all (default: ${DEFAULT-VALUE}).")
     String config;
@@ -49,6 +53,9 @@ public final class TrainBenchCommand implements Callable<Integer> {
     int[] seqs;
     @Option(names = "--steps", defaultValue = "5", description = "Measured steps after 2 warm-up steps (default: ${DEFAULT-VALUE}).")
     int steps;
+    @Option(names = "--attention", defaultValue = "softmax", split = ",", paramLabel = "KIND",
+            description = "Attention kinds to time: softmax, linear (elu1, normalised), least_squares (α = 1) (default: ${DEFAULT-VALUE}).")
+    List<String> attention;
     @Option(names = "--no-torch", description = "Do not run the PyTorch peer.")
     boolean noTorch;
     @Option(names = "--json", description = "Print the results as JSON.")
@@ -69,25 +76,41 @@ public final class TrainBenchCommand implements Callable<Integer> {
         };
         if (steps < 5) throw new UsageException("--steps must be at least 5 (a median of fewer is noise), got " + steps);
         if (batch < 1 || Arrays.stream(seqs).anyMatch(t -> t < 1)) throw new UsageException("--batch and --seq must be positive");
+        List<AttentionKind> kinds = new ArrayList<>();
+        for (String a : attention) {
+            AttentionKind k = switch (a) {
+                case "softmax" -> AttentionKind.SOFTMAX;
+                case "linear" -> AttentionKind.linear(AttentionKind.FeatureMap.ELU1, true);
+                case "least_squares" -> AttentionKind.leastSquares(1f, false);
+                default -> throw new UsageException("--attention takes softmax, linear, least_squares; got " + a);
+            };
+            if (!kinds.contains(k)) kinds.add(k);
+        }
         Path script = findScript();
         String torchMissing = noTorch ? "--no-torch" : torchProblem(script);
         ObjectMapper om = new ObjectMapper();
         ArrayNode results = om.createArrayNode();
         for (Shape s : shapes) {
             for (int t : seqs) {
-                if (!json) System.err.printf("measuring %s B%d×T%d …%n", s.name(), batch, t);
-                resetPeakRss();   // the peak RSS reported is this configuration's, not the previous one's
-                double loupeMs = measureLoupe(s, t);
-                ObjectNode r = results.addObject();
-                r.put("config", s.name()).put("batch", batch).put("seq", t).put("threads", Parallel.threads());
-                r.put("loupe_ms_per_step", loupeMs).put("loupe_tokens_per_s", batch * t / (loupeMs / 1000));
-                if (torchMissing == null) {
-                    ObjectNode torch = measureTorch(script, s, t, om);
-                    double torchMs = torch.get("ms_per_step").asDouble();
-                    r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", batch * t / (torchMs / 1000));
-                    r.put("ratio", torchMs / loupeMs);
+                Double softmaxMs = null;
+                for (AttentionKind kind : kinds) {
+                    if (!json) System.err.printf("measuring %s %s B%d×T%d …%n", s.name(), kind.kindName(), batch, t);
+                    resetPeakRss();   // the peak RSS reported is this configuration's, not the previous one's
+                    double loupeMs = measureLoupe(s, t, kind);
+                    ObjectNode r = results.addObject();
+                    r.put("config", s.name()).put("attention", kind.kindName()).put("batch", batch).put("seq", t)
+                            .put("threads", Parallel.threads());
+                    r.put("loupe_ms_per_step", loupeMs).put("loupe_tokens_per_s", batch * t / (loupeMs / 1000));
+                    if (kind.isSoftmax()) softmaxMs = loupeMs;
+                    else if (softmaxMs != null) r.put("speed_vs_softmax", softmaxMs / loupeMs);
+                    if (torchMissing == null && kind.isSoftmax()) {
+                        ObjectNode torch = measureTorch(script, s, t, om);
+                        double torchMs = torch.get("ms_per_step").asDouble();
+                        r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", batch * t / (torchMs / 1000));
+                        r.put("ratio", torchMs / loupeMs);
+                    }
+                    if (s.name().equals("124m") && kind.isSoftmax()) memory(r, s, t);
                 }
-                if (s.name().equals("124m")) memory(r, s, t);
             }
         }
         if (json) {
@@ -97,11 +120,14 @@ public final class TrainBenchCommand implements Callable<Integer> {
             System.out.println(root.toPrettyString());
         } else {
             if (torchMissing != null) System.out.println("PyTorch peer not measured: " + torchMissing);
-            System.out.printf("%-6s %-8s %14s %12s %14s %12s %8s%n", "config", "B×T", "Loupe ms/step", "Loupe tok/s",
-                    "torch ms/step", "torch tok/s", "ratio");
+            boolean kindsShown = kinds.size() > 1 || !kinds.getFirst().isSoftmax();
+            System.out.printf("%-6s %-8s %s%14s %12s %14s %12s %8s%n", "config", "B×T", kindsShown ? String.format("%-14s %10s ",
+                    "attention", "vs softmax") : "", "Loupe ms/step", "Loupe tok/s", "torch ms/step", "torch tok/s", "ratio");
             for (var r : results) {
-                System.out.printf("%-6s %-8s %14.0f %12.1f %14s %12s %8s%n", r.get("config").asText(),
-                        r.get("batch").asInt() + "×" + r.get("seq").asInt(), r.get("loupe_ms_per_step").asDouble(),
+                String kindColumns = !kindsShown ? "" : String.format("%-14s %10s ", r.get("attention").asText(),
+                        r.has("speed_vs_softmax") ? String.format("%.2f×", r.get("speed_vs_softmax").asDouble()) : "-");
+                System.out.printf("%-6s %-8s %s%14.0f %12.1f %14s %12s %8s%n", r.get("config").asText(),
+                        r.get("batch").asInt() + "×" + r.get("seq").asInt(), kindColumns, r.get("loupe_ms_per_step").asDouble(),
                         r.get("loupe_tokens_per_s").asDouble(),
                         r.has("torch_ms_per_step") ? String.format("%.0f", r.get("torch_ms_per_step").asDouble()) : "-",
                         r.has("torch_tokens_per_s") ? String.format("%.1f", r.get("torch_tokens_per_s").asDouble()) : "-",
@@ -112,6 +138,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
                             r.get("activations_mb").asDouble());
                 }
             }
+            if (kindsShown) System.out.println("vs softmax = softmax time / this kind's time, same shape, same run (> 1: faster than softmax)");
             System.out.println("ratio = PyTorch time / Loupe time (> 1: Loupe is faster); medians of " + steps + " steps after "
                     + WARMUP + " warm-up steps, " + Parallel.threads() + " threads.");
         }
@@ -119,8 +146,8 @@ public final class TrainBenchCommand implements Callable<Integer> {
     }
 
     /** Median milliseconds of a real training step ({@link Trainer}) after {@value #WARMUP} warm-up steps. */
-    private double measureLoupe(Shape s, int t) {
-        GptConfig c = GptConfig.gpt2(VOCAB, t, s.dModel(), s.layers(), s.heads());
+    private double measureLoupe(Shape s, int t, AttentionKind kind) {
+        GptConfig c = GptConfig.gpt2(VOCAB, t, s.dModel(), s.layers(), s.heads()).withAttention(kind);
         Gpt model = Gpt.create(c, 1);
         SplittableRandom r = new SplittableRandom(2);
         int[] tokens = r.ints((long) (batch + 1) * t * 4, 0, VOCAB).toArray();

@@ -40,6 +40,7 @@ public final class CircuitsHtml {
         sb.append("<h1>Circuits of ").append(esc(modelName)).append("</h1>");
         sb.append(String.format(Locale.ROOT, "<p>%d layers × %d heads, d_model %d, d_head %d, vocab %d.</p>", cfg.nLayer(), cfg.nHead(),
                 cfg.dModel(), r.circuits().dHead(), cfg.vocabSize()));
+        if (cfg.attention().softmaxCaveat() != null) sb.append("<p><b>Note:</b> ").append(esc(cfg.attention().softmaxCaveat())).append(".</p>");
         sb.append("<h2>Head scores</h2><p>copying: Σλ/Σ|λ| of the full OV circuit W_E·W_OV·W_U; matching: the same of the full QK circuit. "
                 + "Blue positive, red negative.</p><table><tr><th>head</th><th>copying</th><th>matching</th></tr>");
         for (CircuitsReport.Head h : r.heads()) {

@@ -36,7 +36,8 @@ final class CircuitsJson {
         root.put("fold_ln", folded);
         GptConfig cfg = r.circuits().model().config();
         root.putObject("model").put("layers", cfg.nLayer()).put("heads", cfg.nHead()).put("d_model", cfg.dModel())
-                .put("d_head", r.circuits().dHead()).put("vocab", cfg.vocabSize());
+                .put("d_head", r.circuits().dHead()).put("vocab", cfg.vocabSize()).put("attention", cfg.attention().kindName());
+        if (cfg.attention().softmaxCaveat() != null) root.put("attention_note", cfg.attention().softmaxCaveat());
         ArrayNode heads = root.putArray("heads");
         for (CircuitsReport.Head h : r.heads()) {
             ObjectNode o = heads.addObject().put("layer", h.id().layer()).put("head", h.id().head());

@@ -26,6 +26,7 @@ final class CircuitsText {
         line(sb, "circuits of %s: %d layers × %d heads, d_model %d, d_head %d, vocab %d (%s)",
                 modelName, cfg.nLayer(), cfg.nHead(), cfg.dModel(), r.circuits().dHead(), cfg.vocabSize(),
                 folded ? "LayerNorm gains and shifts folded into the reading weights" : "raw weights: LayerNorm not folded");
+        if (cfg.attention().softmaxCaveat() != null) line(sb, "note: %s.", cfg.attention().softmaxCaveat());
         heads(sb, r);
         pairs(sb, r);
         if (r.hasCompositions()) compositions(sb, r, layerShown, top);

@@ -23,7 +23,9 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {
                 "Continue a prompt with the model, one token at a time. The prompt runs through the model once, "
-                        + "filling a KV cache; every new token then costs one position through each layer.",
+                        + "filling a KV cache; every new token then costs one position through each layer. "
+                        + "Linear and least-squares attention models keep a constant-size state per head instead "
+                        + "(O(d_head²) per token, whatever the context length).",
                 "Sampling, in this order: divide the logits by --temperature (0 = always the most likely token), "
                         + "keep the --top-k most likely (0 = all), keep the smallest set whose probability adds up to "
                         + "--top-p (1 = all), draw with --seed. Same seed, same text.",
@@ -104,7 +106,7 @@ public final class GenerateCommand implements Callable<Integer> {
         stream.finish();
         out.println();
         int generated = all.length - ids.length;
-        report(generated, start);
+        report(m, generated, start);
         return 0;
     }
 
@@ -124,13 +126,15 @@ public final class GenerateCommand implements Callable<Integer> {
             return true;
         });
         out.println();
-        report(all.length - ids.length, start);
+        report(m, all.length - ids.length, start);
         return 0;
     }
 
-    private static void report(int generated, long start) {
+    private static void report(LoadedGpt m, int generated, long start) {
         double s = (System.nanoTime() - start) / 1e9;
-        System.err.printf(Locale.ROOT, "(%d new tokens in %.2f s, %.1f tokens/s)%n", generated, s, generated / Math.max(s, 1e-9));
+        var kind = m.model().config().attention();
+        String state = kind.recurrent() ? "; " + kind.kindName() + " attention: a constant-size state per head, no KV cache" : "";
+        System.err.printf(Locale.ROOT, "(%d new tokens in %.2f s, %.1f tokens/s%s)%n", generated, s, generated / Math.max(s, 1e-9), state);
     }
 
     /**

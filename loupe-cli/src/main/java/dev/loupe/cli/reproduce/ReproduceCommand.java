@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 SuperpositionCommand.class,
                 MonosemanticityReproduction.class,
                 GrokkingReproduction.class,
+                InContextRegressionReproduction.class,
         },
         description = {"Reproduce a paper's finding on small models trained here: train on a generated corpus or task (a minute "
                 + "or a few on 2 cores), read the models with Loupe's analyses and write a report that says plainly what matched "
@@ -31,8 +32,12 @@ import picocli.CommandLine.Command;
                 "                 a sparse autoencoder on a 1-layer model's MLP: features",
                 "                 are far more monosemantic than neurons (Bricken et al. 2023)",
                 "  grokking       modular addition (Nanda et al. 2023): memorise, then",
-                "                 generalise through a few key Fourier frequencies"},
+                "                 generalise through a few key Fourier frequencies",
+                "  in-context-regression",
+                "                 attention as gradient descent (von Oswald et al. 2023):",
+                "                 linear, softmax and least-squares layers vs GD and ridge"},
         footer = {"%nExamples:", "  loupe reproduce bigram", "  loupe reproduce skip-trigrams --out runs/skip",
-                "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition", "  loupe reproduce grokking"})
+                "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition", "  loupe reproduce grokking",
+                "  loupe reproduce in-context-regression"})
 public final class ReproduceCommand {
 }

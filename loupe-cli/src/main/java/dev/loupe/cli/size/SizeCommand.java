@@ -31,7 +31,10 @@ import java.util.concurrent.Callable;
                 "  loupe size --preset gpt2                 # 124,439,808 parameters, exactly",
                 "  loupe size --vocab 50000 --d-model 2048 --layers 48 --heads 16   # the seed's ≈2.5B example",
                 "  loupe size --for-params 2.5e9            # shapes near 2.5B parameters",
-                "  loupe size --preset gpt2-xl --json --plot context.png"})
+                "  loupe size --preset gpt2-xl --json --plot context.png",
+                "",
+                "A --model with linear or least-squares attention also gets its constant-size generation state,",
+                "which replaces the KV cache."})
 public final class SizeCommand implements Callable<Integer> {
 
     @Option(names = "--preset", paramLabel = "NAME", description = "gpt2, gpt2-medium, gpt2-large, gpt2-xl or gpt3-175b.")
@@ -76,7 +79,8 @@ public final class SizeCommand implements Callable<Integer> {
         Architecture a = architecture();
         ParameterCount p = ParameterCount.of(a);
         MeasuredRate.Rate measured = rate != null ? new MeasuredRate.Rate(rate, "given") : MeasuredRate.load().orElse(null);
-        SizeReport report = new SizeReport(a);
+        SizeReport report = new SizeReport(a, model != null ? dev.loupe.model.io.ModelDirectory.readConfig(model.dir()).attention()
+                : dev.loupe.model.AttentionKind.SOFTMAX);
         long t = seq != null ? seq : a.context();
         if (t <= 0 || batch <= 0) throw new UsageException("--batch and --seq must be positive");
         double budget = tokens != null ? tokens : ComputeBudget.chinchillaTokens(p.total());

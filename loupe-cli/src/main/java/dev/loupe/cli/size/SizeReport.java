@@ -11,6 +11,7 @@ import dev.loupe.analysis.napkin.Flops;
 import dev.loupe.analysis.napkin.MemoryEstimate;
 import dev.loupe.analysis.napkin.ParameterCount;
 import dev.loupe.analysis.napkin.ShapeAdvice;
+import dev.loupe.model.AttentionKind;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -19,10 +20,22 @@ import java.util.Locale;
 /** Renders the napkin math of one architecture as text for people or as JSON for programs. */
 final class SizeReport {
     private final Architecture a;
+    /** The attention kind; linear and least squares replace the KV cache by a constant-size state. */
+    private final AttentionKind kind;
     private final PrintStream out = System.out;
 
     SizeReport(Architecture a) {
+        this(a, AttentionKind.SOFTMAX);
+    }
+
+    SizeReport(Architecture a, AttentionKind kind) {
         this.a = a;
+        this.kind = kind;
+    }
+
+    /** Numbers of generation state of a recurrent-attention model, all layers (each a float64). */
+    private long stateNumbers() {
+        return a.layers() * kind.stateNumbersPerLayer((int) a.dModel(), (int) a.heads(), 0);
     }
 
     void printText(ParameterCount p, Flops f, Flops bound, double tokens, MeasuredRate.Rate rate, long batch, long seq) {
@@ -80,6 +93,14 @@ final class SizeReport {
             out.printf(Locale.ROOT, "  %8s %12s %16s %18s%n", (c.context() / 1024) + "k", Units.bytes(c.kvCacheBytes()),
                     Units.flops(c.attentionFlopsPerStep()), Units.flops(c.attentionFlopsPerSequence()));
         }
+        if (kind.recurrent()) {
+            long dh = a.dModel() / a.heads();
+            out.printf(Locale.ROOT, "  %s attention keeps NO KV cache: a constant-size state per head (%s), %s numbers"
+                            + " (%s in float64) at every context length; a decoded token costs O(d_head²) ≈ %s FLOPs per head"
+                            + " instead of the KV cache and attention FLOPs above%n", kind.kindName(),
+                    kind.kind() == AttentionKind.Kind.LINEAR ? "S [d_head, d_head] and z [d_head]" : "H⁻¹ and G [d_head, d_head], float64",
+                    Units.exact(stateNumbers()), Units.bytes(8.0 * stateNumbers()), Units.count((kind.kind() == AttentionKind.Kind.LINEAR ? 4.0 : 10.0) * dh * dh));
+        }
         out.println();
         out.printf(Locale.ROOT, "Memory (batch %d × %d tokens)%n", batch, seq);
         out.printf(Locale.ROOT, "  %-26s %12s %12s %12s%n", "", "fp32", "fp16/bf16", "int8");
@@ -136,6 +157,10 @@ final class SizeReport {
                     .put("kv_cache_bytes_fp16", c.kvCacheBytes()).put("kv_cache_bytes_fp32", 2 * c.kvCacheBytes())
                     .put("attention_flops_per_step", c.attentionFlopsPerStep())
                     .put("attention_flops_per_sequence", c.attentionFlopsPerSequence());
+        }
+        if (kind.recurrent()) {
+            root.putObject("attention").put("kind", kind.kindName()).put("kv_cache", false)
+                    .put("state_numbers", stateNumbers()).put("state_bytes_float64", 8 * stateNumbers());
         }
         ObjectNode mem = root.putObject("memory");
         mem.put("batch", batch).put("seq", seq);

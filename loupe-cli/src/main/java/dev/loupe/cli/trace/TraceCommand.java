@@ -127,6 +127,10 @@ public final class TraceCommand implements Callable<Integer> {
         } else {
             opened = OpenedModel.open(model, nonFinite.allowed());
             gpt = opened.gpt();
+            if (!gpt.config().attention().isSoftmax()) {
+                throw new UsageException("trace walks through softmax attention step by step; " + model + " uses "
+                        + gpt.config().attention().describe() + " attention, which it does not support (use 'loupe attention' or 'loupe hooks')");
+            }
             ids = opened.tokenizer().encode(prompt);
             name = opened::show;
             GptConfig c = gpt.config();

@@ -62,7 +62,9 @@ import java.util.concurrent.Callable;
                 "  loupe train --data shakespeare.txt --out runs/bpe --tokenizer bpe:4096",
                 "  loupe train --data shakespeare.txt --out runs/ft --init gpt2 --steps 200 --lr 1e-4",
                 "  loupe train --data shakespeare.txt --out runs/ao --layers 2 --attn-only --log-json runs/ao.jsonl",
-                "  loupe train --data tinyshakespeare/ --out runs/tok --loader shuffled --batch 4 --seq 64 --decay-all"})
+                "  loupe train --data tinyshakespeare/ --out runs/tok --loader shuffled --batch 4 --seq 64 --decay-all",
+                "  loupe train --data shakespeare.txt --out runs/lin --attention linear --steps 300",
+                "  loupe train --data shakespeare.txt --out runs/ls --attention least_squares --ls-alpha 1 --ls-alpha-learned"})
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE|DIR", description = "Training text, .bin token file, or directory of .bin files.")
@@ -95,6 +97,8 @@ public final class TrainCommand implements Callable<Integer> {
     String positional;
     @Option(names = "--mlp", defaultValue = "gelu", description = "MLP non-linearity: gelu|relu|swiglu (default: ${DEFAULT-VALUE}).")
     String mlp;
+    @CommandLine.Mixin
+    AttentionOptions attention;
     @Option(names = "--tokenizer", defaultValue = "char", paramLabel = "char|gpt2|bpe:N",
             description = "Tokenizer of a new model: char (one token per character), gpt2 (GPT-2's 50,257-token BPE), "
                     + "bpe:N (a byte-level BPE of N ≥ 257 tokens learned from --data) (default: ${DEFAULT-VALUE}).")
@@ -152,8 +156,8 @@ public final class TrainCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     /** Options that define the model; on resume or --init they must not contradict the existing model. */
-    private static final List<String> SHAPE_OPTIONS = List.of("--layers", "--d-model", "--heads", "--d-mlp", "--attn-only",
-            "--norm", "--positional", "--mlp", "--tokenizer");
+    private static final List<String> SHAPE_OPTIONS = java.util.stream.Stream.concat(java.util.stream.Stream.of("--layers", "--d-model", "--heads",
+            "--d-mlp", "--attn-only", "--norm", "--positional", "--mlp", "--tokenizer"), AttentionOptions.NAMES.stream()).toList();
     /** Options a resumed run may change: where the data is, how long, and how it is measured and saved. */
     private static final List<String> RESUME_MAY_CHANGE = List.of("--data", "--val-data", "--out", "--steps", "--eval-every",
             "--eval-batches", "--checkpoint-every", "--log-json", "--debug", "--init", "--allow-nonfinite");
@@ -243,8 +247,9 @@ public final class TrainCommand implements Callable<Integer> {
                 loaded.data().valTokens());
         GptConfig c = model.config();
         long params = model.parameters().values().stream().mapToLong(t -> t.size()).sum();
-        err.printf("model: %d layers, d_model %d, %d heads, vocab %d, %,d parameters; %d threads%n",
-                c.nLayer(), c.dModel(), c.nHead(), c.vocabSize(), params, Parallel.threads());
+        err.printf("model: %d layers, d_model %d, %d heads, vocab %d, %,d parameters%s; %d threads%n",
+                c.nLayer(), c.dModel(), c.nHead(), c.vocabSize(), params,
+                c.attention().isSoftmax() ? "" : ", " + c.attention().describe() + " attention", Parallel.threads());
 
         Trainer trainer = new Trainer(model, settings, loaded.data());
         saved.ifPresent(trainer::restore);
@@ -306,6 +311,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalEvery < 0) throw new UsageException("--eval-every must not be negative, got " + evalEvery);
         if (evalBatches < 0) throw new UsageException("--eval-batches must not be negative, got " + evalBatches);
         if (checkpointEvery < 0) throw new UsageException("--checkpoint-every must not be negative, got " + checkpointEvery);
+        attention.kind(); // a bad attention flag is a usage error before anything is read
     }
 
     private static void positive(String option, int value) {
@@ -334,7 +340,8 @@ public final class TrainCommand implements Callable<Integer> {
         GptConfig.Mlp kind = attnOnly ? GptConfig.Mlp.NONE : GptConfig.Mlp.valueOf(mlp.toUpperCase());
         try {
             return new GptConfig(vocab, seq, dModel, layers, heads, dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), 1e-5f, true,
-                    GptConfig.Norm.valueOf(norm.toUpperCase()), kind, GptConfig.Positional.valueOf(positional.toUpperCase()));
+                    GptConfig.Norm.valueOf(norm.toUpperCase()), kind, GptConfig.Positional.valueOf(positional.toUpperCase()))
+                    .withAttention(attention.kind());
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage());
         }

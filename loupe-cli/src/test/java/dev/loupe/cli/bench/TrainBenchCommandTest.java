@@ -12,25 +12,47 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TrainBenchCommandTest {
-    @Test
-    void reportsMedianStepTimeAsJson() throws Exception {
+    /** Runs the command with {@code args} and returns its JSON output (exit code 0 asserted). */
+    static JsonNode runJson(String... args) throws Exception {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true));
         int code;
         try {
-            code = new CommandLine(new TrainBenchCommand()).execute("--no-torch", "--batch", "1", "--seq", "4", "--json");
+            code = new CommandLine(new TrainBenchCommand()).execute(args);
         } finally {
             System.setOut(old);
         }
         assertThat(code).isZero();
-        JsonNode root = new ObjectMapper().readTree(out.toString());
+        return new ObjectMapper().readTree(out.toString());
+    }
+
+    @Test
+    void reportsMedianStepTimeAsJson() throws Exception {
+        JsonNode root = runJson("--no-torch", "--batch", "1", "--seq", "4", "--json");
         assertThat(root.get("torch").asText()).contains("--no-torch");
         JsonNode r = root.get("results").get(0);
         assertThat(r.get("config").asText()).isEqualTo("small");
         assertThat(r.get("loupe_ms_per_step").asDouble()).isPositive();
         assertThat(r.get("loupe_tokens_per_s").asDouble())
                 .isCloseTo(4 / (r.get("loupe_ms_per_step").asDouble() / 1000), org.assertj.core.data.Percentage.withPercentage(1e-6));
+    }
+
+    @Test
+    void timesEachAttentionKindBesideSoftmaxInTheSameRun() throws Exception {
+        JsonNode results = runJson("--no-torch", "--batch", "1", "--seq", "4", "--json", "--attention", "softmax,linear,least_squares")
+                .get("results");
+        assertThat(results).hasSize(3);
+        assertThat(results.get(0).get("attention").asText()).isEqualTo("softmax");
+        assertThat(results.get(0).has("speed_vs_softmax")).isFalse();
+        for (int i = 1; i < 3; i++) {
+            JsonNode r = results.get(i);
+            assertThat(r.get("attention").asText()).isEqualTo(i == 1 ? "linear" : "least_squares");
+            assertThat(r.get("speed_vs_softmax").asDouble())
+                    .isCloseTo(results.get(0).get("loupe_ms_per_step").asDouble() / r.get("loupe_ms_per_step").asDouble(),
+                            org.assertj.core.data.Percentage.withPercentage(1e-6));
+        }
+        assertThat(dev.loupe.cli.MainTest.run("bench", "train", "--attention", "sparse").code()).isEqualTo(2);
     }
 
     @Test

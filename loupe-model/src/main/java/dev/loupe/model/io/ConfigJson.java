@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
+import dev.loupe.model.AttentionKind;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.GptConfig.Mlp;
 import dev.loupe.model.GptConfig.Norm;
@@ -29,13 +30,17 @@ import java.util.Set;
  * the tanh approximation of GELU that GPT-2 uses, or {@code "relu"}; the exact erf
  * {@code "gelu"} and anything else are refused, since loading them would silently compute a
  * different function. Loupe keys: {@code norm} pre|post|none, {@code mlp} gelu|relu|swiglu|none,
- * {@code positional} learned|sinusoidal|none, {@code d_mlp}, {@code attn_bias} true|false; unknown Loupe keys are refused (a
+ * {@code positional} learned|sinusoidal|none, {@code d_mlp}, {@code attn_bias} true|false, {@code attention}
+ * softmax|linear|least_squares with {@code feature_map} elu1|identity, {@code normalize},
+ * {@code ls_alpha}, {@code ls_alpha_learned} (SPEC §"Variants"); unknown Loupe keys are refused (a
  * newer feature this build cannot run must not be dropped silently).
  *
  * <p>Writing emits {@code "model_type": "gpt2"} and {@code "architectures": ["GPT2LMHeadModel"]}
  * only when the configuration uses GPT-2 features alone (pre-LN, learned positions, GELU or ReLU
  * MLP, attention biases), so that transformers loads it as GPT-2; otherwise these keys are left out, and
- * transformers refuses the directory instead of loading a different network.
+ * transformers refuses the directory instead of loading a different network. A model with a
+ * variant of SPEC §"Variants" (linear or least-squares attention) says so with
+ * {@code "architectures": ["LoupeGPT"]}.
  */
 public final class ConfigJson {
     static final ObjectMapper JSON = JsonMapper.builder()
@@ -44,7 +49,8 @@ public final class ConfigJson {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
-    private static final Set<String> LOUPE_KEYS = Set.of("norm", "mlp", "positional", "d_mlp", "attn_bias");
+    private static final Set<String> LOUPE_KEYS = Set.of("norm", "mlp", "positional", "d_mlp", "attn_bias",
+            "attention", "feature_map", "normalize", "ls_alpha", "ls_alpha_learned");
 
     private ConfigJson() {}
 
@@ -93,7 +99,7 @@ public final class ConfigJson {
             String k = it.next();
             if (!LOUPE_KEYS.contains(k)) {
                 throw new LoupeException(src + ": unknown setting loupe." + k + " (known: norm, mlp, positional,"
-                        + " d_mlp, attn_bias); written by a newer Loupe?");
+                        + " d_mlp, attn_bias, attention, feature_map, normalize, ls_alpha, ls_alpha_learned); written by a newer Loupe?");
             }
         }
         Norm norm = choice(loupe, "norm", Norm.class, Norm.PRE, src);
@@ -110,10 +116,39 @@ public final class ConfigJson {
         boolean attnBias = bool(loupe, "attn_bias", true, src + ": loupe");
         try {
             int dMlp = dMlpLoupe != null ? dMlpLoupe : nInner != null ? nInner : GptConfig.mlpWidth(dModel);
-            return new GptConfig(vocab, nPos, dModel, nLayer, nHead, dMlp, eps, tied, norm, mlp, pos, attnBias);
+            return new GptConfig(vocab, nPos, dModel, nLayer, nHead, dMlp, eps, tied, norm, mlp, pos, attnBias)
+                    .withAttention(attentionKind(loupe, src));
         } catch (LoupeException e) {
             throw new LoupeException(src + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The attention settings of the {@code "loupe"} object (SPEC §"Variants"); softmax when absent. */
+    private static AttentionKind attentionKind(JsonNode loupe, String src) {
+        AttentionKind.Kind kind = choice(loupe, "attention", AttentionKind.Kind.class, AttentionKind.Kind.SOFTMAX, src);
+        AttentionKind.FeatureMap phi = choice(loupe, "feature_map", AttentionKind.FeatureMap.class, AttentionKind.FeatureMap.ELU1, src);
+        boolean normalize = bool(loupe, "normalize", true, src + ": loupe");
+        float alpha = number(loupe, "ls_alpha", 1.0, src + ": loupe");
+        boolean learned = bool(loupe, "ls_alpha_learned", false, src + ": loupe");
+        return new AttentionKind(kind, phi, normalize, alpha, learned);
+    }
+
+    /** Writes the attention settings that differ from GPT-2's softmax. */
+    private static void putAttention(ObjectNode loupe, AttentionKind a) {
+        if (a.isSoftmax()) return;
+        loupe.put("attention", a.kindName());
+        if (a.kind() == AttentionKind.Kind.LINEAR) {
+            loupe.put("feature_map", a.featureMap().name().toLowerCase(Locale.ROOT));
+            loupe.put("normalize", a.normalize());
+        } else {
+            loupe.put("ls_alpha", Double.parseDouble(Float.toString(a.lsAlpha())));
+            loupe.put("ls_alpha_learned", a.lsAlphaLearned());
+        }
+    }
+
+    /** Whether {@code c} uses a variant of SPEC §"Variants", so that it is a LoupeGPT, not a GPT-2 model. */
+    public static boolean usesVariant(GptConfig c) {
+        return !c.attention().isSoftmax();
     }
 
     /** The {@code config.json} text for {@code c} (pretty-printed). */
@@ -123,6 +158,8 @@ public final class ConfigJson {
         if (gpt2) {
             root.putArray("architectures").add("GPT2LMHeadModel");
             root.put("model_type", "gpt2");
+        } else if (usesVariant(c)) {
+            root.putArray("architectures").add("LoupeGPT");
         }
         root.put("vocab_size", c.vocabSize());
         root.put("n_positions", c.nPositions());
@@ -148,6 +185,7 @@ public final class ConfigJson {
         loupe.put("positional", c.positional().name().toLowerCase(Locale.ROOT));
         loupe.put("d_mlp", c.dMlp());
         loupe.put("attn_bias", c.attnBias());
+        putAttention(loupe, c.attention());
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JacksonException e) {
@@ -158,7 +196,7 @@ public final class ConfigJson {
     /** Whether transformers' GPT2LMHeadModel computes exactly this network. */
     public static boolean isGpt2Compatible(GptConfig c) {
         return c.norm() == Norm.PRE && c.positional() == Positional.LEARNED && c.attnBias()
-                && (c.mlp() == Mlp.GELU || c.mlp() == Mlp.RELU);
+                && (c.mlp() == Mlp.GELU || c.mlp() == Mlp.RELU) && !usesVariant(c);
     }
 
     private static int integer(JsonNode o, String key, int dflt, String src) {
