@@ -66,8 +66,9 @@ public final class TraceCommand implements Callable<Integer> {
             description = "A model directory with a tokenizer (default: the built-in 8-word model).")
     Path model;
 
-    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "the cat sat",
-            description = "The prompt (default: \"${DEFAULT-VALUE}\"). The built-in model knows only the words "
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "The prompt (default: \"the cat sat\"; with a --model whose vocabulary cannot spell it, a few "
+                    + "of the model's own vocabulary entries, named on stderr). The built-in model knows only the words "
                     + ". a cat dog mat on sat the, separated by spaces.")
     String prompt;
 
@@ -121,12 +122,20 @@ public final class TraceCommand implements Callable<Integer> {
         if (model == null) {
             GptConfig.Norm norm = layout != null && layout.post ? GptConfig.Norm.POST : GptConfig.Norm.PRE;
             gpt = TinyModel.create(norm);
+            if (prompt == null) prompt = DefaultPrompt.TEXT;
             ids = TinyModel.encode(prompt);
             name = TinyModel::word;
             modelLine = TinyModel.describe(norm);
         } else {
             opened = OpenedModel.open(model, nonFinite.allowed());
             gpt = opened.gpt();
+            if (prompt == null) {
+                prompt = DefaultPrompt.forModel(opened.tokenizer(), gpt.config().nPositions());
+                if (!prompt.equals(DefaultPrompt.TEXT)) {
+                    System.err.println("loupe: no --prompt and this model's vocabulary cannot spell \"" + DefaultPrompt.TEXT
+                            + "\": tracing \"" + prompt + "\" (some of its own vocabulary entries)");
+                }
+            }
             ids = opened.tokenizer().encode(prompt);
             name = opened::show;
             GptConfig c = gpt.config();
