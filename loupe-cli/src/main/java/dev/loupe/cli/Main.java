@@ -37,6 +37,11 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.bench.BenchCommand.class,
                 dev.loupe.cli.circuits.CircuitsCommand.class,
                 dev.loupe.cli.reproduce.ReproduceCommand.class,
+                dev.loupe.cli.interventions.AblateCommand.class,
+                dev.loupe.cli.interventions.PatchCommand.class,
+                dev.loupe.cli.interventions.DetectCommand.class,
+                dev.loupe.cli.interventions.CacheCommand.class,
+                dev.loupe.cli.interventions.SteerCommand.class,
         })
 public final class Main implements Runnable {
 
