@@ -42,6 +42,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.interventions.DetectCommand.class,
                 dev.loupe.cli.interventions.CacheCommand.class,
                 dev.loupe.cli.interventions.SteerCommand.class,
+                dev.loupe.cli.shell.ShellCommand.class,
         })
 public final class Main implements Runnable {
 
