@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
         footer = {"%nExamples:",
                 "  loupe steer --model runs/shakespeare --prompt \"ROMEO:\" --hook blocks.1.hook_resid_pre \\",
                 "      --from \"hate\" --to \"love\" --scale 4 --max-tokens 60",
-                "  loupe steer --model runs/quickstart/attn-only-2l --prompt abc --hook blocks.1.hook_resid_pre --vector v.npy --scale 2",
+                "  loupe steer --model runs/quickstart/attn-only-2l --prompt abc --hook blocks.1.hook_resid_post --from aaa --to bbb --scale 2",
                 "%nExit codes: 0 ok, 1 failure (bad model, vector of the wrong width), 2 bad usage."})
 public final class SteerCommand implements Callable<Integer> {
     @Mixin

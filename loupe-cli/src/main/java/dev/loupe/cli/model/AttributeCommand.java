@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
                 "  loupe attribute --model gpt2 --text \"The Eiffel Tower is in the city of\" --target \" Paris\"",
                 "  loupe attribute --model gpt2 --text \"When John and Mary went to the shops, John gave the bag to\" \\",
                 "      --target \" Mary\" --counterfactual \" John\"",
-                "  loupe attribute --model models/tiny --text \"abcab\" --json",
+                "  loupe attribute --model runs/shakespeare --text \"abcab\" --json",
                 "%nWithout --target the model's own top prediction is attributed. The text is used as given;",
                 "--prepend-bos puts the end-of-text token in front, and the output says which.",
                 "Exit codes: 0 ok, 1 failure (bad model, target not one token), 2 bad usage."})

@@ -31,8 +31,8 @@ import java.util.concurrent.Callable;
                         + "from the last n_positions tokens, as nanoGPT does (a note on stderr says so).",
                 ""},
         footer = {"%nExamples:",
-                "  loupe generate --model models/gpt2 --prompt \"Once upon a time\" --max-tokens 40",
-                "  loupe generate --model models/shakespeare --prompt \"ROMEO:\" --temperature 0.8 --top-k 40 --seed 7"})
+                "  loupe generate --model gpt2 --prompt \"Once upon a time\" --max-tokens 40",
+                "  loupe generate --model runs/shakespeare --prompt \"ROMEO:\" --temperature 0.8 --top-k 40 --seed 7"})
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     NonFiniteOption nonFinite;

@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 ""},
         footer = {"%nExamples:",
                 "  loupe shell",
-                "  loupe shell --file session.jsh        (run a saved session, then stay in the shell)"})
+                "  loupe shell --file session.jsh        # runs a saved session, then stays in the shell"})
 public final class ShellCommand implements Callable<Integer> {
 
     /** The imports every session starts with. */

@@ -54,7 +54,7 @@ import java.util.function.IntFunction;
                 "  loupe trace                                  # built-in model, pre-LN (GPT-2's layout)",
                 "  loupe trace --post-ln                        # the same model with the 2017 post-LN layout",
                 "  loupe trace --prompt \"a dog sat\" --target on --html trace.html",
-                "  loupe trace --model models/tiny --prompt \"hello\" --json > trace.json",
+                "  loupe trace --model runs/shakespeare --prompt \"hello\" --json > trace.json",
                 "%nMatrices are abbreviated to 6 rows x 8 columns on the terminal (--json and --html have them all).",
                 "Exit codes: 0 ok, 1 failure (bad model, unknown word), 2 bad usage."})
 public final class TraceCommand implements Callable<Integer> {
