@@ -67,7 +67,7 @@ public final class Generator {
     }
 
     /** Most tokens the model can see at once: n_positions with learned positions, else unbounded. */
-    private static int window(GptConfig c) {
+    public static int window(GptConfig c) {
         return c.positional() == GptConfig.Positional.LEARNED ? c.nPositions() : Integer.MAX_VALUE;
     }
 

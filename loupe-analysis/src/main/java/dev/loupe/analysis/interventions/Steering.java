@@ -2,7 +2,7 @@ package dev.loupe.analysis.interventions;
 
 import dev.loupe.LoupeException;
 import dev.loupe.model.Gpt;
-import dev.loupe.model.GptConfig;
+import dev.loupe.model.Generator;
 import dev.loupe.model.HookPoints;
 import dev.loupe.model.Sampler;
 import dev.loupe.tensor.Tensor;
@@ -70,8 +70,7 @@ public final class Steering {
     public static int[] generate(Gpt gpt, Sampler sampler, int[] prompt, int maxNewTokens, List<Intervention> interventions,
                                  IntPredicate onToken) {
         if (prompt.length == 0) throw new LoupeException("the prompt is empty: generation needs at least one token");
-        var c = gpt.config();
-        int window = c.positional() == GptConfig.Positional.LEARNED ? c.nPositions() : Integer.MAX_VALUE;
+        int window = Generator.window(gpt.config());
         int[] out = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
         int n = prompt.length;
         for (int i = 0; i < maxNewTokens; i++) {

@@ -111,14 +111,7 @@ public final class AblateCommand implements Callable<Integer> {
                 for (int h = 0; h < after[l].length; h++) change[l][h] = after[l][h] - before;
             }
             System.out.println("metric change (after − before) with each head ablated on its own:");
-            StringBuilder head = new StringBuilder("      ");
-            for (int h = 0; h < c.nHead(); h++) head.append(String.format(Locale.ROOT, "%9s", "H" + h));
-            System.out.println(head);
-            for (int l = 0; l < c.nLayer(); l++) {
-                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  L%-3d", l));
-                for (int h = 0; h < c.nHead(); h++) row.append(String.format(Locale.ROOT, "%+9.4f", change[l][h]));
-                System.out.println(row);
-            }
+            OutDir.printGrid(change, "H", "%+9.4f");
             OutDir.grid(root.putArray("after"), after);
             OutDir.grid(root.putArray("change"), change);
             if (files != null) {

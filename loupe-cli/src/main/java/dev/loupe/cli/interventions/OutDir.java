@@ -66,4 +66,17 @@ final class OutDir {
         for (int i = 0; i < n; i++) out.add(prefix + i);
         return out;
     }
+
+    /** A layer × column grid as text: a header of {@code prefix}0, 1, …, then one row per layer, each cell in {@code cell} (e.g. "%+9.4f"). */
+    static void printGrid(double[][] g, String prefix, String cell) {
+        int width = String.format(java.util.Locale.ROOT, cell, 0.0).length();
+        StringBuilder head = new StringBuilder("      ");
+        for (int j = 0; j < g[0].length; j++) head.append(String.format(java.util.Locale.ROOT, "%" + width + "s", prefix + j));
+        System.out.println(head);
+        for (int l = 0; l < g.length; l++) {
+            StringBuilder row = new StringBuilder(String.format(java.util.Locale.ROOT, "  L%-3d", l));
+            for (double v : g[l]) row.append(String.format(java.util.Locale.ROOT, cell, v));
+            System.out.println(row);
+        }
+    }
 }

@@ -84,13 +84,13 @@ public final class PatchCommand implements Callable<Integer> {
         for (var e : r.byPosition().entrySet()) {
             System.out.println();
             System.out.println(e.getKey() + " (layer × position):");
-            print(e.getValue(), "T");
+            OutDir.printGrid(e.getValue(), "T", "%+7.2f");
             OutDir.grid(root.putArray(e.getKey()), e.getValue());
             maps.add(new Heatmap(e.getKey() + ": layer × position", OutDir.labels("L", e.getValue().length), tokens, e.getValue()));
         }
         System.out.println();
         System.out.println("head outputs, attn.hook_z (layer × head):");
-        print(r.heads(), "H");
+        OutDir.printGrid(r.heads(), "H", "%+7.2f");
         OutDir.grid(root.putArray("heads"), r.heads());
         maps.add(new Heatmap("head outputs (attn.hook_z): layer × head", OutDir.labels("L", r.heads().length),
                 OutDir.labels("H", r.heads()[0].length), r.heads()));
@@ -105,16 +105,5 @@ public final class PatchCommand implements Callable<Integer> {
             System.out.println(files.summary());
         }
         return 0;
-    }
-
-    private static void print(double[][] g, String prefix) {
-        StringBuilder head = new StringBuilder("      ");
-        for (int j = 0; j < g[0].length; j++) head.append(String.format(Locale.ROOT, "%7s", prefix + j));
-        System.out.println(head);
-        for (int l = 0; l < g.length; l++) {
-            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  L%-3d", l));
-            for (double v : g[l]) row.append(String.format(Locale.ROOT, "%+7.2f", v));
-            System.out.println(row);
-        }
     }
 }
