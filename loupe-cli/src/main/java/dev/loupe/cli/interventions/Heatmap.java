@@ -20,7 +20,7 @@ record Heatmap(String title, List<String> rows, List<String> columns, double[][]
     String svg() {
         double max = 1e-12;
         for (double[] r : values) for (double v : r) if (Double.isFinite(v)) max = Math.max(max, Math.abs(v));
-        int w = LEFT + CELL * columns.size() + 90, h = TOP + CELL * rows.size() + 20;
+        int w = Math.max(LEFT + CELL * columns.size() + 90, 9 * title.length() + 10), h = TOP + CELL * rows.size() + 20; // the title fits
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">%n", w, h));
         s.append(String.format(Locale.ROOT, "<text x=\"4\" y=\"16\" font-size=\"14\" font-weight=\"bold\">%s</text>%n", esc(title)));
