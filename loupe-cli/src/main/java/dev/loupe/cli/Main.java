@@ -38,6 +38,12 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.circuits.CircuitsCommand.class,
                 dev.loupe.cli.reproduce.ReproduceCommand.class,
                 dev.loupe.cli.sae.SaeCommand.class,
+                dev.loupe.cli.interventions.AblateCommand.class,
+                dev.loupe.cli.interventions.PatchCommand.class,
+                dev.loupe.cli.interventions.DetectCommand.class,
+                dev.loupe.cli.interventions.CacheCommand.class,
+                dev.loupe.cli.interventions.SteerCommand.class,
+                dev.loupe.cli.shell.ShellCommand.class,
         })
 public final class Main implements Runnable {
 

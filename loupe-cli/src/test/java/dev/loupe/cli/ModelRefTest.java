@@ -58,6 +58,17 @@ class ModelRefTest {
         }
     }
 
+    /** A missing path (its folder exists, or it is no hub name) says how to make it, never 'loupe fetch PATH'. */
+    @Test
+    void missingDirectoryIsNotSentToFetch() throws Exception {
+        Files.createDirectories(tmp.resolve("runs"));
+        for (String missing : new String[] {tmp.resolve("runs/shakespeare").toString(), tmp.resolve("a/b/c").toString()}) {
+            var r = MainTest.run("circuits", "--model", missing);
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).contains("no model directory at '" + missing + "'", "loupe quickstart").doesNotContain("loupe fetch");
+        }
+    }
+
     @Test
     void fetchedNameWorksInEveryModelCommand() throws Exception {
         Path cached = fetchFakeGpt2();

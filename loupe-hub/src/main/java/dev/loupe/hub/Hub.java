@@ -45,6 +45,12 @@ public final class Hub {
             if (found.isPresent()) return found.get();
         }
         if (Files.exists(p)) throw new LoupeException("model '" + nameOrDir + "' is a file, not a model directory");
+        Path parent = p.getParent();
+        if (!HubName.looksLikeName(nameOrDir) || (parent != null && Files.isDirectory(parent))) {
+            // a path (its folder exists, or no hub name is spelled so): fetching would not help
+            throw new LoupeException("no model directory at '" + nameOrDir + "': make it first (e.g. 'loupe quickstart' makes "
+                    + "runs/quickstart/attn-only-2l, 'loupe train --out " + nameOrDir + "' trains one) or give an existing one");
+        }
         throw new LoupeException("model '" + nameOrDir + "' is not a directory and not in the cache; run 'loupe fetch " + nameOrDir + "'");
     }
 }

@@ -34,6 +34,26 @@ public final class ActivationCache implements Hook {
         return t;
     }
 
+    /**
+     * TransformerLens's short form {@code cache["pattern", 1]}: the activation {@code kind} of block
+     * {@code layer}, with the names of {@code utils.get_act_name}: q, k, v, z, result, attn_scores,
+     * pattern → {@code blocks.L.attn.hook_*}; pre, post → {@code blocks.L.mlp.hook_*}; resid_pre,
+     * resid_mid, resid_post, attn_out, mlp_out → {@code blocks.L.hook_*}; a dotted kind such as
+     * "ln1.hook_scale" is used as it is.
+     */
+    public Tensor get(String kind, int layer) {
+        return get(HookPoints.name(layer, longName(kind)));
+    }
+
+    private static String longName(String kind) {
+        if (kind.contains(".")) return kind;
+        return switch (kind) {
+            case "q", "k", "v", "z", "result", "attn_scores", "pattern" -> "attn.hook_" + kind;
+            case "pre", "post" -> "mlp.hook_" + kind;
+            default -> kind.startsWith("hook_") ? kind : "hook_" + kind;
+        };
+    }
+
     /** Whether {@code name} was cached. */
     public boolean has(String name) {
         return byName.containsKey(name);

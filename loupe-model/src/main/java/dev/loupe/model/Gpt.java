@@ -260,6 +260,29 @@ public final class Gpt implements TrainableModel {
         }
     }
 
+    /**
+     * A model directory or fetched hub name (e.g. "gpt2") with its tokenizer: the researcher's
+     * one-liner ({@code var m = Gpt.load("runs/quickstart/attn-only-2l")}); see {@link Pretrained}.
+     */
+    public static Pretrained load(String dirOrHubName) {
+        return Pretrained.load(dirOrHubName);
+    }
+
+    /**
+     * Mean next-token loss (nats) of one sequence ids [T]: position t predicts ids[t + 1]
+     * (TransformerLens's {@code model(tokens, return_type="loss")}). Attached hooks run.
+     */
+    public double loss(int[] ids) {
+        if (ids.length < 2) throw new LoupeException("a loss needs at least 2 tokens, got " + ids.length);
+        int n = ids.length - 1;
+        return loss(Arrays.copyOf(ids, n), Arrays.copyOfRange(ids, 1, ids.length), 1, n);
+    }
+
+    /** {@link #runWithCache(int[], int, int, java.util.function.Predicate)} of one sequence ids [T], caching every hook point. */
+    public CachedRun runWithCache(int[] ids) {
+        return runWithCache(ids, 1, ids.length, name -> true);
+    }
+
     /** Logits [B, T, V] and the activations whose hook names pass {@code names}, copied. */
     public record CachedRun(Tensor logits, ActivationCache cache) {}
 

@@ -37,12 +37,20 @@ class GeneratorTest {
     }
 
     @Test
-    void learnedPositionsCannotGenerateBeyondTheContext() {
+    void beyondLearnedPositionsTheContextIsCroppedToTheLastWindowAsNanoGptDoes() {
         GptConfig c = TinyModels.config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.GELU, true, 1);
         Gpt m = TinyModels.randomModel(c, 23);
-        assertThat(new Generator(m, Sampler.greedy()).generate(new int[] {1, 2}, 7)).hasSize(9); // uses 8 positions
-        assertThatThrownBy(() -> new Generator(m, Sampler.greedy()).generate(new int[] {1, 2}, 8))
-                .isInstanceOf(LoupeException.class).hasMessageContaining("n_positions = 8");
+        int window = c.nPositions(); // 8
+        assertThat(Generator.cropsContext(c, 2, 7)).isFalse(); // uses 8 positions
+        assertThat(Generator.cropsContext(c, 2, 8)).isTrue();
+        int[] prompt = {1, 2, 3, 4, 5, 6, 7, 1, 2, 3}; // longer than the window itself
+        int[] out = new Generator(m, Sampler.greedy()).generate(prompt, 12);
+        assertThat(out).hasSize(22).startsWith(prompt);
+        for (int n = prompt.length; n < out.length; n++) { // nanoGPT: logits of idx[:, -block_size:]
+            int[] ctx = Arrays.copyOfRange(out, Math.max(0, n - window), n);
+            Tensor logits = m.logits(ctx, 1, ctx.length);
+            assertThat(Ops.argmax(logits.select(1, ctx.length - 1))[0]).as("token %d", n).isEqualTo(out[n]);
+        }
         assertThatThrownBy(() -> new Generator(m, Sampler.greedy()).generate(new int[0], 3))
                 .isInstanceOf(LoupeException.class).hasMessageContaining("prompt is empty");
     }

@@ -1,6 +1,7 @@
 package dev.loupe.analysis.contrast;
 
 import dev.loupe.LoupeException;
+import dev.loupe.tokens.CharTokenizer;
 import dev.loupe.tokens.TokenDisplay;
 import dev.loupe.tokens.Tokenizer;
 
@@ -11,7 +12,7 @@ import java.util.stream.Collectors;
 
 /**
  * Finds a word inside a context as the model sees it: as token ids. The word is encoded on its own
- * and, unless it starts with whitespace, also with a leading space (GPT-2's BPE spells a word in the
+ * and, unless it starts with whitespace or the tokenizer is character-level, also with a leading space (GPT-2's BPE spells a word in the
  * middle of a sentence " apple", a different token from "apple" at the start). The last occurrence in
  * the context is used; a word of several tokens is represented by its last token (the position where
  * the whole word has been read), and {@link Located#note()} says so.
@@ -33,7 +34,9 @@ public final class TokenLocator {
         int[] ids = tok.encode(context);
         List<int[]> spellings = new ArrayList<>();
         spellings.add(tok.encode(word));
-        if (!Character.isWhitespace(word.charAt(0))) {
+        // A character-level model spells a word the same anywhere: no GPT-2 leading-space variant (whose
+        // space may not even be in its vocabulary).
+        if (!(tok instanceof CharTokenizer) && !Character.isWhitespace(word.charAt(0))) {
             int[] spaced = tok.encodeAllowingSpecial(" " + word);
             if (!Arrays.equals(spaced, spellings.get(0)) && spaced.length > 0) spellings.add(spaced);
         }

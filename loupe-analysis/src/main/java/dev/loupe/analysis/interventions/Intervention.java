@@ -30,4 +30,12 @@ public record Intervention(String hookName, Hook hook) {
     public static Tensor run(Gpt gpt, int[] ids, int batch, int seqLen, Intervention... interventions) {
         return run(gpt, ids, batch, seqLen, List.of(interventions));
     }
+
+    /**
+     * Mean next-token loss (nats) of one sequence ids [T] with {@code interventions} attached, for
+     * this pass only (TransformerLens's {@code run_with_hooks(..., return_type="loss")}).
+     */
+    public static double loss(Gpt gpt, int[] ids, List<Intervention> interventions) {
+        return Metrics.loss(ids).applyAsDouble(run(gpt, ids, 1, ids.length, interventions));
+    }
 }

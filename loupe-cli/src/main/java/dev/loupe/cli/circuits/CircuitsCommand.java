@@ -42,10 +42,10 @@ import java.util.function.Predicate;
                         + "the size of the direct path, of every head and of every virtual head (pair of heads in different layers).",
                 ""},
         footer = {"%nExamples:",
-                "  loupe circuits --model quickstart-model",
-                "  loupe circuits --model gpt2 --layer 5 --head 1 --top 10",
-                "  loupe circuits --model models/tiny --json > circuits.json",
-                "  loupe circuits --model models/attn2 --prompt 'the cat sat on the mat' --html circuits.html"})
+                "  loupe circuits --model runs/quickstart/attn-only-2l      # after 'loupe quickstart'",
+                "  loupe circuits --model runs/quickstart/attn-only-2l --prompt 'abcabc' --html circuits.html",
+                "  loupe circuits --model runs/shakespeare --json > circuits.json   # after the README's 'loupe train'",
+                "  loupe circuits --model gpt2 --layer 5 --head 1 --top 10         # after 'loupe fetch gpt2'"})
 public final class CircuitsCommand implements Callable<Integer> {
     @Mixin
     NonFiniteOption nonFinite;

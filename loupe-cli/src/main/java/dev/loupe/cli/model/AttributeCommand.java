@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
+import dev.loupe.cli.UsageException;
 import dev.loupe.analysis.decomposition.ResidualDecomposition;
 import dev.loupe.model.Gpt;
 import dev.loupe.cli.sae.SaeSpliceOption;
@@ -31,7 +32,9 @@ import java.util.concurrent.Callable;
                 ""},
         footer = {"%nExamples:",
                 "  loupe attribute --model gpt2 --text \"The Eiffel Tower is in the city of\" --target \" Paris\"",
-                "  loupe attribute --model models/tiny --text \"abcab\" --json",
+                "  loupe attribute --model gpt2 --text \"When John and Mary went to the shops, John gave the bag to\" \\",
+                "      --target \" Mary\" --counterfactual \" John\"",
+                "  loupe attribute --model runs/shakespeare --text \"abcab\" --json",
                 "%nWithout --target the model's own top prediction is attributed. The text is used as given;",
                 "--prepend-bos puts the end-of-text token in front, and the output says which.",
                 "Exit codes: 0 ok, 1 failure (bad model, target not one token), 2 bad usage."})
@@ -51,6 +54,16 @@ public final class AttributeCommand implements Callable<Integer> {
     String target;
 
 
+    @Option(names = "--counterfactual", paramLabel = "TOKEN",
+            description = "Attribute the logit difference target − counterfactual instead (text of exactly one token; "
+                    + "IOI-style: the correct name minus the wrong one). Attribution is linear, so each component's share of "
+                    + "the difference is its share of one logit minus its share of the other.")
+    String counterfactual;
+
+    @Option(names = "--position", defaultValue = "-1", paramLabel = "T",
+            description = "The position whose prediction is attributed; negative counts from the end (default: ${DEFAULT-VALUE}, the last).")
+    int position;
+
     @Option(names = "--json", description = "Print every attribution as JSON.")
     boolean json;
 
@@ -62,11 +75,23 @@ public final class AttributeCommand implements Callable<Integer> {
         Gpt gpt = m.model();
         SaeSplice splice = sae.attach(gpt);
         ResidualDecomposition rd = ResidualDecomposition.compute(gpt, in.ids());
-        int pos = in.ids().length - 1;
-        int token = target == null ? argmax(rd, pos) : targetId(m, target);
+        int length = in.ids().length;
+        int pos = position < 0 ? length + position : position;
+        if (pos < 0 || pos >= length) throw new UsageException("--position " + position + " is outside the text's " + length + " tokens");
+        int token = target == null ? argmax(rd, pos) : targetId(m, target, "--target");
         double[] attr = rd.directLogitAttribution(pos, token);
         List<ResidualDecomposition.Component> comps = rd.components();
         double logit = rd.logits().get(pos, token), bias = rd.lnBiasTerm(token);
+        int other = counterfactual == null ? -1 : targetId(m, counterfactual, "--counterfactual");
+        if (other >= 0) { // the logit difference: everything is linear in the logit, so subtract term by term
+            double[] against = rd.directLogitAttribution(pos, other);
+            for (int k = 0; k < attr.length; k++) attr[k] -= against[k];
+            logit -= rd.logits().get(pos, other);
+            bias -= rd.lnBiasTerm(other);
+        }
+        if (splice != null && other >= 0) {
+            throw new UsageException("--counterfactual cannot be combined with --sae yet: the feature attributions are of one logit");
+        }
         SaeAttribution saeAttr = splice == null ? null : SaeAttribution.of(gpt, splice, rd, in.ids(), pos, token);
         if (json) {
             ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -80,6 +105,12 @@ public final class AttributeCommand implements Callable<Integer> {
             ObjectNode tg = root.putObject("target");
             tg.put("id", token);
             tg.put("text", m.tokenizer().get().tokenText(token));
+            if (other >= 0) {
+                ObjectNode cf = root.putObject("counterfactual");
+                cf.put("id", other);
+                cf.put("text", m.tokenizer().get().tokenText(other));
+            }
+            root.put("metric", other >= 0 ? "logit_difference" : "logit");
             root.put("logit", logit);
             root.put("ln_final_bias_term", bias);
             ArrayNode cs = root.putArray("components");
@@ -102,8 +133,13 @@ public final class AttributeCommand implements Callable<Integer> {
             return 0;
         }
         System.out.println(in.describe(m));
-        System.out.printf(Locale.ROOT, "%d tokens; attributing position %d %s → target %s (id %d), logit %.4f%n",
-                in.ids().length, pos, m.show(in.ids()[pos]), m.show(token), token, logit);
+        if (other < 0) {
+            System.out.printf(Locale.ROOT, "%d tokens; attributing position %d %s → target %s (id %d), logit %.4f%n",
+                    in.ids().length, pos, m.show(in.ids()[pos]), m.show(token), token, logit);
+        } else {
+            System.out.printf(Locale.ROOT, "%d tokens; attributing position %d %s → logit difference %s − %s = %.4f%n",
+                    in.ids().length, pos, m.show(in.ids()[pos]), m.show(token), m.show(other), logit);
+        }
         System.out.printf(Locale.ROOT, "%n%-10s %12s%n", "component", "attribution");
         double sum = bias;
         for (int k = 0; k < comps.size(); k++) {
@@ -138,10 +174,10 @@ public final class AttributeCommand implements Callable<Integer> {
         return best;
     }
 
-    private static int targetId(LoadedGpt m, String target) {
-        int[] ids = m.requireTokenizer("--target").encode(target);
+    private static int targetId(LoadedGpt m, String target, String option) {
+        int[] ids = m.requireTokenizer(option).encode(target);
         if (ids.length != 1) {
-            throw new LoupeException("--target '" + target + "' is " + ids.length + " tokens; give the text of exactly one token"
+            throw new LoupeException(option + " '" + target + "' is " + ids.length + " tokens; give the text of exactly one token"
                     + " (GPT-2 words usually start with a space: \" Paris\")");
         }
         return ids[0];

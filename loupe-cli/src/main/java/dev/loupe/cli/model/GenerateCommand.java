@@ -29,11 +29,13 @@ import java.util.concurrent.Callable;
                 "Sampling, in this order: divide the logits by --temperature (0 = always the most likely token), "
                         + "keep the --top-k most likely (0 = all), keep the smallest set whose probability adds up to "
                         + "--top-p (1 = all), draw with --seed. Same seed, same text.",
-                "Text is printed as it is generated; generation stops at --max-tokens or the end-of-text token.",
+                "Text is printed as it is generated; generation stops at --max-tokens or the end-of-text token. "
+                        + "When prompt + new tokens exceed the model's context (n_positions), each token is predicted "
+                        + "from the last n_positions tokens, as nanoGPT does (a note on stderr says so).",
                 ""},
         footer = {"%nExamples:",
-                "  loupe generate --model models/gpt2 --prompt \"Once upon a time\" --max-tokens 40",
-                "  loupe generate --model models/shakespeare --prompt \"ROMEO:\" --temperature 0.8 --top-k 40 --seed 7"})
+                "  loupe generate --model gpt2 --prompt \"Once upon a time\" --max-tokens 40",
+                "  loupe generate --model runs/shakespeare --prompt \"ROMEO:\" --temperature 0.8 --top-k 40 --seed 7"})
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     NonFiniteOption nonFinite;
@@ -94,15 +96,21 @@ public final class GenerateCommand implements Callable<Integer> {
         Tokenizer tok = m.requireTokenizer("--prompt");
         int[] ids = tok.encode(prompt);
         if (ids.length == 0) throw new LoupeException("the prompt encodes to no tokens: give at least one character");
-        out.print(prompt);
+        noteCrop(m, ids.length);
         OptionalInt eot = tok.endOfText();
         TextStream stream = new TextStream(tok, out);
+        boolean[] started = {false}; // the prompt is printed with the first new token, never before an error
         long start = System.nanoTime();
         int[] all = new Generator(m.model(), sampler).generate(ids, maxTokens, t -> {
+            if (!started[0]) {
+                out.print(prompt);
+                started[0] = true;
+            }
             if (eot.isPresent() && t == eot.getAsInt()) return false;
             stream.accept(t);
             return true;
         });
+        if (!started[0]) out.print(prompt);
         stream.finish();
         out.println();
         int generated = all.length - ids.length;
@@ -117,17 +125,32 @@ public final class GenerateCommand implements Callable<Integer> {
         for (int id : ids) {
             if (id < 0 || id >= vocab) throw new UsageException("--ids: token id " + id + " is outside the vocabulary [0, " + vocab + ")");
         }
-        StringBuilder prefix = new StringBuilder();
-        for (int i = 0; i < ids.length; i++) prefix.append(i == 0 ? "" : ",").append(ids[i]);
-        out.print(prefix);
+        noteCrop(m, ids.length);
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < ids.length; i++) line.append(i == 0 ? "" : ",").append(ids[i]);
         long start = System.nanoTime();
         int[] all = new Generator(m.model(), sampler).generate(ids, maxTokens, t -> {
+            if (!line.isEmpty()) { // the prompt ids go out with the first new id, never before an error
+                out.print(line);
+                line.setLength(0);
+            }
             out.print("," + t);
             return true;
         });
+        out.print(line);
         out.println();
         report(m, all.length - ids.length, start);
         return 0;
+    }
+
+    /** One stderr line when the context will be cropped to the last n_positions tokens (nanoGPT's behaviour). */
+    private void noteCrop(LoadedGpt m, int promptLength) {
+        var c = m.model().config();
+        if (Generator.cropsContext(c, promptLength, maxTokens)) {
+            System.err.printf(Locale.ROOT, "loupe: the prompt (%d tokens) + %d new tokens exceed the model's context of %d: "
+                    + "each token is predicted from the last %d tokens only (as nanoGPT does)%n",
+                    promptLength, maxTokens, c.nPositions(), c.nPositions());
+        }
     }
 
     private static void report(LoadedGpt m, int generated, long start) {

@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
                 "Only the config is read; no weights are loaded. See docs/hooks.md.",
                 ""},
         footer = {"%nExamples:",
-                "  loupe hooks --model models/tiny",
+                "  loupe hooks --model runs/shakespeare",
                 "  loupe hooks --model gpt2 --seq 1024 | grep 'blocks.0\\.'",
                 "%nExit codes: 0 ok, 1 failure (bad model directory), 2 bad usage."})
 public final class HooksCommand implements Callable<Integer> {

@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 ""},
         footer = {"%nExamples:",
                 "  loupe lens --model gpt2 --text \"The Eiffel Tower is in the city of\" --top 3",
-                "  loupe lens --model models/tiny --text \"abcab\" --json",
+                "  loupe lens --model runs/shakespeare --text \"abcab\" --json",
                 "%nThe text is used as given; --prepend-bos puts the end-of-text token in front, and the output says which.",
                 "Exit codes: 0 ok, 1 failure (bad model), 2 bad usage."})
 public final class LensCommand implements Callable<Integer> {

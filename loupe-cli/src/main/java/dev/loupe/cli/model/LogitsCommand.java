@@ -24,8 +24,8 @@ import java.util.concurrent.Callable;
                 "With --out, also save all logits as a float32 .npy array [T, vocab] that numpy reads with np.load.",
                 ""},
         footer = {"%nExamples:",
-                "  loupe logits --model models/gpt2 --text \"The cat sat on the\" --top 3",
-                "  loupe logits --model models/tiny --ids 5,17,2 --out logits.npy",
+                "  loupe logits --model gpt2 --text \"The cat sat on the\" --top 3",
+                "  loupe logits --model runs/shakespeare --ids 5,17,2 --out logits.npy",
                 "  python3 -c \"import numpy as np; print(np.load('logits.npy').shape)\""})
 public final class LogitsCommand implements Callable<Integer> {
     @Mixin

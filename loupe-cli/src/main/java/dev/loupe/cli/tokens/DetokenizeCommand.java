@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 "or a binary token file: llm.c's format (1024-byte header, magic 20240520) or nanoGPT's raw uint16 .bin."},
         footer = {"", "Examples:",
                 "  loupe detokenize --tokenizer gpt2 --ids 15496,995          # Hello world",
-                "  loupe detokenize --model out/shakespeare --file val.bin | head"})
+                "  loupe detokenize --model runs/shakespeare --file val.bin | head"})
 public final class DetokenizeCommand implements Callable<Integer> {
     @Mixin
     TokenizerSource source;

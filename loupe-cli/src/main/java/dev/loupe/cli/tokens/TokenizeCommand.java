@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
                 "magic 20240801). uint16 holds ids below 65,536: a larger id is refused, naming it."},
         footer = {"", "Examples:",
                 "  loupe tokenize --tokenizer gpt2 --text 'Hello world'        # 15496,995",
-                "  loupe tokenize --model out/shakespeare --file input.txt --json > ids.json",
+                "  loupe tokenize --model runs/shakespeare --file input.txt --json > ids.json",
                 "  loupe tokenize --tokenizer gpt2 --text \"it's\" --show",
                 "  loupe tokenize --tokenizer gpt2 --file input.txt --out tiny_shakespeare_val.bin"})
 public final class TokenizeCommand implements Callable<Integer> {

@@ -42,9 +42,9 @@ import java.util.stream.Collectors;
                 "yet); differences in later blocks are what context did. Meaningful on a trained model such as GPT-2.",
                 ""},
         footer = {"%nExamples:",
-                "  loupe contrast --model models/gpt2 --token apple \\",
+                "  loupe contrast --model gpt2 --token apple \\",
                 "      --context \"I ate an apple\" --context \"The new phone from Apple\"",
-                "  loupe contrast --model models/tiny --token cat --context \"the cat sat\" --context \"a cat\" --json",
+                "  loupe contrast --model runs/shakespeare --token cat --context \"the cat sat\" --context \"a cat\" --json",
                 "%nThe word is looked for as its own tokens and, for GPT-2-style BPE, with a leading space (\" apple\");",
                 "the last occurrence is used; a word of several tokens is represented by its last token.",
                 "Exit codes: 0 ok, 1 failure (word not found, bad model), 2 bad usage."})

@@ -54,7 +54,7 @@ import java.util.function.IntFunction;
                 "  loupe trace                                  # built-in model, pre-LN (GPT-2's layout)",
                 "  loupe trace --post-ln                        # the same model with the 2017 post-LN layout",
                 "  loupe trace --prompt \"a dog sat\" --target on --html trace.html",
-                "  loupe trace --model models/tiny --prompt \"hello\" --json > trace.json",
+                "  loupe trace --model runs/shakespeare --prompt \"hello\" --json > trace.json",
                 "%nMatrices are abbreviated to 6 rows x 8 columns on the terminal (--json and --html have them all).",
                 "Exit codes: 0 ok, 1 failure (bad model, unknown word), 2 bad usage."})
 public final class TraceCommand implements Callable<Integer> {
@@ -66,8 +66,9 @@ public final class TraceCommand implements Callable<Integer> {
             description = "A model directory with a tokenizer (default: the built-in 8-word model).")
     Path model;
 
-    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "the cat sat",
-            description = "The prompt (default: \"${DEFAULT-VALUE}\"). The built-in model knows only the words "
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "The prompt (default: \"the cat sat\"; with a --model whose vocabulary cannot spell it, a few "
+                    + "of the model's own vocabulary entries, named on stderr). The built-in model knows only the words "
                     + ". a cat dog mat on sat the, separated by spaces.")
     String prompt;
 
@@ -121,6 +122,7 @@ public final class TraceCommand implements Callable<Integer> {
         if (model == null) {
             GptConfig.Norm norm = layout != null && layout.post ? GptConfig.Norm.POST : GptConfig.Norm.PRE;
             gpt = TinyModel.create(norm);
+            if (prompt == null) prompt = DefaultPrompt.TEXT;
             ids = TinyModel.encode(prompt);
             name = TinyModel::word;
             modelLine = TinyModel.describe(norm);
@@ -130,6 +132,13 @@ public final class TraceCommand implements Callable<Integer> {
             if (!gpt.config().attention().isSoftmax()) {
                 throw new UsageException("trace walks through softmax attention step by step; " + model + " uses "
                         + gpt.config().attention().describe() + " attention, which it does not support (use 'loupe attention' or 'loupe hooks')");
+            }
+            if (prompt == null) {
+                prompt = DefaultPrompt.forModel(opened.tokenizer(), gpt.config().nPositions());
+                if (!prompt.equals(DefaultPrompt.TEXT)) {
+                    System.err.println("loupe: no --prompt and this model's vocabulary cannot spell \"" + DefaultPrompt.TEXT
+                            + "\": tracing \"" + prompt + "\" (some of its own vocabulary entries)");
+                }
             }
             ids = opened.tokenizer().encode(prompt);
             name = opened::show;

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
                 "the first is predicted exactly once, with at most --seq tokens of context. Tokens after the",
                 "last whole window are not counted. Text is tokenized with the model's tokenizer; .bin files",
                 "are llm.c or nanoGPT token files.", ""},
-        footer = {"", "Example:", "  loupe eval --model runs/shake --data shakespeare.txt"})
+        footer = {"", "Example:", "  loupe eval --model runs/shakespeare --data ../shared/data/tinyshakespeare.txt"})
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory, or a hub name fetched with 'loupe fetch' (gpt2).")

@@ -75,6 +75,26 @@ class AnalysisCommandsTest {
         assertThat(run("attribute", "--model", dir.toString(), "--text", "hello", "--prepend-bos").err()).contains("no end-of-text token");
     }
 
+    /** With --counterfactual the attributions add up to the logit difference at --position, which the logits give directly. */
+    @Test
+    void attributeLogitDifferenceAtAPosition() throws Exception {
+        MainTest.Result r = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "l",
+                "--counterfactual", "w", "--position", "2", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("metric").asText()).isEqualTo("logit_difference");
+        assertThat(j.get("position").asInt()).isEqualTo(2);
+        Tensor logits = gpt.logits(tok.encode("hello"), 1, 5);
+        double diff = logits.get(0, 2, tok.encode("l")[0]) - logits.get(0, 2, tok.encode("w")[0]);
+        assertThat(j.get("logit").asDouble()).isCloseTo(diff, within(1e-4));
+        double sum = j.get("ln_final_bias_term").asDouble();
+        for (JsonNode c : j.get("components")) sum += c.get("attribution").asDouble();
+        assertThat(sum).isCloseTo(diff, within(1e-3));
+        assertThat(run("attribute", "--model", dir.toString(), "--text", "hello", "--position", "5").code()).isEqualTo(2);
+        assertThat(run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "l", "--counterfactual", "w")
+                .out()).contains("logit difference 'l' − 'w'");
+    }
+
     @Test
     void lensJsonMatchesTheLibrary() throws Exception {
         MainTest.Result r = run("lens", "--model", dir.toString(), "--text", "abc", "--top", "2", "--json");

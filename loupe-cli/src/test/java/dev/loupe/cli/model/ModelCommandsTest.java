@@ -76,10 +76,20 @@ class ModelCommandsTest {
     }
 
     @Test
-    void generateReportsContextAndSettingErrors() {
-        MainTest.Result tooLong = run("generate", "--model", dir.toString(), "--prompt", "hello", "--max-tokens", "40");
-        assertThat(tooLong.code()).isEqualTo(1);
-        assertThat(tooLong.err()).contains("n_positions = 32");
+    void generateCropsTheContextBeyondNPositionsAndSaysSoOnce() {
+        MainTest.Result r = run("generate", "--model", dir.toString(), "--prompt", "hello", "--max-tokens", "40", "--temperature", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).containsOnlyOnce("last 32 tokens");
+        int[] expected = new Generator(gpt, Sampler.greedy()).generate(tok.encode("hello"), 40);
+        assertThat(expected).hasSize(45);
+        assertThat(r.out().strip()).isEqualTo(tok.decode(expected).strip());
+    }
+
+    @Test
+    void generateReportsSettingErrorsWithoutPrintingThePrompt() {
+        MainTest.Result badChar = run("generate", "--model", dir.toString(), "--prompt", "hello QQQ");
+        assertThat(badChar.code()).isEqualTo(1);
+        assertThat(badChar.out()).doesNotContain("hello");
         assertThat(run("generate", "--model", dir.toString(), "--prompt", "a", "--top-p", "0").code()).isEqualTo(2);
         MainTest.Result missing = run("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "a");
         assertThat(missing.code()).isEqualTo(1);

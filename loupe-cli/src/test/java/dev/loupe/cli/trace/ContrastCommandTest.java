@@ -73,6 +73,21 @@ class ContrastCommandTest {
         for (JsonNode h : root.get("heads")) assertThat(h.get("ov_cosine").asDouble()).isCloseTo(1, within(1e-9));
     }
 
+    /** A character model without a space in its vocabulary: no GPT-2 " word" spelling is tried (it could not be encoded). */
+    @Test
+    void worksOnACharacterModelWhoseVocabularyHasNoSpace() {
+        CharTokenizer noSpace = CharTokenizer.fromCorpus("abcdefgh");
+        GptConfig c = new GptConfig(noSpace.vocabSize(), 32, 16, 2, 2, 32, 1e-5f, true, GptConfig.Norm.PRE,
+                GptConfig.Mlp.GELU, GptConfig.Positional.LEARNED);
+        Path d = tmp.resolve("nospace");
+        ModelDirectory.write(d, c, Gpt.create(c, 4).parameters());
+        Tokenizers.save(noSpace, d);
+        MainTest.Result r = run("contrast", "--model", d.toString(), "--token", "bad",
+                "--context", "abadegg", "--context", "hadabaddad");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("using the last, 'd'");
+    }
+
     @Test
     void missingTokenAndBadUsage() {
         MainTest.Result missing = run("contrast", "--model", dir.toString(), "--token", "h",

@@ -90,6 +90,10 @@ class TraceCommandTest {
         assertThat(run("trace", "--model", dir.toString(), "--prompt", "bad", "--target", "ee").err())
                 .contains("is 2 tokens");
         assertThat(run("trace", "--model", dir.toString(), "--post-ln").code()).isEqualTo(2);
+        MainTest.Result byDefault = run("trace", "--model", dir.toString()); // "the cat sat" needs t, c, s: absent
+        assertThat(byDefault.code()).as(byDefault.err()).isZero();
+        assertThat(byDefault.err()).contains("cannot spell \"the cat sat\": tracing \"abcdefgh\"");
+        assertThat(byDefault.out()).contains("prompt   \"abcdefgh\" → 8 tokens");
     }
 
     @Test

@@ -36,6 +36,11 @@ public final class Npy {
 
     /** Writes {@code t} (any view; written in logical row-major order) atomically as float32 {@code .npy}. */
     public static void write(Path file, Tensor t) {
+        AtomicFiles.write(file, out -> writeTo(out, t));
+    }
+
+    /** Writes {@code t} as float32 {@code .npy} bytes to {@code out} (e.g. an entry of an {@link Npz} archive). */
+    public static void writeTo(java.io.OutputStream out, Tensor t) throws IOException {
         StringBuilder shape = new StringBuilder("(");
         for (int d : t.shape()) shape.append(d).append(", ");
         if (t.rank() > 0) shape.setLength(shape.length() - (t.rank() == 1 ? 1 : 2));
@@ -51,19 +56,17 @@ public final class Npy {
         head[8] = (byte) (header.length() & 0xff);
         head[9] = (byte) (header.length() >>> 8);
         Tensor c = t.contiguous();
-        AtomicFiles.write(file, out -> {
-            out.write(head);
-            out.write(header.getBytes(StandardCharsets.US_ASCII));
-            byte[] buf = new byte[1 << 16];
-            MemorySegment seg = MemorySegment.ofArray(buf);
-            ValueLayout.OfFloat le = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-            int n = c.size();
-            for (int i = 0; i < n; i += buf.length / 4) {
-                int m = Math.min(buf.length / 4, n - i);
-                MemorySegment.copy(c.data(), c.offset() + i, seg, le, 0, m);
-                out.write(buf, 0, 4 * m);
-            }
-        });
+        out.write(head);
+        out.write(header.getBytes(StandardCharsets.US_ASCII));
+        byte[] buf = new byte[1 << 16];
+        MemorySegment seg = MemorySegment.ofArray(buf);
+        ValueLayout.OfFloat le = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        int n = c.size();
+        for (int i = 0; i < n; i += buf.length / 4) {
+            int m = Math.min(buf.length / 4, n - i);
+            MemorySegment.copy(c.data(), c.offset() + i, seg, le, 0, m);
+            out.write(buf, 0, 4 * m);
+        }
     }
 
     /** Reads a float32 {@code .npy} file into a new contiguous tensor. */

@@ -1,0 +1,43 @@
+package dev.loupe.cli.trace;
+
+import dev.loupe.LoupeException;
+import dev.loupe.tokens.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The prompt {@code trace --model DIR} uses when none is given: "the cat sat" if the model's
+ * tokenizer can encode it, otherwise a few of the model's own vocabulary entries (letters first),
+ * so a character-level model trained on any text can be traced without guessing its alphabet.
+ */
+final class DefaultPrompt {
+    private DefaultPrompt() {}
+
+    static final String TEXT = "the cat sat";
+
+    /** Tokens a default prompt holds at most. */
+    private static final int MAX_TOKENS = 8;
+
+    /** "the cat sat" when {@code tok} encodes it within {@code context} tokens, else vocabulary entries. */
+    static String forModel(Tokenizer tok, int context) {
+        try {
+            int[] ids = tok.encode(TEXT);
+            if (ids.length > 0 && ids.length <= context) return TEXT;
+        } catch (LoupeException e) {
+            // a character the vocabulary lacks: fall through to the model's own entries
+        }
+        int n = Math.min(MAX_TOKENS, Math.min(context, tok.vocabSize()));
+        List<Integer> letters = new ArrayList<>(), others = new ArrayList<>();
+        for (int id = 0; id < tok.vocabSize() && letters.size() < n; id++) {
+            String s = tok.tokenText(id);
+            if (!s.isEmpty() && s.chars().allMatch(Character::isLetter)) letters.add(id);
+            else if (others.size() < n && !s.isBlank()) others.add(id);
+        }
+        letters.addAll(others);
+        int[] ids = letters.stream().limit(n).mapToInt(Integer::intValue).toArray();
+        String text = tok.decode(ids);
+        if (tok.encode(text).length == 0) throw new LoupeException("the model's vocabulary gives no default prompt: pass --prompt");
+        return text;
+    }
+}
