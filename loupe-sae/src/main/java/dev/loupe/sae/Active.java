@@ -122,11 +122,7 @@ final class Active {
         Parallel.forRange(rows, 16, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = oo + r * d;
-                for (int p = rowStart[r]; p < rowStart[r + 1]; p++) {
-                    float v = val[p];
-                    int wb = wo + col[p] * d;
-                    for (int i = 0; i < d; i++) oa[base + i] += v * wa[wb + i];
-                }
+                for (int p = rowStart[r]; p < rowStart[r + 1]; p++) VectorKernels.axpy(val[p], wa, wo + col[p] * d, oa, base, d);
             }
         });
     }
@@ -139,12 +135,7 @@ final class Active {
         Parallel.forRange(rows, 16, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int mb = mo + r * d;
-                for (int p = rowStart[r]; p < rowStart[r + 1]; p++) {
-                    int wb = wo + col[p] * d;
-                    float s = 0f;
-                    for (int i = 0; i < d; i++) s += ma[mb + i] * wa[wb + i];
-                    dst[p] = s;
-                }
+                for (int p = rowStart[r]; p < rowStart[r + 1]; p++) dst[p] = VectorKernels.dot(ma, mb, wa, wo + col[p] * d, d);
             }
         });
     }
@@ -164,9 +155,7 @@ final class Active {
                 if (!add) java.util.Arrays.fill(oa, base, base + d, 0f);
                 for (int q = colStart[j]; q < colStart[j + 1]; q++) {
                     int p = byCol[q];
-                    float c = coeff[p];
-                    int mb = mo + rowOf[p] * d;
-                    for (int i = 0; i < d; i++) oa[base + i] += c * ma[mb + i];
+                    VectorKernels.axpy(coeff[p], ma, mo + rowOf[p] * d, oa, base, d);
                 }
             }
         });
@@ -180,33 +169,5 @@ final class Active {
             for (int q = colStart[j]; q < colStart[j + 1]; q++) s += coeff[byCol[q]];
             out[j] += s;
         }
-    }
-
-    /** The dense [rows, cols] matrix of the values. */
-    Tensor toDense(int n, int d) {
-        Tensor t = Tensor.zeros(n, d);
-        scatterInto(val, t);
-        return t;
-    }
-
-    /** dense[row_p, col_p] = v_p (dense is zero elsewhere on entry). */
-    void scatterInto(float[] v, Tensor dense) {
-        float[] a = dense.contiguousData();
-        int o = dense.offset(), d = dense.dim(1);
-        for (int p = 0; p < nnz; p++) a[o + rowOf[p] * d + col[p]] = v[p];
-    }
-
-    /** dense[row_p, col_p] += v_p. */
-    void scatterAddInto(float[] v, Tensor dense) {
-        float[] a = dense.contiguousData();
-        int o = dense.offset(), d = dense.dim(1);
-        for (int p = 0; p < nnz; p++) a[o + rowOf[p] * d + col[p]] += v[p];
-    }
-
-    /** dst[p] = dense[row_p, col_p]. */
-    void gatherInto(Tensor dense, float[] dst) {
-        float[] a = dense.data();
-        int o = dense.offset(), d = dense.dim(1);
-        for (int p = 0; p < nnz; p++) dst[p] = a[o + rowOf[p] * d + col[p]];
     }
 }

@@ -92,6 +92,10 @@ public final class SaeConfigJson {
             else if (kwargs != null && kwargs.hasNonNull("k")) k = integer(kwargs, "k", null, source);
             else throw new LoupeException(source + ": a topk SAE needs \"k\"");
         }
+        if (root.path("rescale_acts_by_decoder_norm").asBoolean(false)) {
+            throw new LoupeException(source + ": rescale_acts_by_decoder_norm true is not supported (the activations"
+                    + " would be computed differently); save the SAE with its decoder norms folded");
+        }
         boolean applyBDec = !root.has("apply_b_dec_to_input") || root.get("apply_b_dec_to_input").asBoolean(true);
         String normalize = SaeConfig.NORMALIZE_NONE;
         JsonNode norm = root.get("normalize_activations");

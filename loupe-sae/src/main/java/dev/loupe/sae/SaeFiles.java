@@ -106,7 +106,7 @@ public final class SaeFiles {
     /**
      * Saves {@code sae} (folded: weights for raw activations) into {@code dir} in SAELens' layout;
      * {@code featureDensity} [d_sae] (fraction of tokens on which each feature fired) becomes
-     * {@code sparsity.safetensors} as log10(density + 1e-10), or is skipped when null.
+     * {@code sparsity.safetensors} as log10(density + 1e-10); when null, no sparsity file is left in {@code dir}.
      */
     public static void save(SparseAutoencoder sae, Path dir, float[] featureDensity) {
         SparseAutoencoder s = sae.folded();
@@ -122,6 +122,12 @@ public final class SaeFiles {
                 throw new IllegalArgumentException("feature density has " + featureDensity.length + " entries, d_sae is " + s.dSae());
             }
             Safetensors.write(dir.resolve(SPARSITY), Map.of("sparsity", Tensor.of(logDensity(featureDensity), s.dSae())));
+        } else {
+            try {
+                Files.deleteIfExists(dir.resolve(SPARSITY)); // an older SAE's densities must not pass for this one's
+            } catch (IOException e) {
+                throw new LoupeException("cannot remove the stale " + dir.resolve(SPARSITY) + ": " + e.getMessage(), e);
+            }
         }
         AtomicFiles.writeString(dir.resolve(CFG), SaeConfigJson.write(s.config()));
     }

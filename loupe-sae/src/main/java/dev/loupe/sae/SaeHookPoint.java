@@ -52,6 +52,10 @@ public record SaeHookPoint(String name, int layer, int width) {
     public static SaeHookPoint forSae(GptConfig c, SparseAutoencoder sae) {
         String name = sae.config().metadata().hookName();
         if (name == null) throw new LoupeException("the SAE's cfg.json names no hook (metadata.hook_name or hook_point)");
+        if (sae.config().metadata().hookHeadIndex() != null) {
+            throw new LoupeException("the SAE reads one head (hook_head_index " + sae.config().metadata().hookHeadIndex()
+                    + " of " + name + "); per-head SAEs are not supported, only whole hook points");
+        }
         SaeHookPoint p;
         try {
             p = resolve(c, name);

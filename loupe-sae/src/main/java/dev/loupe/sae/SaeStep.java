@@ -2,7 +2,6 @@ package dev.loupe.sae;
 
 import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.Tensor;
-import dev.loupe.tensor.matmul.Matmul;
 
 import java.util.Map;
 
@@ -19,9 +18,9 @@ import java.util.Map;
  *   ∂L/∂W_enc[:, j] = Σ_{n: j active} ∂L/∂pre_nj x'_n                     N·L0·d_in
  * </pre>
  * so a step costs 2·N·d_in·d_sae (the encoder) + 8·N·L0·d_in FLOPs instead of 10·N·d_in·d_sae.
- * When more than {@link #DENSE_DENSITY} of the latents are active (a freshly initialised
- * standard SAE fires on about half of them) the decoder and the backward use GEMMs instead, which
- * are faster there. TopK is always sparse (L0 ≤ k).
+ * When more than {@link #DENSE_DENSITY} of a standard SAE's latents are active (a freshly
+ * initialised one fires on about half of them) {@link DenseStandardStep} uses GEMMs instead,
+ * which are faster there. TopK is always sparse (L0 ≤ k).
  *
  * <p>The AuxK term adds, for each token, its k_aux chosen dead latents with their raw
  * pre-activations z (no ReLU, as SAELens does), decoded with b_dec; its gradient flows into W_dec,
@@ -38,7 +37,7 @@ public final class SaeStep {
 
     private SaeStep() {}
 
-    /** Forces the dense (GEMM) or sparse path regardless of density: null = choose by density. Tests use it. */
+    /** Forces the standard SAE's dense (GEMM) or sparse path regardless of density: null = choose by density. Tests use it. */
     static volatile Boolean forceDense;
 
     /**
@@ -62,57 +61,37 @@ public final class SaeStep {
         if (sae.architecture() == Architecture.JUMPRELU) {
             throw new IllegalArgumentException("jumprelu SAEs are inference-only in Loupe");
         }
+        if (!topk && (forceDense != null ? forceDense : countPositive(pre) > DENSE_DENSITY * n * (double) dSae)) {
+            return DenseStandardStep.run(sae, xc, xp, pre, coef.l1(), grads, counts);
+        }
         Active act = topk ? Active.topk(pre, sae.config().k()) : Active.relu(pre);
         if (counts != null) for (int p = 0; p < act.nnz; p++) counts[act.col[p]]++;
-        boolean dense = forceDense != null ? forceDense : act.nnz > DENSE_DENSITY * n * (double) dSae && !topk;
 
         float[] wDecNorm = rowNorms(sae.wDec());
         // x̂ [N, d_in]
         Tensor recons = SparseAutoencoder.broadcastRows(sae.bDec(), n);
-        Tensor fDense = dense ? act.toDense(n, dSae) : null;
-        if (dense) Matmul.gemm(false, false, 1f, fDense, sae.wDec(), 1f, recons);
-        else act.decodeInto(sae.wDec(), recons);
-
-        // residual r = x̂ − x, g = 2r/N; losses
-        float[] xr = xc.data(), rr = recons.data();
-        int xo = xc.offset();
+        act.decodeInto(sae.wDec(), recons);
         Tensor g = Tensor.zeros(n, dIn);
-        float[] gg = g.data();
-        float scaleG = 2f / n;
-        double sse = 0;
-        for (int r = 0; r < n; r++) {
-            for (int i = 0; i < dIn; i++) {
-                float d = rr[r * dIn + i] - xr[xo + r * dIn + i];
-                sse += (double) d * d;
-                gg[r * dIn + i] = scaleG * d;
-            }
-        }
-        double mse = sse / n;
+        double sse = residual(xc, recons, g);                                  // g = 2(x̂ − x)/N
         double l1 = 0;
         if (!topk) {
             for (int p = 0; p < act.nnz; p++) l1 += (double) act.val[p] * wDecNorm[act.col[p]];
             l1 = coef.l1() * l1 / n;
         }
-        double variance = totalVariance(xc);
 
-        Tensor gWDec = grads.get("W_dec"), gWEnc = grads.get("W_enc"), gBEnc = grads.get("b_enc"), gBDec = grads.get("b_dec");
+        Tensor gWDec = grads.get("W_dec"), gWEnc = grads.get("W_enc");
         // ∂L/∂pre at active pairs (dpre) and dW_dec
         float l1PerToken = (float) (coef.l1() / n);
         float[] dpre = new float[act.nnz];
-        if (dense) {
-            Tensor df = Matmul.matmul(g, false, sae.wDec(), true);          // [N, d_sae]
-            act.gatherInto(df, dpre);
-            Matmul.gemm(true, false, 1f, fDense, g, 0f, gWDec);           // fᵀ·g
-        } else {
-            act.dotRows(g, sae.wDec(), dpre);
-            act.accumulateColumns(act.val, g, gWDec, false);
-        }
+        act.dotRows(g, sae.wDec(), dpre);
+        act.accumulateColumns(act.val, g, gWDec, false);
         if (!topk) {
             for (int p = 0; p < act.nnz; p++) dpre[p] += l1PerToken * wDecNorm[act.col[p]];
-            addL1DecoderTerm(act, sae.wDec(), wDecNorm, l1PerToken, gWDec);
+            float[] colSum = new float[dSae];
+            act.columnSumsInto(act.val, colSum);
+            addL1DecoderTerm(colSum, sae.wDec(), wDecNorm, l1PerToken, gWDec);
         }
-        // db_dec from the reconstruction: Σ_n g_n
-        float[] bDecGrad = columnSums(g);
+        float[] bDecGrad = columnSums(g);                                      // Σ_n g_n
 
         // AuxK
         double aux = 0;
@@ -128,7 +107,8 @@ public final class SaeStep {
                 Tensor eHat = SparseAutoencoder.broadcastRows(sae.bDec(), n);
                 auxAct.decodeInto(sae.wDec(), eHat);
                 // e = x − x̂ ; diff = ê − e
-                float[] eh = eHat.data();
+                float[] xr = xc.data(), rr = recons.data(), eh = eHat.data();
+                int xo = xc.offset();
                 Tensor ga = Tensor.zeros(n, dIn);
                 float[] gaa = ga.data();
                 double s2 = 0;
@@ -152,24 +132,53 @@ public final class SaeStep {
 
         // encoder: dW_enc = x'ᵀ·dpre, db_enc = Σ_n dpre
         float[] bEncGrad = new float[dSae];
-        if (dense) {
-            Tensor dpreDense = Tensor.zeros(n, dSae);
-            act.scatterInto(dpre, dpreDense);
-            if (auxAct != null) auxAct.scatterAddInto(auxDpre, dpreDense);
-            Matmul.gemm(true, false, 1f, xp, dpreDense, 0f, gWEnc);
-            float[] cs = columnSums(dpreDense);
-            System.arraycopy(cs, 0, bEncGrad, 0, dSae);
-        } else {
-            Tensor gEncT = Tensor.zeros(dSae, dIn);                       // dW_encᵀ [d_sae, d_in]
-            act.accumulateColumns(dpre, xp, gEncT, false);
-            if (auxAct != null) auxAct.accumulateColumns(auxDpre, xp, gEncT, true);
-            transposeInto(gEncT, gWEnc);
-            act.columnSumsInto(dpre, bEncGrad);
-            if (auxAct != null) auxAct.columnSumsInto(auxDpre, bEncGrad);
+        Tensor gEncT = Tensor.zeros(dSae, dIn);                                // dW_encᵀ [d_sae, d_in]
+        act.accumulateColumns(dpre, xp, gEncT, false);
+        if (auxAct != null) auxAct.accumulateColumns(auxDpre, xp, gEncT, true);
+        transposeInto(gEncT, gWEnc);
+        act.columnSumsInto(dpre, bEncGrad);
+        if (auxAct != null) auxAct.columnSumsInto(auxDpre, bEncGrad);
+        finishBiases(sae, bEncGrad, bDecGrad, grads);
+
+        double mse = sse / n, variance = totalVariance(xc);
+        return new SaeLoss(mse + l1 + aux, mse, l1, aux, act.nnz / (double) n, variance > 0 ? 1 - sse / variance : Double.NaN);
+    }
+
+    /** Number of positive entries of m. */
+    static long countPositive(Tensor m) {
+        float[] a = m.data();
+        int o = m.offset(), size = m.size();
+        long c = 0;
+        for (int i = 0; i < size; i++) if (a[o + i] > 0f) c++;
+        return c;
+    }
+
+    /** g = 2(x̂ − x)/N into g [N, d_in]; returns Σ‖x̂ − x‖². */
+    static double residual(Tensor x, Tensor recons, Tensor g) {
+        int n = x.dim(0), dIn = x.dim(1);
+        float[] xr = x.data(), rr = recons.data(), gg = g.data();
+        int xo = x.offset();
+        float scaleG = 2f / n;
+        double sse = 0;
+        for (int r = 0; r < n; r++) {
+            for (int i = 0; i < dIn; i++) {
+                float d = rr[r * dIn + i] - xr[xo + r * dIn + i];
+                sse += (double) d * d;
+                gg[r * dIn + i] = scaleG * d;
+            }
         }
+        return sse;
+    }
+
+    /**
+     * Writes db_enc and db_dec; with b_dec applied to the input (x' = x − b_dec) db_dec also gets
+     * −Σ_n ∂L/∂x'_n = −W_enc·db_enc.
+     */
+    static void finishBiases(SparseAutoencoder sae, float[] bEncGrad, float[] bDecGrad, Map<String, Tensor> grads) {
+        int dIn = sae.dIn(), dSae = sae.dSae();
+        Tensor gBEnc = grads.get("b_enc"), gBDec = grads.get("b_dec");
         System.arraycopy(bEncGrad, 0, gBEnc.contiguousData(), gBEnc.offset(), dSae);
         if (sae.config().applyBDecToInput()) {
-            // x' = x − b_dec: ∂L/∂b_dec −= Σ_n ∂L/∂x'_n = W_enc · db_enc
             float[] we = sae.wEnc().data();
             int weo = sae.wEnc().offset();
             for (int i = 0; i < dIn; i++) {
@@ -179,10 +188,6 @@ public final class SaeStep {
             }
         }
         System.arraycopy(bDecGrad, 0, gBDec.contiguousData(), gBDec.offset(), dIn);
-
-        double loss = mse + l1 + aux;
-        double ev = variance > 0 ? 1 - sse / variance : Double.NaN;
-        return new SaeLoss(loss, mse, l1, aux, act.nnz / (double) n, ev);
     }
 
     /** Σ_n ‖x_n − x̄‖² of x [N, d]. */
@@ -209,29 +214,19 @@ public final class SaeStep {
         float[] a = w.data(), out = new float[rows];
         int o = w.offset();
         Parallel.forRange(rows, 64, (from, to) -> {
-            for (int j = from; j < to; j++) {
-                double s = 0;
-                for (int i = 0; i < d; i++) {
-                    float v = a[o + j * d + i];
-                    s += v * v;
-                }
-                out[j] = (float) Math.sqrt(s);
-            }
+            for (int j = from; j < to; j++) out[j] = (float) Math.sqrt(VectorKernels.dot(a, o + j * d, a, o + j * d, d));
         });
         return out;
     }
 
-    /** ∂/∂W_dec[j] of λ/N Σ_n f_nj ‖W_dec[j]‖ = (λ/N)(Σ_n f_nj) W_dec[j]/‖W_dec[j]‖. */
-    private static void addL1DecoderTerm(Active act, Tensor wDec, float[] norms, float l1PerToken, Tensor gWDec) {
+    /** ∂/∂W_dec[j] of λ/N Σ_n f_nj ‖W_dec[j]‖ = (λ/N)(Σ_n f_nj) W_dec[j]/‖W_dec[j]‖, given colSum[j] = Σ_n f_nj. */
+    static void addL1DecoderTerm(float[] colSum, Tensor wDec, float[] norms, float l1PerToken, Tensor gWDec) {
         int dSae = wDec.dim(0), d = wDec.dim(1);
-        float[] colSum = new float[dSae];
-        act.columnSumsInto(act.val, colSum);
         float[] w = wDec.data(), gw = gWDec.contiguousData();
         int wo = wDec.offset(), go = gWDec.offset();
         for (int j = 0; j < dSae; j++) {
             if (colSum[j] == 0 || norms[j] == 0) continue;
-            float c = l1PerToken * colSum[j] / norms[j];
-            for (int i = 0; i < d; i++) gw[go + j * d + i] += c * w[wo + j * d + i];
+            VectorKernels.axpy(l1PerToken * colSum[j] / norms[j], w, wo + j * d, gw, go + j * d, d);
         }
     }
 

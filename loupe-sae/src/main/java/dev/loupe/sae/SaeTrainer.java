@@ -79,15 +79,7 @@ public final class SaeTrainer {
         else store.setScale(1f);
         int dIn = store.dIn(), dSae = s.dSae();
         SaeConfig cfg = config(s, dIn, metadata);
-        float norm = s.architecture() == Architecture.TOPK ? 1f : 0.1f;
-        Tensor wDec = Tensor.randn(s.seed(), 1f, dSae, dIn);
-        float[] w = wDec.data();
-        for (int j = 0; j < dSae; j++) {
-            double ss = 0;
-            for (int i = 0; i < dIn; i++) ss += (double) w[j * dIn + i] * w[j * dIn + i];
-            float c = (float) (norm / Math.sqrt(ss));
-            for (int i = 0; i < dIn; i++) w[j * dIn + i] *= c;
-        }
+        Tensor wDec = randomDecoder(s.seed(), dSae, dIn, s.architecture() == Architecture.TOPK ? 1f : 0.1f);
         Tensor wEnc = wDec.transpose(0, 1).copy();
         Tensor bDec = Tensor.zeros(dIn);
         if (!s.bDecInit().equals("zeros")) {
@@ -101,6 +93,19 @@ public final class SaeTrainer {
             System.arraycopy(b, 0, bDec.data(), 0, dIn);
         }
         return new SaeTrainer(s, store, SparseAutoencoder.of(cfg, wEnc, Tensor.zeros(dSae), wDec, bDec, null));
+    }
+
+    /** W_dec [d_sae, d_in] with rows in random directions (Gaussian, seeded), each of length {@code norm}. */
+    static Tensor randomDecoder(long seed, int dSae, int dIn, float norm) {
+        Tensor wDec = Tensor.randn(seed, 1f, dSae, dIn);
+        float[] w = wDec.data();
+        for (int j = 0; j < dSae; j++) {
+            double ss = 0;
+            for (int i = 0; i < dIn; i++) ss += (double) w[j * dIn + i] * w[j * dIn + i];
+            float c = (float) (norm / Math.sqrt(ss));
+            for (int i = 0; i < dIn; i++) w[j * dIn + i] *= c;
+        }
+        return wDec;
     }
 
     /** A trainer continuing from a saved {@link SaeTrainerState}. */
@@ -220,14 +225,9 @@ public final class SaeTrainer {
         float[] g = grad.contiguousData(), a = w.data();
         dev.loupe.tensor.Parallel.forRange(rows, 64, (from, to) -> {
             for (int j = from; j < to; j++) {
-                double dot = 0, nn = 0;
-                for (int i = 0; i < d; i++) {
-                    dot += (double) g[j * d + i] * a[j * d + i];
-                    nn += (double) a[j * d + i] * a[j * d + i];
-                }
+                float nn = VectorKernels.dot(a, j * d, a, j * d, d);
                 if (nn == 0) continue;
-                float c = (float) (dot / nn);
-                for (int i = 0; i < d; i++) g[j * d + i] -= c * a[j * d + i];
+                VectorKernels.axpy(-VectorKernels.dot(g, j * d, a, j * d, d) / nn, a, j * d, g, j * d, d);
             }
         });
     }
@@ -238,11 +238,8 @@ public final class SaeTrainer {
         float[] a = w.contiguousData();
         dev.loupe.tensor.Parallel.forRange(rows, 64, (from, to) -> {
             for (int j = from; j < to; j++) {
-                double nn = 0;
-                for (int i = 0; i < d; i++) nn += (double) a[j * d + i] * a[j * d + i];
-                if (nn == 0) continue;
-                float c = (float) (1 / Math.sqrt(nn));
-                for (int i = 0; i < d; i++) a[j * d + i] *= c;
+                float nn = VectorKernels.dot(a, j * d, a, j * d, d);
+                if (nn > 0) VectorKernels.scale((float) (1 / Math.sqrt(nn)), a, j * d, d);
             }
         });
     }

@@ -37,16 +37,19 @@ public final class TopK {
     /** Min-heap of size k over one row: O(d log k), no allocation. */
     private static void selectRow(float[] a, int base, int d, int k, boolean[] allowed, int[] heap, int[] out, int at) {
         int size = 0;
+        float min = Float.NEGATIVE_INFINITY; // the heap's smallest value once it holds k entries
         for (int j = 0; j < d; j++) {
-            if (allowed != null && !allowed[j]) continue;
             float v = a[base + j];
+            if (size == k && !(v > min)) continue; // the common case: one compare, no indirection
+            if (allowed != null && !allowed[j]) continue;
             if (size < k) {
                 heap[size] = j;
                 siftUp(a, base, heap, size++);
-            } else if (v > a[base + heap[0]]) {
+            } else {
                 heap[0] = j;
                 siftDown(a, base, heap, k);
             }
+            if (size == k) min = a[base + heap[0]];
         }
         if (size < k) throw new IllegalArgumentException("top-" + k + " of only " + size + " allowed columns");
         System.arraycopy(heap, 0, out, at, k);

@@ -93,6 +93,9 @@ class ActivationStoreTest {
                 .withMetadata(SaeMetadata.of("m", "blocks.0.mlp.hook_post"));
         assertThatThrownBy(() -> SaeHookPoint.forSae(C, wrongWidth)).isInstanceOf(LoupeException.class)
                 .hasMessageContaining("d_in is 16").hasMessageContaining("64 wide");
+        SparseAutoencoder perHead = wrongWidth.withMetadata(new SaeMetadata("m", "blocks.0.attn.hook_z", 1, null, null, null, null));
+        assertThatThrownBy(() -> SaeHookPoint.forSae(C, perHead)).isInstanceOf(LoupeException.class)
+                .hasMessageContaining("per-head SAEs are not supported");
         SparseAutoencoder wrongModel = wrongWidth.withMetadata(SaeMetadata.of("m", "blocks.9.hook_resid_post"));
         assertThatThrownBy(() -> SaeHookPoint.forSae(C, wrongModel)).isInstanceOf(LoupeException.class)
                 .hasMessageContaining("does not have");

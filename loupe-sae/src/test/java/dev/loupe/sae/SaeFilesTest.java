@@ -75,8 +75,9 @@ class SaeFilesTest {
         SparseAutoencoder base = SaeFixtures.random(Architecture.STANDARD, 6, 12, 0, 21);
         SparseAutoencoder scaled = SparseAutoencoder.of(base.config().withNormalizeActivations(SaeConfig.NORMALIZE_EXPECTED_AVERAGE),
                 base.wEnc(), base.bEnc(), base.wDec(), base.bDec(), null, 2.5f);
+        SaeFiles.save(scaled, tmp, new float[12]);
         SaeFiles.save(scaled, tmp, null);
-        assertThat(Files.exists(tmp.resolve("sparsity.safetensors"))).isFalse();
+        assertThat(Files.exists(tmp.resolve("sparsity.safetensors"))).as("no stale sparsity file").isFalse();
         JsonNode cfg = new ObjectMapper().readTree(Files.readString(tmp.resolve("cfg.json")));
         assertThat(cfg.get("normalize_activations").asText()).isEqualTo("none");
         Map<String, Tensor> w = Safetensors.read(tmp.resolve("sae_weights.safetensors"));
@@ -158,6 +159,9 @@ class SaeFilesTest {
                 .hasMessageContaining("cfg.json").hasMessageContaining("d_sae");
         Files.writeString(tmp.resolve("cfg.json"), "{\"d_in\": 4, \"d_sae\": 6, \"architecture\": \"gated\"}");
         assertThatThrownBy(() -> SaeFiles.load(tmp)).isInstanceOf(LoupeException.class).hasMessageContaining("gated");
+        Files.writeString(tmp.resolve("cfg.json"), "{\"d_in\": 4, \"d_sae\": 6, \"architecture\": \"topk\", \"k\": 2,"
+                + " \"rescale_acts_by_decoder_norm\": true}");
+        assertThatThrownBy(() -> SaeFiles.load(tmp)).isInstanceOf(LoupeException.class).hasMessageContaining("rescale_acts_by_decoder_norm");
         Files.writeString(tmp.resolve("cfg.json"), "{not json");
         assertThatThrownBy(() -> SaeFiles.load(tmp)).isInstanceOf(LoupeException.class).hasMessageContaining("malformed JSON");
     }

@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * {@link SaeStep} (loss terms and the gradients of W_enc, b_enc, W_dec, b_dec) and the forward pass
  * against the PyTorch autograd implementation in {@code reference/torch_sae.py}, for standard,
- * topk (with and without dead latents for AuxK) and jumprelu (forward only), on the sparse and the
- * dense (GEMM) path, with b_dec applied to the input or not.
+ * topk (with and without dead latents for AuxK) and jumprelu (forward only), on the sparse path and
+ * (standard) the dense GEMM path of {@link DenseStandardStep}, with b_dec applied to the input or not.
  *
  * <p>Tolerance: ‖loupe − torch‖∞ ≤ 1e-4·(‖torch‖∞ + 1e-3) per tensor. Both sides are float32 with
  * sums of ≤ 64 terms in different orders (~1e-6 relative); a wrong factor (a missing 2/N, the L1
@@ -43,19 +43,20 @@ class SaeStepTorchTest {
         List<Case> cases = new ArrayList<>();
         for (boolean dense : new boolean[] {false, true}) {
             cases.add(new Case("standard", SaeFixtures.random(Architecture.STANDARD, 12, 40, 0, 1), Tensor.randn(2, 1f, 9, 12), null, dense, 0.7, 0));
-            cases.add(new Case("topk", SaeFixtures.random(Architecture.TOPK, 12, 40, 5, 3), Tensor.randn(4, 1f, 9, 12), null, dense, 0, 0));
-            boolean[] few = new boolean[40];
-            few[3] = few[17] = few[30] = true;
-            cases.add(new Case("topk-few-dead", SaeFixtures.random(Architecture.TOPK, 12, 40, 5, 5), Tensor.randn(6, 1f, 9, 12), few, dense, 0, 1.0 / 32));
-            boolean[] many = new boolean[40];
-            for (int j = 0; j < 40; j += 2) many[j] = true;
-            cases.add(new Case("topk-many-dead", SaeFixtures.random(Architecture.TOPK, 12, 40, 5, 7), Tensor.randn(8, 1f, 9, 12), many, dense, 0, 0.5));
         }
+        cases.add(new Case("topk", SaeFixtures.random(Architecture.TOPK, 12, 40, 5, 3), Tensor.randn(4, 1f, 9, 12), null, false, 0, 0));
+        boolean[] few = new boolean[40];
+        few[3] = few[17] = few[30] = true;
+        cases.add(new Case("topk-few-dead", SaeFixtures.random(Architecture.TOPK, 12, 40, 5, 5), Tensor.randn(6, 1f, 9, 12), few, false, 0, 1.0 / 32));
+        boolean[] many = new boolean[40];
+        for (int j = 0; j < 40; j += 2) many[j] = true;
+        cases.add(new Case("topk-many-dead", SaeFixtures.random(Architecture.TOPK, 12, 40, 5, 7), Tensor.randn(8, 1f, 9, 12), many, false, 0, 0.5));
         SparseAutoencoder s = SaeFixtures.random(Architecture.STANDARD, 12, 40, 0, 9);
         SaeConfig c = s.config();
         SparseAutoencoder raw = SparseAutoencoder.of(new SaeConfig(c.architecture(), 12, 40, 0, false, "none", "none", "float32", "cpu", c.metadata()),
                 s.wEnc(), s.bEnc(), s.wDec(), s.bDec(), null);
         cases.add(new Case("standard-no-bdec-in", raw, Tensor.randn(10, 1f, 9, 12), null, false, 0.3, 0));
+        cases.add(new Case("standard-no-bdec-in", raw, Tensor.randn(10, 1f, 9, 12), null, true, 0.3, 0));
 
         List<List<String>> jobs = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {

@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
                 "Formulas, file layout and a worked example: docs/sae.md.", ""},
         subcommands = {SaeTrainCommand.class, SaeEvalCommand.class, SaeFeaturesCommand.class},
         footer = {"", "Example:",
-                "  loupe sae train --model runs/shake --hook blocks.1.hook_resid_post --data shakespeare.txt --out runs/sae",
-                "  loupe sae eval --model runs/shake --sae runs/sae --data shakespeare.txt"})
+                "  loupe sae train --model runs/shakespeare --hook blocks.1.hook_resid_post --data ../shared/data/tinyshakespeare.txt --out runs/sae",
+                "  loupe sae eval --model runs/shakespeare --sae runs/sae --data ../shared/data/tinyshakespeare.txt"})
 public final class SaeCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -30,15 +30,20 @@ import java.util.concurrent.Callable;
                 "Over the N·T positions, x the activation, x̂ its reconstruction, f the latents:",
                 "  l0                  mean number of latents with f > 0",
                 "  mse                 mean ‖x − x̂‖²",
-                "  explained_variance  1 − Σ‖x − x̂‖² / Σ‖x − x̄‖²   (x̄: mean activation over the evaluated tokens)",
-                "  ce_loss_clean|with_sae|with_ablation   mean next-token cross-entropy of the T−1 predictions of",
-                "                      each window: unchanged, with x replaced by x̂, with x replaced by 0",
+                "  explained_variance  1 − Σ‖x − x̂‖² / Σ‖x − x̄‖², x̄ the mean activation",
+                "  ce_loss_clean       mean cross-entropy of the T−1 next-token predictions",
+                "                      of each window, unchanged",
+                "  ce_loss_with_sae    the same with x replaced by x̂",
+                "  ce_loss_with_ablation  the same with x replaced by 0",
                 "  ce_loss_score       (ablation − sae) / (ablation − clean)",
-                "  kl_div_with_sae|with_ablation   KL(clean ‖ patched) of the next-token distributions, mean over N·T",
+                "  kl_div_with_sae     KL(clean ‖ with SAE) of the next-token distributions,",
+                "                      mean over the N·T positions",
+                "  kl_div_with_ablation  KL(clean ‖ ablated), likewise",
                 "  kl_div_score        (kl_ablation − kl_sae) / kl_ablation",
-                "  dead_features       latents never active; feature_density: per latent, fraction of positions active",
+                "  dead_features       latents never active",
+                "  feature_density     per latent, the fraction of positions where it is active",
                 ""},
-        footer = {"", "Example:", "  loupe sae eval --model runs/shake --sae runs/sae --data shakespeare.txt --batches 16 --context-size 64"})
+        footer = {"", "Example:", "  loupe sae eval --model runs/shakespeare --sae runs/sae --data ../shared/data/tinyshakespeare.txt --batches 16 --context-size 64"})
 public final class SaeEvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory (with a tokenizer for text data), or a hub name fetched with 'loupe fetch'.")

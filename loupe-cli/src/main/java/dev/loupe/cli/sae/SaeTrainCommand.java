@@ -41,13 +41,13 @@ import java.util.concurrent.Callable;
                 "blocks.L.hook_attn_out, blocks.L.hook_mlp_out, blocks.L.mlp.hook_post, blocks.L.attn.hook_z (flattened).",
                 "",
                 "Objective per batch of N tokens (x̂ = f·W_dec + b_dec, f = σ((x − b_dec)·W_enc + b_enc)):",
-                "  standard: mean_n ‖x̂ − x‖² + λ·mean_n Σ_j f_j·‖W_dec[j]‖          (σ = ReLU)",
-                "  topk:     mean_n ‖x̂ − x‖² + α·mean_n ‖ê − (x − x̂)‖²              (σ = ReLU of the k largest)",
-                "            ê decodes the top d_in/2 dead latents (AuxK; α = --aux-loss-coefficient, scaled by",
-                "            min(dead/(d_in/2), 1)); decoder rows kept at unit norm.",
+                "  standard  mean_n ‖x̂ − x‖² + λ·mean_n Σ_j f_j·‖W_dec[j]‖,  σ = ReLU",
+                "  topk      mean_n ‖x̂ − x‖² + α·mean_n ‖ê − (x − x̂)‖²,  σ = ReLU(top k)",
+                "            ê decodes the top d_in/2 dead latents (AuxK, α scaled by",
+                "            min(dead/(d_in/2), 1)); decoder rows kept at unit norm",
                 "Details and the evaluation metrics: docs/sae.md.", ""},
         footer = {"", "Example:",
-                "  loupe sae train --model runs/shake --hook blocks.1.hook_resid_post --data shakespeare.txt \\",
+                "  loupe sae train --model runs/shakespeare --hook blocks.1.hook_resid_post --data ../shared/data/tinyshakespeare.txt \\",
                 "      --out runs/sae --expansion-factor 8 --training-tokens 1000000"})
 public final class SaeTrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,

@@ -99,6 +99,27 @@ class SaeCommandTest {
     }
 
     @Test
+    void badTrainingOptionsAreOneLineAndWriteNothing() {
+        Path out = tmp.resolve("never");
+        record Bad(int code, String message, String... args) {}
+        for (Bad b : List.of(new Bad(1, "exceeds the model's context", "--context-size", "64"),
+                new Bad(2, "--architecture must be standard or topk", "--architecture", "gated"),
+                new Bad(1, "--k must be in 1..64", "--architecture", "topk", "--k", "65"),
+                new Bad(1, "is less than one batch", "--training-tokens", "100"),
+                new Bad(1, "--normalize-activations must be", "--normalize-activations", "layer_norm"))) {
+            MainTest.Result r = MainTest.run(train(out, b.args()).toArray(String[]::new));
+            assertThat(r.code()).as(r.err()).isEqualTo(b.code());
+            assertThat(r.err()).contains(b.message()).doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(out).doesNotExist();
+        }
+        List<String> both = train(out, "--expansion-factor", "2");
+        MainTest.Result r = MainTest.run(both.toArray(String[]::new));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("not both");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void badSaeFilesAreOneLineExitOneAndWriteNothing() throws Exception {
         Path sae = tmp.resolve("sae");
         assertThat(MainTest.run(train(sae).toArray(String[]::new)).code()).isZero();
