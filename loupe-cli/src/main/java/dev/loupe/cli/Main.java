@@ -34,6 +34,8 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.model.ConvertCommand.class,
                 dev.loupe.cli.train.TrainCommand.class,
                 dev.loupe.cli.train.EvalCommand.class,
+                dev.loupe.cli.lora.FinetuneCommand.class,
+                dev.loupe.cli.lora.MergeCommand.class,
                 dev.loupe.cli.bench.BenchCommand.class,
                 dev.loupe.cli.circuits.CircuitsCommand.class,
                 dev.loupe.cli.reproduce.ReproduceCommand.class,

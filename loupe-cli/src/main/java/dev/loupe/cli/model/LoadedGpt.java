@@ -14,8 +14,13 @@ import java.util.Optional;
 public record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
 
     public static LoadedGpt open(ModelRef ref) {
+        return open(ref, null);
+    }
+
+    /** As {@link #open(ModelRef)}, with the {@code --adapter} (when given) merged into the weights. */
+    public static LoadedGpt open(ModelRef ref, dev.loupe.cli.lora.AdapterOption adapter) {
         Path dir = ref.dir();
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir);
+        ModelDirectory.LoadedModel m = adapter == null ? ModelDirectory.read(dir) : adapter.read(dir);
         return new LoadedGpt(Gpt.fromWeights(m.config(), m.weights()), Tokenizers.load(dir), dir);
     }
 

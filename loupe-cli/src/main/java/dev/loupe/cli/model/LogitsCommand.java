@@ -30,6 +30,8 @@ public final class LogitsCommand implements Callable<Integer> {
             description = "Model directory (config.json + model.safetensors, tokenizer files for --text), "
                     + "or a hub name fetched with 'loupe fetch' (gpt2).")
     ModelRef model;
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.lora.AdapterOption adapter;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -55,7 +57,7 @@ public final class LogitsCommand implements Callable<Integer> {
         if (out != null && !out.getFileName().toString().endsWith(".npy")) {
             throw new UsageException("--out must name a .npy file, got " + out);
         }
-        LoadedGpt m = LoadedGpt.open(model);
+        LoadedGpt m = LoadedGpt.open(model, adapter);
         int[] ids = input.ids != null ? input.ids : m.requireTokenizer("--text").encode(input.text);
         if (ids.length == 0) throw new LoupeException("no tokens: the input is empty");
         Gpt gpt = m.model();

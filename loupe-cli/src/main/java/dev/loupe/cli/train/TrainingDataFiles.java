@@ -29,12 +29,12 @@ import java.util.stream.Stream;
  * </ul>
  * Without validation tokens the last 10 % of the (last) training shard is held out.
  */
-final class TrainingDataFiles {
+public final class TrainingDataFiles {
     /** GPT-2's vocabulary size: the default vocabulary of a new model trained on token files. */
     static final int GPT2_VOCAB = 50257;
 
     /** The tokens, and the tokenizer when the data was text. */
-    record Loaded(TokenData data, Optional<Tokenizer> tokenizer, String description) {}
+    public record Loaded(TokenData data, Optional<Tokenizer> tokenizer, String description) {}
 
     private TrainingDataFiles() {}
 
@@ -48,7 +48,7 @@ final class TrainingDataFiles {
      * character vocabulary for text, none for token files). Token files accept only
      * {@code --tokenizer gpt2} (their ids are GPT-2's), which is then saved with the model.
      */
-    static Loaded load(Path data, Path valData, Optional<Tokenizer> tokenizer, Optional<TokenizerChoice> choice, PrintStream err) {
+    public static Loaded load(Path data, Path valData, Optional<Tokenizer> tokenizer, Optional<TokenizerChoice> choice, PrintStream err) {
         if (!Files.exists(data)) throw new LoupeException("training data " + data + " does not exist");
         List<int[]> train = new ArrayList<>(), val = new ArrayList<>();
         Optional<Tokenizer> tok = tokenizer;

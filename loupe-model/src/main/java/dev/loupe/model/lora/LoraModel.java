@@ -143,6 +143,18 @@ public final class LoraModel implements TrainableModel {
         return out;
     }
 
+    /**
+     * A model directory's weights with an adapter merged in (what {@code --adapter} and
+     * {@code loupe merge} load): the adapter must fit the model's shape.
+     */
+    public static Map<String, Tensor> merged(GptConfig c, Map<String, Tensor> baseWeights, AdapterFiles.Loaded adapter) {
+        try {
+            return load(c, baseWeights, adapter.config(), adapter.tensors(), 0).mergedWeights();
+        } catch (LoupeException e) {
+            throw new LoupeException(adapter.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public GptConfig config() { return base.config(); }
 
