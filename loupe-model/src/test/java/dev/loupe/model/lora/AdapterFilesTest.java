@@ -118,6 +118,5 @@ class AdapterFilesTest {
         Gpt base = LoraModelTest.base();
         assertThatThrownBy(() -> LoraModel.load(LoraModelTest.C, base.parameters(), LoraModelTest.ALL, Map.of(), 0))
                 .hasMessageContaining("h.0.attn.c_attn.lora_A.weight' is missing");
-        assertThat(List.of(ok)).isNotEmpty();
     }
 }
