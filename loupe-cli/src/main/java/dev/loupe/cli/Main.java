@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.train.EvalCommand.class,
                 dev.loupe.cli.lora.FinetuneCommand.class,
                 dev.loupe.cli.lora.MergeCommand.class,
+                dev.loupe.cli.lora.LoraCommand.class,
                 dev.loupe.cli.bench.BenchCommand.class,
                 dev.loupe.cli.circuits.CircuitsCommand.class,
                 dev.loupe.cli.reproduce.ReproduceCommand.class,

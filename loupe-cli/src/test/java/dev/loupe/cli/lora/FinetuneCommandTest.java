@@ -122,6 +122,18 @@ class FinetuneCommandTest {
         assertThat(run("generate", "--model", base.toString(), "--adapter", adapter.toString(), "--prompt", "a ", "--max-tokens", "5").code()).isZero();
         assertThat(run("circuits", "--model", base.toString(), "--adapter", adapter.toString(), "--top", "1").code()).isZero();
 
+        Path report = dir.resolve("report");
+        MainTest.Result readout = run("lora", "--model", base.toString(), "--adapter", adapter.toString(), "--text", "a bird flew",
+                "--top", "3", "--out", report.toString());
+        assertThat(readout.code()).as(readout.err()).isZero();
+        assertThat(readout.out()).contains("most changed head: L").contains("raised most:");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.resolve("lora_report.json").toFile());
+        assertThat(json.get("modules")).hasSize(8);
+        assertThat(json.get("modules").get(0).get("singular_values")).hasSize(4);
+        assertThat(json.get("heads")).hasSize(4);
+        assertThat(json.get("raised")).hasSize(3);
+        assertThat(Files.readString(report.resolve("lora_report.html"))).contains("<h2>Heads whose circuits changed most</h2>");
+
         MainTest.Result missing = run("logits", "--model", base.toString(), "--adapter", dir.resolve("nope").toString(), "--ids", ids);
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err().strip()).contains("adapter directory").doesNotContain("\n").doesNotContain("Exception");
