@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
 import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
-import dev.loupe.cli.train.LossChart;
-import dev.loupe.cli.train.ProgressReporter;
+import dev.loupe.cli.train.TrainingRun;
 import dev.loupe.cli.train.TrainingDataFiles;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.model.lora.AdapterFiles;
@@ -18,7 +17,6 @@ import dev.loupe.tokens.Tokenizers;
 import dev.loupe.train.AdamW;
 import dev.loupe.train.Checkpoints;
 import dev.loupe.train.LrSchedule;
-import dev.loupe.train.NonFiniteException;
 import dev.loupe.train.Trainer;
 import dev.loupe.train.TrainingSettings;
 import picocli.CommandLine;
@@ -158,19 +156,9 @@ public final class FinetuneCommand implements Callable<Integer> {
         extra.put("model", model.spec());
         extra.put("data", data.toAbsolutePath().toString());
         extra.put("threads", Parallel.threads());
-        try (ProgressReporter progress = new ProgressReporter(err, trainer.step(), settings.steps(), logJson, saved.isPresent())) {
-            trainer.run(progress, t -> {
-                checkpoints.save(t, extra);
-                LossChart.write(t.history(), out);
-            });
-        } catch (NonFiniteException e) {
-            String last = checkpoints.latest().map(p -> "; the last good checkpoint is " + p).orElse("; no checkpoint was saved");
-            throw new LoupeException(e.getMessage() + last + " (try a lower --lr or --grad-clip)", e);
-        }
-        var evals = trainer.history().evals();
+        TrainingRun.run(trainer, checkpoints, extra, out, logJson, saved.isPresent(), err);
         err.printf("done: %d steps, final training loss %.4f%s; adapter in %s%n", trainer.step(),
-                trainer.history().steps().getLast().loss(),
-                evals.isEmpty() ? "" : String.format(", validation loss %.4f", evals.getLast().loss()), out);
+                trainer.history().steps().getLast().loss(), TrainingRun.lastValidation(trainer), out);
         return 0;
     }
 

@@ -14,7 +14,6 @@ import dev.loupe.tokens.Tokenizers;
 import dev.loupe.train.AdamW;
 import dev.loupe.train.Checkpoints;
 import dev.loupe.train.LrSchedule;
-import dev.loupe.train.NonFiniteException;
 import dev.loupe.train.Trainer;
 import dev.loupe.train.TrainingSettings;
 import picocli.CommandLine;
@@ -214,20 +213,9 @@ public final class TrainCommand implements Callable<Integer> {
         extra.put("data", data.toAbsolutePath().toString());
         if (valData != null) extra.put("val_data", valData.toString());
         extra.put("threads", Parallel.threads());
-        try (ProgressReporter progress = new ProgressReporter(err, trainer.step(), settings.steps(), logJson, saved.isPresent())) {
-            trainer.run(progress, t -> {
-                checkpoints.save(t, extra);
-                LossChart.write(t.history(), out);
-            });
-        } catch (NonFiniteException e) {
-            String last = checkpoints.latest().map(p -> "; the last good checkpoint is " + p).orElse("; no checkpoint was saved");
-            throw new LoupeException(e.getMessage() + last + " (try a lower --lr or --grad-clip)", e);
-        }
-        var evals = trainer.history().evals();
+        TrainingRun.run(trainer, checkpoints, extra, out, logJson, saved.isPresent(), err);
         err.printf("done: %d steps, final training loss %.4f%s; model in %s, loss curve %s%n", trainer.step(),
-                trainer.history().steps().getLast().loss(),
-                evals.isEmpty() ? "" : String.format(", validation loss %.4f", evals.getLast().loss()),
-                out, out.resolve(LossChart.PNG));
+                trainer.history().steps().getLast().loss(), TrainingRun.lastValidation(trainer), out, out.resolve(LossChart.PNG));
         return 0;
     }
 
