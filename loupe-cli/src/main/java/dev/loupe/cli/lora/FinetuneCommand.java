@@ -111,6 +111,11 @@ public final class FinetuneCommand implements Callable<Integer> {
         if (saved.isPresent()) {
             Checkpoints.Saved s = saved.get();
             rejectChangedOptions(s);
+            String savedModel = s.extra().path("model").asText("");
+            if (!savedModel.isEmpty() && !savedModel.equals(model.spec())) {
+                throw new UsageException(out + " holds adapters trained on --model " + savedModel + ", not " + model.spec()
+                        + "; resume with the same --model or use another --out");
+            }
             LoraConfig cfg = AdapterFiles.read(s.dir()).config();
             lora = LoraModel.load(base.config(), base.weights(), cfg, s.weights(), s.settings().seed());
             lora.seekPass(s.step());

@@ -83,6 +83,12 @@ class FinetuneCommandTest {
                 "--lora-r", "2");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--lora-r cannot change on resume");
+        Path copy = Files.createDirectories(dir.resolve("base-copy"));
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) Files.copy(base.resolve(f), copy.resolve(f));
+        MainTest.Result otherBase = run("finetune", "--model", copy.toString(), "--data", other.toString(),
+                "--out", resumed.toString(), "--steps", "12");
+        assertThat(otherBase.code()).isEqualTo(2);
+        assertThat(otherBase.err()).contains("holds adapters trained on --model");
     }
 
     @Test
