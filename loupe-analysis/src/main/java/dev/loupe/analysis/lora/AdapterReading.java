@@ -48,7 +48,7 @@ public final class AdapterReading {
      * text the logit change is measured on; {@code top} tokens are kept on each side.
      */
     public static Result read(LoraModel lora, int[] probe, int top) {
-        Gpt base = lora.model();
+        Gpt base = Gpt.frozen(lora.config(), lora.model().parameters());   // the same weights without the adapters
         Gpt merged = Gpt.fromWeights(lora.config(), lora.mergedWeights());
         List<ModuleUpdate> modules = new ArrayList<>();
         for (Map.Entry<String, LoraAdapter> e : lora.adapters().entrySet()) {
