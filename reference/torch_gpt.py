@@ -16,6 +16,12 @@ in float32 on the CPU, deterministically:
           [--out-model DIR]                      N AdamW steps; the loss, lr and gradient norm of each
   --last-only (loss, grads, train)               the loss of each sequence's last position only
 
+--adapter DIR adds a LoRA adapter in Hugging Face PEFT's layout (adapter_config.json +
+adapter_model.safetensors with base_model.model.transformer.h.{i}.{module}.lora_A.weight [r, in] and
+lora_B.weight [out, r]) to every module it names: y = x W + b + (lora_alpha / r) (x A^T) B^T
+(lora_alpha / sqrt(r) with use_rslora), no dropout. The base weights are then frozen: grads and train
+cover only the adapter's tensors, under their PEFT names.
+
 Each command prints one JSON object on stdout. `jobs FILE.json` runs a JSON list of such argument
 lists (e.g. [["logits", "--model", "m", "--ids", "1,2"], ...]) in one process and prints the list of
 their results: torch takes ~1.5 s to start, so tests batch their questions.
@@ -180,6 +186,28 @@ class Gpt:
         self.cfg = cfg
         # leaf tensors under GPT-2 names, Conv1D orientation, in the file's order
         self.params = {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in weights.items()}
+        self.lora = {}  # module path (h.0.attn.c_attn) -> (A [r, in], B [out, r], scale)
+        self.trainable = self.params  # what grads and train differentiate and update
+
+    def add_adapter(self, adapter_dir):
+        with open(os.path.join(adapter_dir, "adapter_config.json")) as f:
+            c = json.load(f)
+        assert c["peft_type"] == "LORA" and not c.get("use_dora", False)
+        assert c.get("lora_dropout", 0.0) == 0.0, "the reference has no LoRA dropout"
+        r = c["r"]
+        scale = c["lora_alpha"] / (math.sqrt(r) if c.get("use_rslora", False) else r)
+        tensors = read_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"))
+        self.trainable = {}
+        for name, a in tensors.items():
+            m = re.fullmatch(r"base_model\.model\.transformer\.(.+)\.lora_([AB])\.weight", name)
+            assert m, name
+            self.trainable[name] = torch.tensor(a, dtype=torch.float32, requires_grad=True)
+        for name, t in self.trainable.items():
+            path = name[len("base_model.model.transformer."):-len(".lora_A.weight")]
+            self.lora[path] = (self.trainable[f"base_model.model.transformer.{path}.lora_A.weight"],
+                               self.trainable[f"base_model.model.transformer.{path}.lora_B.weight"], scale)
+        for p in self.params.values():
+            p.requires_grad_(False)
 
     def ln(self, x, name):
         if self.cfg.norm == "none":  # no LayerNorm anywhere: the identity
@@ -190,7 +218,12 @@ class Gpt:
     def linear(self, x, name):  # Conv1D: y = x W + b, W [in, out]; no b when the model has none
         y = x @ self.params[name + ".weight"]
         bias = self.params.get(name + ".bias")
-        return y if bias is None else y + bias
+        if bias is not None:
+            y = y + bias
+        if name in self.lora:
+            a, b, scale = self.lora[name]
+            y = y + scale * ((x @ a.t()) @ b.t())
+        return y
 
     def attention(self, x, l):  # x [B, T, C]
         B, T, C = x.shape
@@ -335,13 +368,13 @@ def cmd_grads(model, a):
     x, y = batch(token_stream(a), a.index, a.batch, a.seq)
     loss = model.loss(x, y, a.last_only)
     loss.backward()
-    write_safetensors(a.out, {k: p.grad.numpy() for k, p in model.params.items()})
+    write_safetensors(a.out, {k: p.grad.numpy() for k, p in model.trainable.items()})
     return {"loss": loss.item(), "out": a.out}
 
 
 def cmd_train(model, a):
     tokens = token_stream(a)
-    params = model.params
+    params = model.trainable
     decay = [p for p in params.values() if p.dim() >= 2]
     no_decay = [p for p in params.values() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
@@ -398,6 +431,7 @@ def run(argv):
     ap.add_argument("--out-model", help="train: write the trained weights here")
     ap.add_argument("--last-only", action="store_true",
                     help="loss, grads, train: cross-entropy of each sequence's last position only")
+    ap.add_argument("--adapter", help="a PEFT LoRA adapter directory to add (then only its tensors are trained)")
     a = ap.parse_args(argv)
     if a.command == "grads" and not a.out:
         ap.error("grads needs --out FILE.safetensors")
@@ -405,6 +439,8 @@ def run(argv):
         ap.error("logits needs --ids")
     torch.manual_seed(0)
     model = load(a.model)
+    if a.adapter:
+        model.add_adapter(a.adapter)
     return {"logits": cmd_logits, "loss": cmd_loss, "grads": cmd_grads, "train": cmd_train}[a.command](model, a)
 
 

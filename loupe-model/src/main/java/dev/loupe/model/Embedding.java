@@ -39,6 +39,6 @@ public final class Embedding {
 
     /** dW_E[ids[r]] += dx[r]. */
     public void backward(int[] ids, Tensor dx) {
-        Ops.gatherBackward(dx, ids, dWeight);
+        if (dWeight != null) Ops.gatherBackward(dx, ids, dWeight); // null: frozen
     }
 }

@@ -42,6 +42,8 @@ public final class Gpt implements TrainableModel {
     private final GptConfig config;
     private final Map<String, Tensor> params;
     private final Map<String, Tensor> grads;
+    /** Every gradient buffer the ops accumulate into: {@link #grads}, or for a frozen model only the vectors'. */
+    private final Map<String, Tensor> buffers;
 
     public final Embedding embedding;
     public final PositionalEncoding positions;
@@ -53,14 +55,17 @@ public final class Gpt implements TrainableModel {
     private Activations workspace;
     private final Hooks hooks;
 
-    private Gpt(GptConfig c, Map<String, Tensor> parameters) {
+    private Gpt(GptConfig c, Map<String, Tensor> parameters, boolean frozen) {
         this.config = c;
         this.params = Collections.unmodifiableMap(parameters);
         Map<String, Tensor> g = new LinkedHashMap<>();
-        parameters.forEach((k, v) -> g.put(k, Tensor.zeros(v.shape())));
-        this.grads = Collections.unmodifiableMap(g);
+        parameters.forEach((k, v) -> {
+            if (!frozen || v.rank() == 1) g.put(k, Tensor.zeros(v.shape()));
+        });
+        this.buffers = Collections.unmodifiableMap(g);
+        this.grads = frozen ? Map.of() : buffers;
 
-        embedding = new Embedding(p("wte.weight"), g.get("wte.weight"));
+        embedding = new Embedding(p("wte.weight"), g.get("wte.weight"));   // gradients null when frozen
         positions = switch (c.positional()) {
             case LEARNED -> PositionalEncoding.learned(p("wpe.weight"), g.get("wpe.weight"));
             case SINUSOIDAL -> PositionalEncoding.sinusoidal(c.nPositions(), c.dModel());
@@ -88,14 +93,14 @@ public final class Gpt implements TrainableModel {
     }
 
     private Linear linear(String prefix) {
-        return new Linear(p(prefix + ".weight"), p(prefix + ".bias"), grads.get(prefix + ".weight"), grads.get(prefix + ".bias"));
+        return new Linear(p(prefix + ".weight"), p(prefix + ".bias"), buffers.get(prefix + ".weight"), buffers.get(prefix + ".bias"));
     }
 
     /** The LayerNorm under {@code prefix}, or null when the model has none (norm NONE). */
     private LayerNorm layerNorm(String prefix) {
         if (!config.hasLayerNorm()) return null;
-        return new LayerNorm(p(prefix + ".weight"), p(prefix + ".bias"), grads.get(prefix + ".weight"),
-                grads.get(prefix + ".bias"), config.layerNormEps());
+        return new LayerNorm(p(prefix + ".weight"), p(prefix + ".bias"), buffers.get(prefix + ".weight"),
+                buffers.get(prefix + ".bias"), config.layerNormEps());
     }
 
     // ---------------------------------------------------------------- factories
@@ -122,7 +127,7 @@ public final class Gpt implements TrainableModel {
             else t = Tensor.randn(s, 0.02f, shape);
             m.put(name, t);
         }
-        return new Gpt(c, m);
+        return new Gpt(c, m, false);
     }
 
     /**
@@ -133,6 +138,21 @@ public final class Gpt implements TrainableModel {
      * a missing tensor, a wrong shape or any other name is a {@link LoupeException}.
      */
     public static Gpt fromWeights(GptConfig c, Map<String, Tensor> weights) {
+        return fromWeights(c, weights, false);
+    }
+
+    /**
+     * As {@link #fromWeights(GptConfig, Map)}, but frozen: the weights are not trained, so no
+     * weight matrix or embedding gets a gradient buffer ({@link #gradients()} is empty) and backward
+     * only carries d(loss)/d(activations) through the model — what adapters attached to its
+     * {@link Linear} layers (LoRA) need. The vectors (biases, LayerNorm γ and β; about 0.1% of
+     * GPT-2's parameters) keep internal buffers so their kernels run unchanged.
+     */
+    public static Gpt frozen(GptConfig c, Map<String, Tensor> weights) {
+        return fromWeights(c, weights, true);
+    }
+
+    private static Gpt fromWeights(GptConfig c, Map<String, Tensor> weights, boolean frozen) {
         Map<String, Tensor> byName = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : weights.entrySet()) {
             String name = e.getKey().startsWith("transformer.") ? e.getKey().substring("transformer.".length()) : e.getKey();
@@ -161,7 +181,7 @@ public final class Gpt implements TrainableModel {
                         + ", attn_bias " + c.attnBias() + ", attention " + c.attention().describe() + ")");
             }
         }
-        return new Gpt(c, m);
+        return new Gpt(c, m, frozen);
     }
 
     // ---------------------------------------------------------------- TrainableModel
@@ -183,7 +203,7 @@ public final class Gpt implements TrainableModel {
 
     @Override
     public void zeroGradients() {
-        for (Tensor g : grads.values()) g.fill(0f);
+        for (Tensor g : buffers.values()) g.fill(0f);
     }
 
     @Override

@@ -16,16 +16,29 @@ import dev.loupe.tensor.ops.Ops;
  *             dW += xᵀ · dy             // [in, N] · [N, out]  → [in, out]
  *             db += Σ_rows dy           // [out]
  * </pre>
+ * A frozen layer (a base model under LoRA) has no dW buffer: backward then only propagates dx.
+ * An attached {@link Adapter} (e.g. a LoRA update) adds its output to y and its input gradient to
+ * dx, and keeps its own parameters and gradients.
  */
 public final class Linear {
+    /** A trainable addition to this layer's output, run after the base map in forward and backward. */
+    public interface Adapter {
+        /** y [N, out] += adapter(x [N, in]). */
+        void forward(Tensor x, Tensor y);
+
+        /** Accumulates the adapter's gradients and (when dx is not null) dx [N, in] from dy [N, out]. */
+        void backward(Tensor dy, Tensor x, Tensor dx);
+    }
+
     /** W [in, out]. */
     public final Tensor weight;
     /** b [out], or null for a layer without bias (attention with {@code attn_bias: false}). */
     public final Tensor bias;
     final Tensor dWeight;
     final Tensor dBias;
+    private Adapter adapter;
 
-    /** A layer over live parameter tensors and their gradients (same shapes); bias and dBias may both be null. */
+    /** A layer over live parameter tensors and their gradients (same shapes); bias and dBias may both be null, dWeight is null when frozen. */
     public Linear(Tensor weight, Tensor bias, Tensor dWeight, Tensor dBias) {
         this.weight = weight;
         this.bias = bias;
@@ -37,12 +50,24 @@ public final class Linear {
     public void forward(Tensor x, Tensor y) {
         Matmul.gemm(false, false, 1f, x, weight, 0f, y);
         if (bias != null) Ops.addInto(y, bias);
+        if (adapter != null) adapter.forward(x, y);
+    }
+
+    /** Attaches (or, with null, removes) the adapter added to this layer's output. */
+    public void attach(Adapter a) {
+        this.adapter = a;
+    }
+
+    /** The attached adapter, or null. */
+    public Adapter adapter() {
+        return adapter;
     }
 
     /** Accumulates dW, db (if any) and (when dx is not null) dx from dy [N, out] and the forward input x [N, in]. */
     public void backward(Tensor dy, Tensor x, Tensor dx) {
         if (dx != null) Matmul.gemm(false, true, 1f, dy, weight, 1f, dx);
-        Matmul.gemm(true, false, 1f, x, dy, 1f, dWeight);
+        if (dWeight != null) Matmul.gemm(true, false, 1f, x, dy, 1f, dWeight);
         if (dBias != null) Ops.sumRowsInto(dy, dBias);
+        if (adapter != null) adapter.backward(dy, x, dx);
     }
 }

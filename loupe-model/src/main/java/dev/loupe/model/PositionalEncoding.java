@@ -103,7 +103,7 @@ public final class PositionalEncoding {
 
     /** dW_pos[t] += Σ_b dx[b·T + t] (learned positions only; positions start at 0 in training). */
     public void backward(Tensor dx, int batch, int seqLen) {
-        if (kind != GptConfig.Positional.LEARNED) return;
+        if (kind != GptConfig.Positional.LEARNED || dTable == null) return; // null: frozen
         float[] g = dx.contiguousData(), w = dTable.contiguousData();
         int go = dx.offset(), wo = dTable.offset();
         for (int b = 0; b < batch; b++) {

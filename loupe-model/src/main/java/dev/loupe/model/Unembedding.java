@@ -32,6 +32,6 @@ public final class Unembedding {
     /** dx [N, d] (overwritten) = dlogits · W; dW += dlogitsᵀ · x. */
     public void backward(Tensor dLogits, Tensor x, Tensor dx) {
         Matmul.gemm(false, false, 1f, dLogits, weight, 0f, dx);
-        Matmul.gemm(true, false, 1f, dLogits, x, 1f, dWeight);
+        if (dWeight != null) Matmul.gemm(true, false, 1f, dLogits, x, 1f, dWeight); // null: frozen
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
 import dev.loupe.model.GptConfig;
+import dev.loupe.model.TrainableModel;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.model.io.Safetensors;
 import dev.loupe.tensor.Tensor;
@@ -50,6 +51,39 @@ public final class Checkpoints {
     static final String FORMAT = "loupe-training-state";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * How the trained model is stored in a checkpoint and published into the output directory: a
+     * model directory by default ({@link #MODEL_DIRECTORY}); a LoRA run stores its adapter files.
+     */
+    public interface ModelFiles {
+        /** Writes the model's files into {@code dir}. */
+        void write(Path dir, TrainableModel model);
+
+        /** Reads back the configuration and the trained tensors (names as in {@link TrainableModel#parameters()}). */
+        ModelDirectory.LoadedModel read(Path dir);
+
+        /** The names of the files {@link #write} creates, published into the output directory at each save. */
+        List<String> names();
+    }
+
+    /** config.json + model.safetensors: the checkpoint is a complete model directory. */
+    public static final ModelFiles MODEL_DIRECTORY = new ModelFiles() {
+        @Override
+        public void write(Path dir, TrainableModel model) {
+            ModelDirectory.write(dir, model.config(), model.parameters());
+        }
+
+        @Override
+        public ModelDirectory.LoadedModel read(Path dir) {
+            return ModelDirectory.read(dir);
+        }
+
+        @Override
+        public List<String> names() {
+            return List.of(ModelDirectory.WEIGHTS, ModelDirectory.CONFIG);
+        }
+    };
+
     /** Called at the named points of a save ("model", "optimizer", "state", "commit", "publish"); tests inject failures here. */
     @FunctionalInterface
     interface Stage {
@@ -58,14 +92,25 @@ public final class Checkpoints {
 
     private final Path out;
     private final Stage stage;
+    private final ModelFiles files;
 
     public Checkpoints(Path out) {
-        this(out, s -> {});
+        this(out, MODEL_DIRECTORY);
+    }
+
+    /** Checkpoints whose model is stored as {@code files} says. */
+    public Checkpoints(Path out, ModelFiles files) {
+        this(out, s -> {}, files);
     }
 
     Checkpoints(Path out, Stage stage) {
+        this(out, stage, MODEL_DIRECTORY);
+    }
+
+    private Checkpoints(Path out, Stage stage, ModelFiles files) {
         this.out = out;
         this.stage = stage;
+        this.files = files;
     }
 
     public Path out() { return out; }
@@ -90,7 +135,7 @@ public final class Checkpoints {
             Files.createDirectories(root);
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            ModelDirectory.write(tmp, trainer.model().config(), trainer.model().parameters());
+            files.write(tmp, trainer.model());
             stage.reached("model");
             Map<String, Tensor> moments = new LinkedHashMap<>();
             trainer.optimizer().firstMoments().forEach((k, t) -> moments.put("m." + k, t));
@@ -104,8 +149,7 @@ public final class Checkpoints {
             Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
             fsyncDirectory(root);
             stage.reached("commit");
-            publish(done.resolve(ModelDirectory.WEIGHTS), out.resolve(ModelDirectory.WEIGHTS));
-            publish(done.resolve(ModelDirectory.CONFIG), out.resolve(ModelDirectory.CONFIG));
+            for (String f : files.names()) publish(done.resolve(f), out.resolve(f));
             fsyncDirectory(out);
             stage.reached("publish");
             for (Path old : completeCheckpoints()) {
@@ -131,12 +175,17 @@ public final class Checkpoints {
         } catch (IOException e) {
             // nothing to clean up
         }
-        return dir.map(Checkpoints::load);
+        return dir.map(d -> load(d, files));
     }
 
-    /** Loads one checkpoint directory. */
+    /** Loads one checkpoint directory of a model-directory run. */
     public static Saved load(Path dir) {
-        ModelDirectory.LoadedModel model = ModelDirectory.read(dir);
+        return load(dir, MODEL_DIRECTORY);
+    }
+
+    /** Loads one checkpoint directory whose model is stored as {@code files} says. */
+    public static Saved load(Path dir, ModelFiles files) {
+        ModelDirectory.LoadedModel model = files.read(dir);
         Path stateFile = dir.resolve(STATE);
         JsonNode s;
         try {

@@ -53,6 +53,8 @@ public final class CircuitsCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
             description = "Model directory (config.json + model.safetensors), or a fetched hub name such as gpt2.")
     String model;
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.lora.AdapterOption adapter;
 
     @Option(names = "--layer", paramLabel = "L", description = "Only this layer's heads (from 0) and the compositions they take part in.")
     Integer layer;
@@ -83,7 +85,7 @@ public final class CircuitsCommand implements Callable<Integer> {
         if (top < 0) throw new UsageException("--top must be ≥ 0, got " + top);
         if (head != null && layer == null) throw new UsageException("--head needs --layer (a head is named by layer and head)");
         Path dir = new ModelRef(model).dir();
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, nonFinite.allowed());
+        ModelDirectory.LoadedModel m = adapter.read(dir, nonFinite.allowed());
         Gpt gpt = Gpt.fromWeights(m.config(), m.weights());
         if (foldLn) {
             if (m.config().norm() != GptConfig.Norm.PRE) throw new UsageException("--fold-ln needs a pre-LN model; this one is "

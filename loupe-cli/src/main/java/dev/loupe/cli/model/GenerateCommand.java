@@ -43,6 +43,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory with its tokenizer, or a hub name fetched with 'loupe fetch' (gpt2).")
     ModelRef model;
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.lora.AdapterOption adapter;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -88,7 +90,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage());
         }
-        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());
+        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed(), adapter);
         sae.attach(m.model());
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (input.ids != null) return generateIds(m, sampler, input.ids, out);

@@ -20,8 +20,16 @@ public record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
 
     /** Opens {@code ref}; {@code allowNonFinite} loads weights holding NaN or Inf ({@link NonFiniteOption}). */
     public static LoadedGpt open(ModelRef ref, boolean allowNonFinite) {
+        return open(ref, allowNonFinite, null);
+    }
+
+    /**
+     * Opens {@code ref} with the {@code --adapter} (when not null) merged into the weights;
+     * {@code allowNonFinite} loads weights holding NaN or Inf ({@link NonFiniteOption}).
+     */
+    public static LoadedGpt open(ModelRef ref, boolean allowNonFinite, dev.loupe.cli.lora.AdapterOption adapter) {
         Path dir = ref.dir();
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
+        ModelDirectory.LoadedModel m = adapter == null ? ModelDirectory.read(dir, allowNonFinite) : adapter.read(dir, allowNonFinite);
         return new LoadedGpt(Gpt.fromWeights(m.config(), m.weights()), Tokenizers.load(dir), dir);
     }
 

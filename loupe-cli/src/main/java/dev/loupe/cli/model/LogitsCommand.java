@@ -35,6 +35,8 @@ public final class LogitsCommand implements Callable<Integer> {
             description = "Model directory (config.json + model.safetensors, tokenizer files for --text), "
                     + "or a hub name fetched with 'loupe fetch' (gpt2).")
     ModelRef model;
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.lora.AdapterOption adapter;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -63,7 +65,7 @@ public final class LogitsCommand implements Callable<Integer> {
         if (out != null && !out.getFileName().toString().endsWith(".npy")) {
             throw new UsageException("--out must name a .npy file, got " + out);
         }
-        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());
+        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed(), adapter);
         int[] ids = input.ids != null ? input.ids : m.requireTokenizer("--text").encode(input.text);
         if (ids.length == 0) throw new LoupeException("no tokens: the input is empty");
         Gpt gpt = m.model();

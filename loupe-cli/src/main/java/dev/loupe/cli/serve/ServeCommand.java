@@ -53,6 +53,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory with a tokenizer, or a hub name fetched with 'loupe fetch'.")
     ModelRef model;
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.lora.AdapterOption adapter;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
@@ -80,7 +82,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new UsageException("--port must be in [0, 65535], got " + port);
         if (maxTokens != null && maxTokens < 1) throw new UsageException("--max-tokens must be at least 1, got " + maxTokens);
         System.out.println("loading " + model + " …");
-        ExplorerModel m = ExplorerModel.open(model.dir(), nonFinite.allowed());
+        ExplorerModel m = adapter.openExplorer(model.dir(), nonFinite.allowed());
         int limit = maxTokens == null ? m.config().nPositions() : maxTokens;
         var splice = sae.attach(m.gpt());
         if (saeDashboard != null && splice == null) throw new UsageException("--sae-dashboard needs --sae DIR");

@@ -27,6 +27,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory, or a hub name fetched with 'loupe fetch' (gpt2).")
     ModelRef model;
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.lora.AdapterOption adapter;
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Text or .bin token file.")
     Path data;
     @Option(names = "--seq", description = "Tokens per window (default: the model's context, at most 1024).")
@@ -44,7 +46,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path dir = model.dir();
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, nonFinite.allowed());
+        ModelDirectory.LoadedModel m = adapter.read(dir, nonFinite.allowed());
         Gpt gpt = Gpt.fromWeights(m.config(), m.weights());
         int t = seq != null ? seq : Math.min(1024, m.config().nPositions());
         if (t < 1 || t > m.config().nPositions()) {

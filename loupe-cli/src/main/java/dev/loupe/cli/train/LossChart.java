@@ -13,14 +13,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The loss curve of a run (training loss per step and validation loss) as {@code loss.png} and {@code loss.svg}. */
-final class LossChart {
-    static final String PNG = "loss.png";
+public final class LossChart {
+    public static final String PNG = "loss.png";
     static final String SVG = "loss.svg";
 
     private LossChart() {}
 
     /** Draws the curve into {@code dir}, each file replaced atomically. */
-    static void write(TrainingHistory history, Path dir) {
+    public static void write(TrainingHistory history, Path dir) {
         if (history.steps().isEmpty()) return;
         XYChart chart = new XYChartBuilder().width(900).height(500).title("Training loss")
                 .xAxisTitle("step").yAxisTitle("cross-entropy (nats)").build();

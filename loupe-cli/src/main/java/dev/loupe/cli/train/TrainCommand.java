@@ -15,7 +15,6 @@ import dev.loupe.train.AdamW;
 import dev.loupe.train.Checkpoints;
 import dev.loupe.train.Evaluator;
 import dev.loupe.train.LrSchedule;
-import dev.loupe.train.NonFiniteException;
 import dev.loupe.train.Trainer;
 import dev.loupe.train.TrainingSettings;
 import picocli.CommandLine;
@@ -261,26 +260,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (valData != null) extra.put("val_data", valData.toString());
         extra.put("threads", Parallel.threads());
         extra.put(ResumeCheck.TOKENIZER_KEY, tokenizerName);
-        Evaluator.Result full = null;
-        try (ProgressReporter progress = new ProgressReporter(err, trainer.step(), settings.steps(), logJson, saved.isPresent())) {
-            progress.validationTokens(trainer.validationTokens());
-            trainer.run(progress, t -> {
-                checkpoints.save(t, extra);
-                LossChart.write(t.history(), out);
-            });
-            if (trainer.validationTokens() > 0) {
-                progress.finalEvalStarts();
-                full = trainer.evaluateAll();
-                progress.onFinalEval(trainer.step(), full);
-            }
-        } catch (NonFiniteException e) {
-            String last = checkpoints.latest().map(p -> "; the last good checkpoint is " + p).orElse("; no checkpoint was saved");
-            throw new LoupeException(e.getMessage() + last + " (try a lower --lr or --grad-clip)", e);
-        }
+        Evaluator.Result full = TrainingRun.run(trainer, checkpoints, extra, out, logJson, saved.isPresent(), err);
         err.printf("done: %d steps, final training loss %.4f%s; model in %s, loss curve %s%n", trainer.step(),
-                trainer.history().steps().getLast().loss(),
-                full == null ? "" : String.format(", validation loss %.4f (whole validation set, %,d tokens)", full.loss(), full.tokens()),
-                out, out.resolve(LossChart.PNG));
+                trainer.history().steps().getLast().loss(), TrainingRun.validation(full), out, out.resolve(LossChart.PNG));
         return 0;
     }
 

@@ -35,7 +35,7 @@ public final class TrainingDataFiles {
     static final int GPT2_VOCAB = 50257;
 
     /** The tokens, and the tokenizer when the data was text. */
-    record Loaded(TokenData data, Optional<Tokenizer> tokenizer, String description) {}
+    public record Loaded(TokenData data, Optional<Tokenizer> tokenizer, String description) {}
 
     private TrainingDataFiles() {}
 
@@ -49,7 +49,7 @@ public final class TrainingDataFiles {
      * character vocabulary for text, none for token files). Token files accept only
      * {@code --tokenizer gpt2} (their ids are GPT-2's), which is then saved with the model.
      */
-    static Loaded load(Path data, Path valData, Optional<Tokenizer> tokenizer, Optional<TokenizerChoice> choice, PrintStream err) {
+    public static Loaded load(Path data, Path valData, Optional<Tokenizer> tokenizer, Optional<TokenizerChoice> choice, PrintStream err) {
         if (!Files.exists(data)) throw new LoupeException("training data " + data + " does not exist");
         List<int[]> train = new ArrayList<>(), val = new ArrayList<>();
         Optional<Tokenizer> tok = tokenizer;

@@ -1,0 +1,49 @@
+package dev.loupe.cli.lora;
+
+import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.model.lora.AdapterFiles;
+import dev.loupe.model.lora.LoraModel;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/**
+ * The {@code --adapter DIR} option of the commands that run a model: a LoRA adapter in PEFT's
+ * layout, merged into the weights as the model loads (W + (α/r)·(B·A)ᵀ, PEFT's
+ * {@code merge_and_unload}), so the command sees the adapted model.
+ */
+public final class AdapterOption {
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A LoRA adapter directory (PEFT layout: adapter_config.json + adapter_model.safetensors, e.g. from "
+                    + "'loupe finetune'), merged into the model's weights as it loads.")
+    Path adapter;
+
+    /** The model as loaded, with the adapter merged in when one was given. */
+    public ModelDirectory.LoadedModel apply(ModelDirectory.LoadedModel m) {
+        if (adapter == null) return m;
+        return new ModelDirectory.LoadedModel(m.config(), LoraModel.merged(m.config(), m.weights(), AdapterFiles.read(adapter)), m.dir());
+    }
+
+    /** The web explorer's model: the directory's, with the adapter merged in when one was given. */
+    public dev.loupe.web.ExplorerModel openExplorer(Path modelDir) {
+        return openExplorer(modelDir, false);
+    }
+
+    /** {@link #openExplorer(Path)}; {@code allowNonFinite} loads weights holding NaN or Inf. */
+    public dev.loupe.web.ExplorerModel openExplorer(Path modelDir, boolean allowNonFinite) {
+        if (adapter == null) return dev.loupe.web.ExplorerModel.open(modelDir, allowNonFinite);
+        ModelDirectory.LoadedModel m = read(modelDir, allowNonFinite);
+        return new dev.loupe.web.ExplorerModel(dev.loupe.model.Gpt.fromWeights(m.config(), m.weights()),
+                dev.loupe.tokens.Tokenizers.require(modelDir), modelDir.toAbsolutePath().normalize().getFileName() + " + " + adapter.getFileName());
+    }
+
+    /** Reads the model directory and applies the adapter. */
+    public ModelDirectory.LoadedModel read(Path modelDir) {
+        return read(modelDir, false);
+    }
+
+    /** {@link #read(Path)}; {@code allowNonFinite} loads weights holding NaN or Inf ({@code --allow-nonfinite}). */
+    public ModelDirectory.LoadedModel read(Path modelDir, boolean allowNonFinite) {
+        return apply(ModelDirectory.read(modelDir, allowNonFinite));
+    }
+}
