@@ -45,7 +45,11 @@ class ExamplesTest {
             "serve", "starts a server that runs until stopped (ServeCommandTest)",
             "shell", "opens an interactive JShell (ShellCommandTest runs a session)",
             "bench", "times the machine for minutes (the bench tests run it small)",
-            "fetch", "downloads from the network");
+            "fetch", "downloads from the network",
+            "spark", "runs on Apache Spark, whose jars only the launcher adds (loupe-spark's tests run every job)");
+
+    /** Directories under runs/ that only a command skipped above makes, and that command. */
+    static final Map<String, String> MADE_BY_SLOW = Map.of("runs/mono/", "loupe reproduce monosemanticity");
 
     /** Arguments naming something only the network gives. */
     static final Set<String> NETWORK = Set.of("gpt2", "distilgpt2", "openai-community/gpt2-medium", "gpt2-medium");
@@ -75,8 +79,16 @@ class ExamplesTest {
         Path readme = Path.of("../README.md");
         if (!Files.exists(readme)) return Stream.empty();
         List<DynamicTest> tests = new ArrayList<>();
-        for (String line : Files.readAllLines(readme)) {
-            if (line.startsWith("./loupe ")) tests.add(example("README: " + line, line.substring(2)));
+        String pending = null;
+        for (String raw : Files.readAllLines(readme)) {
+            String line = pending == null ? raw : pending + " " + raw.strip();
+            pending = null;
+            if (!line.startsWith("./loupe ")) continue;
+            if (line.endsWith("\\")) { // a command continued on the next line
+                pending = line.substring(0, line.length() - 1).strip();
+                continue;
+            }
+            tests.add(example("README: " + line, line.substring(2)));
         }
         assertThat(tests).isNotEmpty();
         return tests.stream();
@@ -124,6 +136,9 @@ class ExamplesTest {
                 if (!Files.exists(shared)) abort("needs " + a + " (../shared is absent)");
                 run.add(shared.toString());
             } else if (a.startsWith("runs/")) {
+                for (var made : MADE_BY_SLOW.entrySet()) {
+                    if (a.startsWith(made.getKey())) abort("reads " + a + ", which '" + made.getValue() + "' makes (it trains for minutes)");
+                }
                 run.add(tmp.resolve(a).toString());
             } else if (Set.of("--out", "--html", "--plot", "--log-json").contains(option)
                     || (option.equals("--to") && command.equals("convert"))) {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
                 "Formulas, file layout and a worked example: docs/sae.md.", ""},
         subcommands = {SaeTrainCommand.class, SaeEvalCommand.class, SaeFeaturesCommand.class},
         footer = {"", "Example:",
-                "  loupe sae train --model runs/shakespeare --hook blocks.1.hook_resid_post --data ../shared/data/tinyshakespeare.txt --out runs/sae",
+                "  loupe sae train --model runs/shakespeare --hook blocks.1.hook_resid_post --data ../shared/data/tinyshakespeare.txt --out runs/sae --expansion-factor 8",
                 "  loupe sae eval --model runs/shakespeare --sae runs/sae --data ../shared/data/tinyshakespeare.txt"})
 public final class SaeCommand implements Runnable {
     @CommandLine.Spec
