@@ -24,9 +24,9 @@ import java.util.concurrent.Callable;
                 + "pairs \"a b =\" → (a + b) mod p first memorises them, then suddenly generalises. Finds the key frequencies of the "
                 + "trained model and measures, every --checkpoint-every steps: train/test loss and accuracy, restricted and "
                 + "excluded loss, Gini coefficients of W_E's and W_L's Fourier norms, the sum of squared weights.",
-                "Writes report.html, report.json, PNG pictures and the trained model (model/) to --out. With the defaults seed 0 "
-                        + "grokked at step 9100; the 12000 steps took about 36 minutes on a heavily loaded 2-core machine "
-                        + "(see docs/reproductions-grokking.md)."},
+                "Writes report.html, report.json, PNG pictures and the trained model (model/) to --out. With the defaults seeds 0 and 1 "
+                        + "grokked at steps 9100 and 10200; the 15000 steps took 45 minutes of training and 3 of measures on a "
+                        + "heavily loaded 2-core machine (see docs/reproductions-grokking.md)."},
         footer = {"%nExamples:", "  loupe reproduce grokking", "  loupe reproduce grokking --p 23 --steps 1500 --out runs/grok-small"})
 final class GrokkingReproduction implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/reproduce-grokking", paramLabel = "DIR", description = "Output directory (default ${DEFAULT-VALUE}).")

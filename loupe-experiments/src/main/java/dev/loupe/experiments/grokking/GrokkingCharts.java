@@ -96,14 +96,17 @@ final class GrokkingCharts {
      */
     static void heatmaps(Path file, String title, List<String> names, float[][] grids, int p) {
         int cell = Math.max(2, 400 / p), side = cell * p, pad = 30, top = 50;
-        int w = Math.max(pad + grids.length * (side + pad), 20 + 8 * title.length()), h = top + side + 40;
+        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, 15);
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        int titleWidth = probe.createGraphics().getFontMetrics(titleFont).stringWidth(title);
+        int w = Math.max(pad + grids.length * (side + pad), 2 * pad + titleWidth), h = top + side + 40;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, w, h);
         g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.setFont(titleFont);
         g.drawString(title, pad, 22);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (int m = 0; m < grids.length; m++) {
