@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
                 + "excluded loss, Gini coefficients of W_E's and W_L's Fourier norms, the sum of squared weights.",
                 "Writes report.html, report.json, PNG pictures and the trained model (model/) to --out. With the defaults seeds 0 and 1 "
                         + "grokked at steps 9100 and 10200; the 15000 steps took 45 minutes of training and 3 of measures on a "
-                        + "heavily loaded 2-core machine (see docs/reproductions-grokking.md)."},
+                        + "heavily loaded 2-core machine (see docs/reproductions.md §Grokking)."},
         footer = {"%nExamples:", "  loupe reproduce grokking", "  loupe reproduce grokking --p 23 --steps 1500 --out runs/grok-small"})
 final class GrokkingReproduction implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/reproduce-grokking", paramLabel = "DIR", description = "Output directory (default ${DEFAULT-VALUE}).")

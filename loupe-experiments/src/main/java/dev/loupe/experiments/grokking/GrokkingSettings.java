@@ -25,7 +25,7 @@ public record GrokkingSettings(int p, double trainFraction, int steps, long seed
 
     /**
      * The default number of steps: seeds 0 and 1 grokked (test accuracy ≥ 0.99) at steps 9 100 and
-     * 10 200, so 15 000 leaves ≥ 45 % margin (see docs/reproductions-grokking.md).
+     * 10 200, so 15 000 leaves ≥ 45 % margin (see docs/reproductions.md §Grokking).
      */
     public static final int DEFAULT_STEPS = 15_000;
 
