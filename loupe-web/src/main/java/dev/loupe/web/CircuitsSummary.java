@@ -44,12 +44,17 @@ final class CircuitsSummary {
             ArrayNode row = copying.addArray();
             for (int h = 0; h < heads; h++) number(row, c.ovCopyingScore(l, h));
         }
-        int half = Math.max(1, Math.min(DETECTOR_HALF, model.config().nPositions() / 2));
+        int half = Math.min(DETECTOR_HALF, model.config().nPositions() / 2);
         int first = model.config().vocabSize() > 1 ? 1 : 0;
-        HeadScores detectors = model.exclusive(() -> HeadDetectors.onRepeatedTokens(model.gpt(), DETECTOR_BATCH, half, first, DETECTOR_SEED));
         ObjectNode det = root.putObject("detectors");
-        det.put("probe", DETECTOR_BATCH + " sequences of " + half + " random tokens, repeated once");
-        ExplorerJson.headScores(det, detectors);
+        if (half < 2) { // a context of 3 (the grokking model's "a b =") holds no repeated span to probe with
+            det.put("unavailable", "the model's context of " + model.config().nPositions()
+                    + " tokens is too short for the repeated-token probe (it needs 4)");
+        } else {
+            HeadScores detectors = model.exclusive(() -> HeadDetectors.onRepeatedTokens(model.gpt(), DETECTOR_BATCH, half, first, DETECTOR_SEED));
+            det.put("probe", DETECTOR_BATCH + " sequences of " + half + " random tokens, repeated once");
+            ExplorerJson.headScores(det, detectors);
+        }
         CompositionScores scores = CompositionScores.compute(c);
         ObjectNode comp = root.putObject("composition");
         for (Composition kind : Composition.values()) {

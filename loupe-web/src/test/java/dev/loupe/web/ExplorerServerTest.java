@@ -152,6 +152,21 @@ class ExplorerServerTest {
         for (JsonNode row : c.get("detectors").get("previous_token")) for (JsonNode v : row) assertThat(v.asDouble()).isBetween(0.0, 1.0);
     }
 
+    /** A context of 3 (the grokking model's "a b =") cannot hold the repeated-token probe: said, not a failed request. */
+    @Test
+    void circuitsOfAThreeTokenModelSayWhyThereAreNoDetectorScores() throws Exception {
+        ExplorerModel m = ExplorerModel.open(TestModels.small(tmp.resolve("ctx3"), 3, 1, 2));
+        try (ExplorerServer s = ExplorerServer.start(m, "127.0.0.1", 0, 3)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(s.url().resolve("/api/circuits")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode det = om.readTree(r.body()).get("detectors");
+            assertThat(det.get("unavailable").asText()).contains("context of 3 tokens");
+            assertThat(det.has("induction")).isFalse();
+            assertThat(om.readTree(r.body()).get("copying")).hasSize(1);
+        }
+    }
+
     @Test
     void promptScoresFindAHandMadeRepeat() throws Exception {
         // "abcabc": positions 3..5 repeat 0..2, so the scores are defined; every score is a weight sum in [0, 1]

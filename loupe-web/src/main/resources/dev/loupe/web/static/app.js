@@ -215,7 +215,7 @@ async function loadCircuits() {
         return `<td style="background: rgb(${r},${g},${b})">${v === null ? "–" : v.toFixed(2)}</td>`;
       }).join("") + "</tr>").join("");
     const det = circuits.detectors, H = circuits.heads;
-    $("detectors").innerHTML = `<tr><th colspan="${H + 1}">head detectors on ${esc(det.probe)}: previous-token / duplicate-token / induction</th></tr>` +
+    $("detectors").innerHTML = det.unavailable ? `<tr><th>head detectors: ${esc(det.unavailable)}</th></tr>` : `<tr><th colspan="${H + 1}">head detectors on ${esc(det.probe)}: previous-token / duplicate-token / induction</th></tr>` +
       "<tr><th></th>" + [...Array(H).keys()].map((h) => `<th>H${h}</th>`).join("") + "</tr>" +
       det.induction.map((row, l) => `<tr><th>L${l}</th>` + row.map((v, h) => {
         const [r, g, b] = blue(Math.max(det.previous_token[l][h], det.duplicate_token[l][h], v));
