@@ -30,7 +30,7 @@ public record InductionSource(int layer, int head, double baseline, double[][] a
         double[][] ablated = new double[layer][heads];
         for (int l = 0; l < layer; l++) {
             for (int h = 0; h < heads; h++) {
-                progress.accept(String.format(java.util.Locale.ROOT, "ablating head %d.%d (%d of %d)", l, h, l * heads + h + 1, layer * heads));
+                progress.accept(String.format(java.util.Locale.ROOT, "ablating head %s (%d of %d)", dev.loupe.analysis.circuits.HeadId.name(l, h), l * heads + h + 1, layer * heads));
                 Intervention mean = Ablation.meanHead(l, h, reference);
                 try (var attached = gpt.hooks().add(mean.hookName(), mean.hook())) {
                     ablated[l][h] = HeadDetectors.score(gpt, ids, batch, t, half).induction()[layer][head];

@@ -135,7 +135,7 @@ class HeadDetectorsTest {
         // one progress line per ablated head, same numbers
         java.util.List<String> lines = new java.util.ArrayList<>();
         InductionSource withProgress = InductionSource.measure(gpt, 1, 1, 4, 6, 3, lines::add);
-        assertThat(lines).containsExactly("ablating head 0.0 (1 of 2)", "ablating head 0.1 (2 of 2)");
+        assertThat(lines).containsExactly("ablating head L0H0 (1 of 2)", "ablating head L0H1 (2 of 2)");
         assertThat(withProgress.ablated()[0]).containsExactly(s.ablated()[0]);
     }
 

@@ -76,7 +76,7 @@ public final class AttentionCommand implements Callable<Integer> {
             Tensor p = cache.get("blocks." + l + ".attn.hook_pattern"); // [1, H, T, T]
             for (int h = 0; h < heads; h++) {
                 if (head != null && h != head) continue;
-                maps.add(AttentionHeatmap.of("layer " + l + ", head " + h, tokens, p, h));
+                maps.add(AttentionHeatmap.of(dev.loupe.analysis.circuits.HeadId.name(l, h), tokens, p, h));
             }
         }
         var kind = gpt.config().attention();

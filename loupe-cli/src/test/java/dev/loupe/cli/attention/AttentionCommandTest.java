@@ -42,7 +42,7 @@ class AttentionCommandTest {
         assertThat(r.out()).contains("BOS: none prepended").contains("Wrote 4 heatmaps of 4 tokens");
         String html = Files.readString(out);
         assertThat(html.split("<svg ", -1)).hasSize(1 + 4);
-        assertThat(html).contains("layer 1, head 1").contains("&lt;").contains("&amp;")
+        assertThat(html).contains("L1H1").contains("&lt;").contains("&amp;")
                 .doesNotContain("<script").doesNotContain("src=").doesNotContain("href=");
         // 4 × 4 cells per head, each with a tooltip
         assertThat(html.split("<title>", -1)).hasSize(1 + 1 + 4 * 16);
@@ -62,7 +62,7 @@ class AttentionCommandTest {
         assertThat(MainTest.run("attention", "--model", dir.toString(), "--text", "abca", "--layer", "1", "--head", "0",
                 "--out", svg.toString()).code()).isZero();
         String s = Files.readString(svg);
-        assertThat(s).startsWith("<svg").contains("layer 1, head 0").contains("a → a: 1.000");
+        assertThat(s).startsWith("<svg").contains("L1H0").contains("a → a: 1.000");
     }
 
     @Test

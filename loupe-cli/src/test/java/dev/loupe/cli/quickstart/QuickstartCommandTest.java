@@ -59,7 +59,7 @@ class QuickstartCommandTest {
         Matcher m = Pattern.compile("rests on layer 0's previous-token heads (.+): ablating them drops it to ([0-9.]+)\\)")
                 .matcher(r.out());
         assertThat(m.find()).as(r.out()).isTrue();
-        assertThat(m.group(1)).contains("0." + bestPrevHead + " (");
+        assertThat(m.group(1)).contains("L0H" + bestPrevHead + " (");
         assertThat(Double.parseDouble(m.group(2))).isLessThan(bestLayer1 / 2);
         assertThat(two.get("icl_score").asDouble()).isLessThan(one.get("icl_score").asDouble());
         assertThat(r.out()).contains("An induction head formed in the 2-layer model and not in the 1-layer one.")

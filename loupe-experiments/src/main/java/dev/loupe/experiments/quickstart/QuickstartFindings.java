@@ -65,5 +65,5 @@ public record QuickstartFindings(TrainedModel two, TrainedModel one, int[] induc
     }
 
     /** "1.3": layer.head. */
-    public static String head(int[] lh) { return lh[0] + "." + lh[1]; }
+    public static String head(int[] lh) { return dev.loupe.analysis.circuits.HeadId.name(lh[0], lh[1]); }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.analysis.detectors.RepeatedTokens;
 import dev.loupe.experiments.induction.CopyCorpus;
@@ -168,8 +169,8 @@ public final class QuickstartReport {
                     final int layer = l, head = h;
                     boolean hi = m == f.two() && (l == f.induction2()[0] && h == f.induction2()[1]
                             || f.previousHeads().stream().anyMatch(p -> p[0] == layer && p[1] == head));
-                    b.append(String.format(Locale.ROOT, "<tr%s><td>%d.%d</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>%n",
-                            hi ? " class=\"hi\"" : "", l, h, sc.previousToken()[l][h], sc.duplicateToken()[l][h], sc.induction()[l][h]));
+                    b.append(String.format(Locale.ROOT, "<tr%s><td>%s</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>%n",
+                            hi ? " class=\"hi\"" : "", HeadId.name(l, h), sc.previousToken()[l][h], sc.duplicateToken()[l][h], sc.induction()[l][h]));
                 }
             }
             b.append("</table>\n");
@@ -178,7 +179,7 @@ public final class QuickstartReport {
                 + "<th>induction score of %s</th></tr>%n<tr><td>none</td><td>%.3f</td></tr>%n",
                 QuickstartFindings.head(f.induction2()), QuickstartFindings.head(f.induction2()), f.source().baseline()));
         for (int h = 0; h < f.source().ablated()[0].length; h++) {
-            b.append(String.format(Locale.ROOT, "<tr><td>0.%d</td><td>%.3f</td></tr>%n", h, f.source().ablated()[0][h]));
+            b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.3f</td></tr>%n", HeadId.name(0, h), f.source().ablated()[0][h]));
         }
         b.append(String.format(Locale.ROOT, "<tr><td>all previous-token heads: %s</td><td>%.3f</td></tr>%n",
                 escape(f.previousHeadsText()), f.withoutPrevious()));
