@@ -9,17 +9,16 @@ import dev.loupe.analysis.circuits.HeadCircuits;
 import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.analysis.detectors.HeadDetectors;
 import dev.loupe.analysis.detectors.HeadScores;
+import dev.loupe.analysis.detectors.Probe;
 
 /**
  * The weights-only view of the model's heads (no prompt involved): each head's OV copying score
  * (positive eigenvalues of its full OV circuit W_E·W_OV·W_U) and the Q/K/V composition scores of
  * every pair of heads in different layers (Elhage et al., 2021), and the head detectors' scores on
- * repeated random tokens ({@link HeadDetectors#onRepeatedTokens}: the standard probe, independent of
+ * repeated random tokens ({@link Probe#standard}: the probe of every view, independent of
  * any prompt). Computed once, on first request (about 6 s for GPT-2 small), then served from memory.
  */
 final class CircuitsSummary {
-    static final int DETECTOR_BATCH = 4, DETECTOR_HALF = 50;
-    static final long DETECTOR_SEED = 0;
     private final ExplorerModel model;
     private ObjectNode json;   // guarded by this
 
@@ -44,15 +43,15 @@ final class CircuitsSummary {
             ArrayNode row = copying.addArray();
             for (int h = 0; h < heads; h++) number(row, c.ovCopyingScore(l, h));
         }
-        int half = Math.min(DETECTOR_HALF, model.config().nPositions() / 2);
-        int first = model.config().vocabSize() > 1 ? 1 : 0;
+        int half = Probe.standardHalf(model.config());
         ObjectNode det = root.putObject("detectors");
         if (half < 2) { // a context of 3 (the grokking model's "a b =") holds no repeated span to probe with
             det.put("unavailable", "the model's context of " + model.config().nPositions()
                     + " tokens is too short for the repeated-token probe (it needs 4)");
         } else {
-            HeadScores detectors = model.exclusive(() -> HeadDetectors.onRepeatedTokens(model.gpt(), DETECTOR_BATCH, half, first, DETECTOR_SEED));
-            det.put("probe", DETECTOR_BATCH + " sequences of " + half + " random tokens, repeated once");
+            Probe probe = Probe.standard(model.config());
+            HeadScores detectors = model.exclusive(() -> HeadDetectors.on(model.gpt(), probe));
+            det.put("probe", probe.name());
             ExplorerJson.headScores(det, detectors);
         }
         CompositionScores scores = CompositionScores.compute(c);

@@ -152,6 +152,22 @@ class ExplorerServerTest {
         for (JsonNode row : c.get("detectors").get("previous_token")) for (JsonNode v : row) assertThat(v.asDouble()).isBetween(0.0, 1.0);
     }
 
+    /** Issue 19: the explorer's detector scores are the library's on the standard probe (what detect and the quickstart print), named. */
+    @Test
+    void detectorScoresAreTheStandardProbesAndSayWhichProbe() throws Exception {
+        JsonNode det = om.readTree(get("/api/circuits").body()).get("detectors");
+        var gpt = ExplorerModel.open(tmp.resolve("model")).gpt();
+        var probe = dev.loupe.analysis.detectors.Probe.standard(gpt.config());
+        var s = dev.loupe.analysis.detectors.HeadDetectors.on(gpt, probe);
+        assertThat(det.get("probe").asText()).isEqualTo(probe.name());
+        for (int l = 0; l < 2; l++) {
+            for (int h = 0; h < 4; h++) {
+                assertThat(det.get("induction").get(l).get(h).asDouble()).isCloseTo(s.induction()[l][h], org.assertj.core.data.Offset.offset(1e-9));
+                assertThat(det.get("previous_token").get(l).get(h).asDouble()).isCloseTo(s.previousToken()[l][h], org.assertj.core.data.Offset.offset(1e-9));
+            }
+        }
+    }
+
     /** A context of 3 (the grokking model's "a b =") cannot hold the repeated-token probe: said, not a failed request. */
     @Test
     void circuitsOfAThreeTokenModelSayWhyThereAreNoDetectorScores() throws Exception {

@@ -17,8 +17,15 @@ public final class HeadDetectors {
      * random tokens in [first, vocab) ({@link RepeatedTokens}); 2·half must fit the context.
      */
     public static HeadScores onRepeatedTokens(Gpt gpt, int batch, int half, int first, long seed) {
-        int[] ids = RepeatedTokens.generate(batch, half, first, gpt.config().vocabSize(), seed);
-        return score(gpt, ids, batch, 2 * half, half);
+        return on(gpt, new Probe(batch, half, first, gpt.config().vocabSize(), seed));
+    }
+
+    /** Scores of every head of {@code gpt} on {@code probe} (usually {@link Probe#standard}: the same numbers in every view). */
+    public static HeadScores on(Gpt gpt, Probe probe) {
+        if (probe.vocab() != gpt.config().vocabSize()) {
+            throw new IllegalArgumentException("probe drawn for a vocabulary of " + probe.vocab() + ", the model has " + gpt.config().vocabSize());
+        }
+        return score(gpt, probe.ids(), probe.batch(), probe.seqLen(), probe.half());
     }
 
     /** Scores of every head of {@code gpt} on the given ids [B·T] (any text; half is only recorded). */

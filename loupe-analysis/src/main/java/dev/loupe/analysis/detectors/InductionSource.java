@@ -23,8 +23,13 @@ public record InductionSource(int layer, int head, double baseline, double[][] a
     /** As above, reporting one line per ablated head to {@code progress} (one forward pass each). */
     public static InductionSource measure(Gpt gpt, int layer, int head, int batch, int half, long seed,
                                           java.util.function.Consumer<String> progress) {
-        int[] ids = RepeatedTokens.generate(batch, half, 0, gpt.config().vocabSize(), seed);
-        int t = 2 * half, heads = gpt.config().nHead();
+        return measure(gpt, layer, head, new Probe(batch, half, 0, gpt.config().vocabSize(), seed), progress);
+    }
+
+    /** Measures on {@code probe} (so the baseline equals {@link HeadDetectors#on} on it), one progress line per ablated head. */
+    public static InductionSource measure(Gpt gpt, int layer, int head, Probe probe, java.util.function.Consumer<String> progress) {
+        int[] ids = probe.ids();
+        int batch = probe.batch(), half = probe.half(), t = probe.seqLen(), heads = gpt.config().nHead();
         double baseline = HeadDetectors.score(gpt, ids, batch, t, half).induction()[layer][head];
         ActivationCache reference = gpt.runWithCache(ids, batch, t, ActivationCache.endingWith("attn.hook_z")).cache();
         double[][] ablated = new double[layer][heads];
@@ -46,8 +51,13 @@ public record InductionSource(int layer, int head, double baseline, double[][] a
      * carry the same information, so that ablating one alone leaves the others to do its job.
      */
     public static double withAblated(Gpt gpt, int layer, int head, java.util.List<int[]> ablated, int batch, int half, long seed) {
-        int[] ids = RepeatedTokens.generate(batch, half, 0, gpt.config().vocabSize(), seed);
-        int t = 2 * half;
+        return withAblated(gpt, layer, head, ablated, new Probe(batch, half, 0, gpt.config().vocabSize(), seed));
+    }
+
+    /** As above, on {@code probe}. */
+    public static double withAblated(Gpt gpt, int layer, int head, java.util.List<int[]> ablated, Probe probe) {
+        int[] ids = probe.ids();
+        int batch = probe.batch(), half = probe.half(), t = probe.seqLen();
         ActivationCache reference = gpt.runWithCache(ids, batch, t, ActivationCache.endingWith("attn.hook_z")).cache();
         java.util.List<dev.loupe.model.Hooks.Handle> handles = new java.util.ArrayList<>();
         try {

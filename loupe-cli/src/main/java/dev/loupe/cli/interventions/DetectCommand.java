@@ -2,6 +2,7 @@ package dev.loupe.cli.interventions;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.analysis.detectors.HeadDetectors;
+import dev.loupe.analysis.detectors.Probe;
 import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
@@ -57,15 +58,14 @@ public final class DetectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());
         GptConfig c = m.model().config();
-        int n = half != null ? half : Math.min(50, c.nPositions() / 2);
+        int n = half != null ? half : Probe.standardHalf(c);
         if (batch < 1) throw new UsageException("--batch must be at least 1, got " + batch);
         if (n < 2 || (c.positional() == GptConfig.Positional.LEARNED && 2 * n > c.nPositions())) {
             throw new UsageException("--half must be at least 2 and 2·half fit the context of " + c.nPositions() + ", got " + n);
         }
-        int first = c.vocabSize() > 2 ? 1 : 0; // keep id 0 (often BOS / padding) out of the probe
-        HeadScores s = HeadDetectors.onRepeatedTokens(m.model(), batch, n, first, seed);
-        String probe = String.format(Locale.ROOT, "%d sequences of %d random tokens (ids %d–%d) repeated once, seed %d",
-                batch, n, first, c.vocabSize() - 1, seed);
+        Probe p = new Probe(batch, n, c.vocabSize() > 2 ? 1 : 0, c.vocabSize(), seed); // the standard probe unless flags change it
+        HeadScores s = HeadDetectors.on(m.model(), p);
+        String probe = p.name() + (p.equals(Probe.standard(c)) ? " (the standard probe)" : "");
         System.out.println("probe    " + probe);
         System.out.println("head     previous-token  duplicate-token  induction");
         for (int l = 0; l < s.layers(); l++) {

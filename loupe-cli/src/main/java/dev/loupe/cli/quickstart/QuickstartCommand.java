@@ -68,6 +68,7 @@ public final class QuickstartCommand implements Callable<Integer> {
                         + "ablating them drops it to %.2f)%n", QuickstartFindings.head(f.induction2()), f.inductionScore2(),
                 f.previousHeadsText(), f.withoutPrevious());
         o.printf(Locale.ROOT, "  induction score, 1-layer model, best head %s: %.2f%n", QuickstartFindings.head(f.induction1()), f.inductionScore1());
+        o.printf(Locale.ROOT, "  (scores on the standard probe: %s)%n", two.detectorProbe().name());
         o.printf(Locale.ROOT, "  in-context learning (loss at token %d − token %d): 2-layer %.2f, 1-layer %.2f nats%n",
                 two.icl().late(), two.icl().early(), two.icl().score(), one.icl().score());
         o.println();
@@ -75,8 +76,13 @@ public final class QuickstartCommand implements Callable<Integer> {
                 : "The expected contrast did NOT show in this run: see the report.");
         o.printf(Locale.ROOT, "Report: %s   (summary: %s; models: %s, %s)   %.0f s in all%n", report, out.resolve("summary.json"),
                 out.resolve(two.name()), out.resolve(one.name()), seconds);
-        o.printf(Locale.ROOT, "Next: ./loupe reproduce induction --model %s   (the same circuit read from the weights)%n",
+        // Not "reproduce induction --model" on this model: its layer-0 previous-token heads back each other up, so that
+        // reading's single-previous-token-head findings report NOT MATCHED here while the quickstart's own ablation holds.
+        o.printf(Locale.ROOT, "Next: ./loupe detect --model %s   (every head's scores on the same probe: the numbers above)%n",
                 out.resolve(two.name()));
+        o.printf(Locale.ROOT, "      ./loupe serve --model %s   (the explorer: attention, logit lens, composition)%n", out.resolve(two.name()));
+        o.println("      ./loupe reproduce induction   (trains a model in which ONE previous-token head carries the job, and reads "
+                + "that circuit from the weights; on this model the previous-token heads share it, see the report)");
         return 0;
     }
 }

@@ -117,12 +117,22 @@ class InterventionCommandsTest {
         Path o = tmp.resolve("d");
         MainTest.Result r = run("detect", "--model", dir.toString(), "--batch", "3", "--half", "6", "--seed", "2", "--out", o.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("3 sequences of 6 random tokens", "seed 2", "L1H1");
+        assertThat(r.out()).contains("3 × 2·6 repeated random tokens", "seed 2", "L1H1").doesNotContain("the standard probe");
         HeadScores s = HeadDetectors.onRepeatedTokens(gpt, 3, 6, 1, 2);
         JsonNode root = json.readTree(o.resolve("detect.json").toFile());
         assertThat(root.get("induction").get(1).get(0).asDouble()).isCloseTo(s.induction()[1][0], within(1e-12));
         assertThat(Npy.read(o.resolve("detect_previous_token.npy")).get(0, 1)).isCloseTo((float) s.previousToken()[0][1], within(1e-6f));
         assertThat(run("detect", "--model", dir.toString(), "--half", "17").code()).isEqualTo(2);
+
+        // without flags: the standard probe, the one the explorer and the quickstart score heads on, named
+        Path std = tmp.resolve("d-std");
+        MainTest.Result d = run("detect", "--model", dir.toString(), "--out", std.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        dev.loupe.analysis.detectors.Probe probe = dev.loupe.analysis.detectors.Probe.standard(gpt.config());
+        assertThat(d.out()).contains("probe    " + probe.name() + " (the standard probe)");
+        HeadScores standard = HeadDetectors.on(gpt, probe);
+        assertThat(json.readTree(std.resolve("detect.json").toFile()).get("induction").get(1).get(1).asDouble())
+                .isCloseTo(standard.induction()[1][1], within(1e-12));
     }
 
     /** The .npz loads in numpy with the hook names as keys and the cached values. */

@@ -69,6 +69,23 @@ class QuickstartCommandTest {
         assertThat(html).contains("<svg").contains("induction head").contains("previous-token head")
                 .doesNotContain("<script").doesNotContain("src=").doesNotContain("href=");
         assertThat(out.resolve("attn-only-2l/config.json")).exists();
+
+        // issue 19: one notation, one probe, and "Next:" commands that run as written and agree with the summary
+        assertThat(r.out()).containsPattern("induction score, 2-layer model, head L1H\\d: ").doesNotContainPattern("head \\d\\.\\d")
+                .contains("Next: ./loupe detect --model " + out.resolve("attn-only-2l") + " ").doesNotContain("reproduce induction --model");
+        String probe = two.get("probe").asText();
+        assertThat(r.out()).contains("(scores on the standard probe: " + probe + ")");
+        assertThat(html).contains(probe).contains("<td>L1H");
+        Path detectOut = dir.resolve("detect");
+        var d = MainTest.run("detect", "--model", out.resolve("attn-only-2l").toString(), "--out", detectOut.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(d.out()).contains("probe    " + probe + " (the standard probe)");
+        JsonNode detected = new ObjectMapper().readTree(detectOut.resolve("detect.json").toFile());
+        for (JsonNode h : two.get("heads")) {
+            int l = h.get("layer").asInt(), hh = h.get("head").asInt();
+            assertThat(detected.get("induction").get(l).get(hh).asDouble()).as("L%dH%d induction, detect vs quickstart", l, hh)
+                    .isCloseTo(h.get("induction_score").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.loupe.experiments.induction;
 
 import dev.loupe.analysis.detectors.HeadDetectors;
+import dev.loupe.analysis.detectors.Probe;
 import dev.loupe.analysis.detectors.HeadScores;
 import dev.loupe.analysis.detectors.IclScore;
 import dev.loupe.experiments.Progress;
@@ -31,8 +32,6 @@ import java.util.List;
 public record TrainedModel(String name, Gpt gpt, List<Float> losses, List<double[]> induction, double seconds, double finalLoss,
                     HeadScores scores, IclScore icl) {
     public static final int PROBE_EVERY = 100;
-    /** Probe: 32 rows of 16 random symbols, each repeated once (fills the 32-token context). */
-    public static final int PROBE_ROWS = 32;
 
     /**
      * Trains an attention-only model of {@code layers} layers on {@code data} for {@code steps}
@@ -68,9 +67,14 @@ public record TrainedModel(String name, Gpt gpt, List<Float> losses, List<double
         return new TrainedModel(name, gpt, losses, induction, seconds, finalLoss, probe(gpt, s), icl);
     }
 
-    /** Detector scores on the recipe's fixed probe. */
+    /** Detector scores on the standard probe ({@link Probe#standard}): the numbers {@code detect} and the explorer show. */
     public static HeadScores probe(Gpt gpt, InductionRecipe s) {
-        return HeadDetectors.onRepeatedTokens(gpt, PROBE_ROWS, s.context() / 2, 0, s.seed() + 77);
+        return HeadDetectors.on(gpt, Probe.standard(gpt.config()));
+    }
+
+    /** The probe of {@link #scores()}: the standard probe of this model. */
+    public Probe detectorProbe() {
+        return Probe.standard(gpt.config());
     }
 
     public int layers() { return gpt.config().nLayer(); }

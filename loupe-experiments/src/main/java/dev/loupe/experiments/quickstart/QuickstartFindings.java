@@ -1,6 +1,7 @@
 package dev.loupe.experiments.quickstart;
 
 import dev.loupe.analysis.detectors.HeadScores;
+import dev.loupe.analysis.detectors.Probe;
 import dev.loupe.analysis.detectors.InductionSource;
 import dev.loupe.experiments.induction.InductionRecipe;
 import dev.loupe.experiments.induction.TrainedModel;
@@ -33,14 +34,13 @@ public record QuickstartFindings(TrainedModel two, TrainedModel one, int[] induc
     /** Measures what the quickstart concludes from its two models, trained with recipe {@code s}. */
     public static QuickstartFindings of(TrainedModel two, TrainedModel one, InductionRecipe s) {
         int[] ind2 = HeadScores.bestIn(two.scores().induction(), 1);
-        int half = s.context() / 2;
-        long probeSeed = s.seed() + 78;
-        InductionSource src = InductionSource.measure(two.gpt(), ind2[0], ind2[1], TrainedModel.PROBE_ROWS, half, probeSeed);
+        Probe probe = Probe.standard(two.gpt().config()); // the probe of the scores: "none ablated" is the induction score itself
+        InductionSource src = InductionSource.measure(two.gpt(), ind2[0], ind2[1], probe, line -> {});
         List<int[]> prev = new ArrayList<>();
         double[] p0 = two.scores().previousToken()[0];
         for (int h = 0; h < p0.length; h++) if (p0[h] >= PREVIOUS_BAR) prev.add(new int[] {0, h});
         double without = prev.isEmpty() ? src.baseline()
-                : InductionSource.withAblated(two.gpt(), ind2[0], ind2[1], prev, TrainedModel.PROBE_ROWS, half, probeSeed);
+                : InductionSource.withAblated(two.gpt(), ind2[0], ind2[1], prev, probe);
         return new QuickstartFindings(two, one, ind2, src, prev, without, HeadScores.best(one.scores().induction()));
     }
 

@@ -57,6 +57,7 @@ public final class QuickstartReport {
             o.put("layers", m.layers());
             o.put("final_loss", round(m.finalLoss()));
             o.put("icl_score", round(m.icl().score()));
+            o.put("probe", m.detectorProbe().name());
             ArrayNode heads = o.putArray("heads");
             HeadScores s = m.scores();
             for (int l = 0; l < s.layers(); l++) {
@@ -157,7 +158,8 @@ public final class QuickstartReport {
         b.append("<figure>").append(heatmap(f.one().gpt(), probe, tokens, f.induction1(), "attn-only-1l, best induction head ")
                 .svg()).append("</figure>\n");
 
-        b.append("<h2>Every head</h2>\n<p>Scores on 32 probe rows (Olsson et al. 2022). Previous-token: attention to the token "
+        b.append("<h2>Every head</h2>\n<p>Scores on the standard probe, " + escape(f.two().detectorProbe().name()) + " (Olsson et al. 2022; "
+                + "<code>loupe detect</code> and the explorer show the same numbers). Previous-token: attention to the token "
                 + "before. Duplicate: attention to earlier occurrences of the same token. Induction: attention to the token after "
                 + "an earlier occurrence.</p>\n");
         for (TrainedModel m : List.of(f.two(), f.one())) {
@@ -184,10 +186,12 @@ public final class QuickstartReport {
         b.append(String.format(Locale.ROOT, "<tr><td>all previous-token heads: %s</td><td>%.3f</td></tr>%n",
                 escape(f.previousHeadsText()), f.withoutPrevious()));
         b.append("</table>\n<p>The models are saved next to this report: try <code>./loupe attention --model DIR/attn-only-2l "
-                + "--text TEXT --out attention.html</code>. To read the same circuit from the weights alone (the induction "
-                + "head's K-composition with the previous-token head, against chance), run <code>./loupe reproduce induction "
-                + "--model DIR/attn-only-2l</code>, or <code>./loupe reproduce induction</code> for a model trained so that "
-                + "one previous-token head carries the job.</p>\n</body></html>\n");
+                + "--text TEXT --out attention.html</code>, and <code>./loupe detect --model DIR/attn-only-2l</code> for the scores "
+                + "above on the same probe. To read an induction circuit from the weights alone (the induction head's "
+                + "K-composition with the previous-token head, against chance), run <code>./loupe reproduce induction</code>: it "
+                + "trains a model in which one previous-token head carries the job. Run on this model "
+                + "(<code>--model DIR/attn-only-2l</code>), its single-previous-token-head findings come out NOT MATCHED, "
+                + "because here the previous-token heads share the job (the ablation table above).</p>\n</body></html>\n");
         return b.toString();
     }
 
