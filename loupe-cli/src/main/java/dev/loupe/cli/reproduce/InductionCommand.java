@@ -39,7 +39,7 @@ final class InductionCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "4000", paramLabel = "N", description = "Training steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the corpus, the weights and the probe (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the corpus and the weights (default ${DEFAULT-VALUE}); the probe is the standard one of loupe detect.")
     long seed;
 
     @picocli.CommandLine.Mixin
@@ -64,7 +64,7 @@ final class InductionCommand implements Callable<Integer> {
             given = loaded.dir();
             tokenText = loaded.tokenizer().<IntFunction<String>>map(t -> t::tokenText).orElse(null);
             try {
-                x = InductionReproduction.read(loaded.model(), model.toString(), seed, progress);
+                x = InductionReproduction.read(loaded.model(), model.toString(), progress);
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--model " + model + ": " + e.getMessage());
             }

@@ -84,6 +84,20 @@ class ReproduceCommandTest {
         JsonNode j2 = new ObjectMapper().readTree(Files.readString(again.resolve("report.json")));
         assertThat(j2.get("pair")).isEqualTo(pair);
         assertThat(again.resolve("model")).doesNotExist();
+
+        // issue 19: detect gives the reading's induction score (one probe, named), circuits the same baseline (one draw count)
+        Path det = tmp.resolve("detect");
+        MainTest.Result d = MainTest.run("detect", "--model", out.resolve("model").toString(), "--out", det.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        JsonNode dj = new ObjectMapper().readTree(det.resolve("detect.json").toFile());
+        assertThat(dj.get("induction").get(i.get(0).asInt()).get(i.get(1).asInt()).asDouble()).isCloseTo(pair.get("induction_score").asDouble(), within(1e-9));
+        assertThat(j.get("probe").asText()).isEqualTo(dj.get("probe").asText().replace(" (the standard probe)", ""));
+        MainTest.Result circuits = MainTest.run("circuits", "--model", out.resolve("model").toString(), "--json");
+        assertThat(circuits.code()).as(circuits.err()).isZero();
+        JsonNode cj = new ObjectMapper().readTree(circuits.out());
+        assertThat(cj.get("baseline_draws").asInt()).isEqualTo(j.get("baseline").get("k").get("draws").asInt());
+        assertThat(cj.get("baseline").get("k").asDouble()).isCloseTo(j.get("baseline").get("k").get("mean").asDouble(), within(1e-9));
+        assertThat(cj.get("baseline_std").get("k").asDouble()).isCloseTo(j.get("baseline").get("k").get("std").asDouble(), within(1e-9));
     }
 
     @Test

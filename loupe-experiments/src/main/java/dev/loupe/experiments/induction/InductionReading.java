@@ -7,6 +7,7 @@ import dev.loupe.analysis.circuits.HeadCircuits;
 import dev.loupe.analysis.circuits.HeadId;
 import dev.loupe.analysis.detectors.HeadDetectors;
 import dev.loupe.analysis.detectors.HeadScores;
+import dev.loupe.analysis.detectors.Probe;
 import dev.loupe.analysis.detectors.InductionSource;
 import dev.loupe.experiments.Progress;
 import dev.loupe.model.Gpt;
@@ -28,8 +29,7 @@ import java.util.Optional;
  * that pair's K-composition stands out.
  *
  * @param gpt        the model read
- * @param half       tokens per half of a probe row
- * @param seed       seed of the probe
+ * @param probe      the probe of every score ({@link Probe#standard}: the numbers detect and the explorer show)
  * @param scores     detector scores of every head on the probe
  * @param induction  the strongest induction head in layers ≥ 1
  * @param previous   the strongest previous-token head in a layer below {@code induction}
@@ -38,33 +38,22 @@ import java.util.Optional;
  * @param baselines  the score of random matrices of the same shapes, per kind
  * @param copying    OV copying score Σλ/Σ|λ| of every head's full OV circuit, [layer][head]
  */
-public record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, HeadId induction, HeadId previous, InductionSource source,
+public record InductionReading(Gpt gpt, Probe probe, HeadScores scores, HeadId induction, HeadId previous, InductionSource source,
                         CompositionScores composition, Map<Composition, CompositionBaseline> baselines, double[][] copying) {
-    /** Random draws of the baseline: 256 pin its standard deviation to about 5 %. */
-    public static final int BASELINE_DRAWS = 256;
+    /** Random draws of the baseline: the same number as {@code loupe circuits} ({@link CompositionBaseline#DEFAULT_DRAWS}). */
+    public static final int BASELINE_DRAWS = CompositionBaseline.DEFAULT_DRAWS;
     /**
-     * Rows of the probe (each row is {@code half} random tokens, then the same tokens again): 32 for
-     * small models, 8 from d_model 256 up, where each of the ablation passes costs seconds and 8 rows
-     * of up to 128 tokens still average over 512 positions.
+     * Reads {@code gpt} (at least 2 layers) on {@code probe} (detector scores and ablations alike); the
+     * baseline draws are fixed. Each piece of the reading is a {@link Progress#detail}.
      */
-    public static int probeRows(Gpt gpt) {
-        return gpt.config().dModel() >= 256 ? 8 : 32;
-    }
-
-    /**
-     * Reads {@code gpt} (at least 2 layers) on a probe of {@link #probeRows} rows of {@code half}
-     * random tokens repeated once; {@code seed} fixes the probe, the baseline draws are fixed. Each piece of
-     * the reading is a {@link Progress#detail}.
-     */
-    public static InductionReading of(Gpt gpt, int half, long seed, Progress progress) {
+    public static InductionReading of(Gpt gpt, Probe probe, Progress progress) {
         int layers = gpt.config().nLayer(), heads = gpt.config().nHead();
         if (layers < 2) throw new IllegalArgumentException("an induction circuit needs at least 2 layers, the model has " + layers);
         progress.detail("detector scores of every head");
-        int rows = probeRows(gpt);
-        HeadScores scores = HeadDetectors.onRepeatedTokens(gpt, rows, half, 0, seed);
+        HeadScores scores = HeadDetectors.on(gpt, probe);
         HeadId induction = best(scores.induction(), 1, layers);
         HeadId previous = best(scores.previousToken(), 0, induction.layer());
-        InductionSource source = InductionSource.measure(gpt, induction.layer(), induction.head(), rows, half, seed, progress::detail);   // the same probe
+        InductionSource source = InductionSource.measure(gpt, induction.layer(), induction.head(), probe, progress::detail);   // the same probe
         HeadCircuits circuits = new HeadCircuits(gpt);
         CompositionScores composition = CompositionScores.compute(circuits, progress::detail);
         Map<Composition, CompositionBaseline> baselines = new EnumMap<>(Composition.class);
@@ -77,7 +66,7 @@ public record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, 
             progress.detail("OV copying scores of layer " + l);
             for (int h = 0; h < heads; h++) copying[l][h] = circuits.ovCopyingScore(l, h);
         }
-        return new InductionReading(gpt, half, seed, scores, induction, previous, source, composition, baselines, copying);
+        return new InductionReading(gpt, probe, scores, induction, previous, source, composition, baselines, copying);
     }
 
     /** The head with the largest score in layers [from, to). */
@@ -108,7 +97,7 @@ public record InductionReading(Gpt gpt, int half, long seed, HeadScores scores, 
     /** The induction score with all of {@link #previousHeads} mean-ablated at once. */
     public double withoutAllPrevious(double bar) {
         List<int[]> heads = previousHeads(bar).stream().map(h -> new int[] {h.layer(), h.head()}).toList();
-        return InductionSource.withAblated(gpt, induction.layer(), induction.head(), heads, probeRows(gpt), half, seed);
+        return InductionSource.withAblated(gpt, induction.layer(), induction.head(), heads, probe);
     }
 
     /** The {@code kind} score of the previous-token head → the induction head. */

@@ -39,7 +39,7 @@ public final class InductionReport {
             r.paragraph("Model: `%s` (%d layers × %d heads, d_model %d, mlp %s), read as given; not trained here.", x.modelName(),
                     c.nLayer(), c.nHead(), c.dModel(), c.mlp().name().toLowerCase(Locale.ROOT));
         }
-        reading(r, x.reading(), x.reading().half());
+        reading(r, x.reading());
         return r;
     }
 
@@ -76,15 +76,16 @@ public final class InductionReport {
         r.json.put("steps", s.steps()).put("seconds", t.seconds()).put("held_out_loss", t.finalLoss()).put("icl_score", t.icl().score());
     }
 
-    private static void reading(Report r, InductionReading x, int half) {
+    private static void reading(Report r, InductionReading x) {
         HeadId ind = x.induction(), prev = x.previous();
         int layers = x.scores().layers(), heads = x.scores().heads();
-        r.paragraph("Heads, measured on %d rows of %d random tokens repeated once: previous-token score (attention on the token "
+        r.paragraph("Heads, measured on the standard probe, %s (the numbers of loupe detect and the explorer): previous-token score (attention on the token "
                 + "before), duplicate-token score, induction score (attention from the second copy of a token to the token after "
                 + "its first copy), the OV copying score Σλ/Σ|λ| of the full circuit W_E·W_OV·W_U, and the induction score of %s "
-                + "with the head mean-ablated (%s as is: %.2f).", InductionReading.probeRows(x.gpt()), half, ind, ind, x.inductionScore());
+                + "with the head mean-ablated (%s as is: %.2f).", x.probe().name(), ind, ind, x.inductionScore());
         r.line("| head | previous-token | duplicate | induction | OV copying | %s's induction score without it |", ind);
         r.line("|---|---|---|---|---|---|");
+        r.json.put("probe", x.probe().name());
         ArrayNode hs = r.json.putArray("heads");
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < heads; h++) {

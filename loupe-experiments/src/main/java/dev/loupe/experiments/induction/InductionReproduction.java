@@ -1,5 +1,6 @@
 package dev.loupe.experiments.induction;
 
+import dev.loupe.analysis.detectors.Probe;
 import dev.loupe.experiments.Progress;
 import dev.loupe.model.Gpt;
 import dev.loupe.train.TokenData;
@@ -24,7 +25,7 @@ public final class InductionReproduction {
 
     /**
      * @param steps training steps, 100…100 000
-     * @param seed  seed of the corpus, the weights and the probe
+     * @param seed  seed of the corpus and the weights (the probe is the standard one)
      */
     public record Settings(int steps, long seed) {
         public Settings {
@@ -51,28 +52,29 @@ public final class InductionReproduction {
                 + s.context() + ") for " + s.steps() + " steps");
         TrainedModel trained = TrainedModel.train("attn-only-2l", 2, s, TokenData.split(s.corpus(seed, 400_000)),
                 s.corpus(seed + 1_000_003, 40_000), progress);
-        InductionReading reading = read(trained.gpt(), s.context() / 2, seed, progress);
+        InductionReading reading = read(trained.gpt(), progress);
         return new InductionResult(s, trained, null, reading);
     }
 
     /**
-     * Reads the induction circuit of a given model (at least 2 layers and 8 positions) on a probe of
-     * min(context/2, 64) tokens repeated once; {@code name} is how the report refers to the model.
-     * {@code seed} is the settings' seed, as for a trained model.
+     * Reads the induction circuit of a given model (at least 2 layers and 8 positions) on the standard
+     * probe ({@link Probe#standard}); {@code name} is how the report refers to the model.
      */
-    public static InductionResult read(Gpt gpt, String name, long seed, Progress progress) {
+    public static InductionResult read(Gpt gpt, String name, Progress progress) {
         int layers = gpt.config().nLayer();
         if (layers < 2) {
             throw new IllegalArgumentException("the model has " + layers + (layers == 1 ? " layer" : " layers")
                     + "; an induction circuit needs at least 2");
         }
-        int half = Math.min(gpt.config().nPositions() / 2, 64);
-        if (half < 4) throw new IllegalArgumentException("the model has a context of " + gpt.config().nPositions() + " tokens; the probe needs 8");
-        return new InductionResult(null, null, name, read(gpt, half, seed, progress));
+        if (Probe.standardHalf(gpt.config()) < 4) {
+            throw new IllegalArgumentException("the model has a context of " + gpt.config().nPositions() + " tokens; the probe needs 8");
+        }
+        return new InductionResult(null, null, name, read(gpt, progress));
     }
 
-    private static InductionReading read(Gpt gpt, int half, long seed, Progress progress) {
+    /** The reading on the standard probe ({@link Probe#standard}): the scores detect, the explorer and the quickstart show. */
+    private static InductionReading read(Gpt gpt, Progress progress) {
         progress.stage("reading the heads (detectors, ablations, composition scores)");
-        return InductionReading.of(gpt, half, seed + 77, progress);
+        return InductionReading.of(gpt, Probe.standard(gpt.config()), progress);
     }
 }
