@@ -146,7 +146,7 @@ public final class HeadCircuits {
 
     private Attention attention(int layer, int head) {
         if (layer < 0 || layer >= layers() || head < 0 || head >= heads()) {
-            throw new LoupeException("no head L" + layer + "H" + head + ": the model has " + layers() + " layers of "
+            throw new LoupeException("no head " + HeadId.name(layer, head) + ": the model has " + layers() + " layers of "
                     + heads() + " heads (both counted from 0)");
         }
         return gpt.blocks[layer].attn;

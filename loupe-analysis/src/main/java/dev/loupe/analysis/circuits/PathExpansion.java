@@ -102,7 +102,7 @@ public final class PathExpansion {
                     values.add(headPath(normalised, pattern.select(0, h), attn.wV(h), attn.wO(h)));
                     List<HeadId> heads = new ArrayList<>(from.heads());
                     heads.add(new HeadId(l, h));
-                    String label = from.kind() == Kind.DIRECT ? "L" + l + "H" + h : from.label() + "→L" + l + "H" + h;
+                    String label = from.kind() == Kind.DIRECT ? HeadId.name(l, h) : from.label() + "→" + HeadId.name(l, h);
                     Kind kind = from.kind() == Kind.BIAS ? Kind.BIAS : heads.size() == 1 ? Kind.HEAD : Kind.VIRTUAL_HEAD;
                     meta.add(new Term(label, kind, List.copyOf(heads), null));
                 }

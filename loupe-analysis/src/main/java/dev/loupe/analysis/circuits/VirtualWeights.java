@@ -51,7 +51,7 @@ public final class VirtualWeights {
 
     /** W_O^{l,h} [d_head, d_model]. */
     public static Writer headOutput(Gpt gpt, int layer, int head) {
-        return new Writer("L" + layer + "H" + head + ".W_O", gpt.blocks[check(gpt, layer)].attn.wO(head), 2 * layer + 1);
+        return new Writer(HeadId.name(layer, head) + ".W_O", gpt.blocks[check(gpt, layer)].attn.wO(head), 2 * layer + 1);
     }
 
     /** W_out of layer l's MLP [d_mlp, d_model]. */
@@ -61,17 +61,17 @@ public final class VirtualWeights {
 
     /** W_Q^{l,h} [d_model, d_head]. */
     public static Reader query(Gpt gpt, int layer, int head) {
-        return new Reader("L" + layer + "H" + head + ".W_Q", gpt.blocks[check(gpt, layer)].attn.wQ(head), 2 * layer + 1);
+        return new Reader(HeadId.name(layer, head) + ".W_Q", gpt.blocks[check(gpt, layer)].attn.wQ(head), 2 * layer + 1);
     }
 
     /** W_K^{l,h} [d_model, d_head]. */
     public static Reader key(Gpt gpt, int layer, int head) {
-        return new Reader("L" + layer + "H" + head + ".W_K", gpt.blocks[check(gpt, layer)].attn.wK(head), 2 * layer + 1);
+        return new Reader(HeadId.name(layer, head) + ".W_K", gpt.blocks[check(gpt, layer)].attn.wK(head), 2 * layer + 1);
     }
 
     /** W_V^{l,h} [d_model, d_head]. */
     public static Reader value(Gpt gpt, int layer, int head) {
-        return new Reader("L" + layer + "H" + head + ".W_V", gpt.blocks[check(gpt, layer)].attn.wV(head), 2 * layer + 1);
+        return new Reader(HeadId.name(layer, head) + ".W_V", gpt.blocks[check(gpt, layer)].attn.wV(head), 2 * layer + 1);
     }
 
     /** W_in of layer l's MLP [d_model, d_mlp] (SwiGLU: [d_model, 2·d_mlp], gate | up). */

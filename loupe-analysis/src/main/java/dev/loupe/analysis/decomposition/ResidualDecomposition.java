@@ -71,7 +71,7 @@ public final class ResidualDecomposition {
         for (int l = 0; l < layers; l++) {
             Tensor result = cache.get(HookPoints.name(l, "attn.hook_result")).reshape(t, c.nHead(), d);
             for (int h = 0; h < c.nHead(); h++) {
-                out.add(new Component("L" + l + "H" + h, Kind.HEAD, l, h, result.select(1, h).contiguous()));
+                out.add(new Component(dev.loupe.analysis.circuits.HeadId.name(l, h), Kind.HEAD, l, h, result.select(1, h).contiguous()));
             }
             if (c.mlp() != GptConfig.Mlp.NONE) {
                 out.add(new Component("L" + l + "MLP", Kind.MLP, l, -1, cache.get(HookPoints.name(l, "hook_mlp_out")).reshape(t, d)));

@@ -82,7 +82,7 @@ public record Component(Kind kind, int layer, int index) {
     @Override
     public String toString() {
         return switch (kind) {
-            case HEAD -> "L" + layer + "H" + index;
+            case HEAD -> dev.loupe.analysis.circuits.HeadId.name(layer, index);
             case NEURON -> "L" + layer + "N" + index;
             case LAYER -> "L" + layer;
         };

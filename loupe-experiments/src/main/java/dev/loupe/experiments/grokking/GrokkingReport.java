@@ -121,7 +121,7 @@ public final class GrokkingReport {
         GrokkingCharts.heatmaps(out.resolve("fourier_basis.png"), "The Fourier basis of Z_p: row i = const, cos 1, sin 1, cos 2, …; column x",
                 List.of("basis vectors (rows) over x (columns)"), new float[][] {flat}, p);
         List<String> heads = new ArrayList<>();
-        for (int h = 0; h < r.attentionToA().length; h++) heads.add("head " + h);
+        for (int h = 0; h < r.attentionToA().length; h++) heads.add(dev.loupe.analysis.circuits.HeadId.name(0, h));   // the one layer's heads
         GrokkingCharts.heatmaps(out.resolve("attention.png"), "Attention from \"=\" to a, per head, over (a, b)", heads, r.attentionToA(), p);
         GrokkingCharts.heatmaps(out.resolve("neuron.png"), String.format(Locale.ROOT, "MLP neuron %d at \"=\" over (a, b) (frequency %d)",
                 r.neuron(), r.keys().neuronFrequency()[r.neuron()]), List.of("activation"), new float[][] {r.neuronActivation()}, p);
