@@ -31,7 +31,9 @@ import java.util.function.IntFunction;
                 + "the induction head copies. The heads are found by behaviour (attention on repeated random tokens, and which "
                 + "ablation breaks the induction head), the composition from the weights alone.",
                 "Writes report.md, report.json, circuits.html (composition heatmaps) and the model (when trained) to --out."},
-        footer = {"%nExamples:", "  loupe reproduce induction", "  loupe reproduce induction --model runs/quickstart/attn-only-2l --out runs/qs-induction"})
+        footer = {"%nExamples:", "  loupe reproduce induction", "  loupe reproduce induction --model runs/quickstart/attn-only-2l --out runs/qs-induction",
+                "On the quickstart's model the layer-0 previous-token heads share the job (ablating one leaves the others),",
+                "so the findings that name ONE previous-token head come out NOT MATCHED there; the report says which heads."})
 final class InductionCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/reproduce-induction", paramLabel = "DIR", description = "Output directory (default ${DEFAULT-VALUE}).")
     Path out;
