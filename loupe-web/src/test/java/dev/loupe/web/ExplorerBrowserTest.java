@@ -112,6 +112,8 @@ class ExplorerBrowserTest {
                     if (luminance(bg) < 0.35) assertThat(luminance(fg)).as("text on %s", bg).isGreaterThan(0.8);
                 }
                 assertThat(Double.parseDouble(driver.findElement(By.id("composition")).getDomAttribute("data-max"))).isGreaterThan(0);
+                ((JavascriptExecutor) driver).executeScript("document.getElementById('composition').scrollIntoView();");
+                saveScreenshot(driver, "explorer-circuits.png");
                 ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0);");
                 new Actions(driver).moveToElement(detail, dx, dy).perform();
 

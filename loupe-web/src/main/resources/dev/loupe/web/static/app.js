@@ -295,8 +295,8 @@ function drawComposition() {
     if (l > 0) { const e = M + l * H * cell; ctx.beginPath(); ctx.moveTo(e, M); ctx.lineTo(e, M + S); ctx.moveTo(M, e); ctx.lineTo(M + S, e); ctx.stroke(); }
   }
   ctx.font = "11px system-ui, sans-serif";
-  ctx.fillText("destination head (reads) →", M + S / 2, 10);
-  ctx.save(); ctx.translate(10, M + S / 2); ctx.rotate(-Math.PI / 2); ctx.fillText("source head (writes) →", 0, 0); ctx.restore();
+  ctx.fillText("columns: destination head (reads)", M + S / 2, 10);
+  ctx.save(); ctx.translate(10, M + S / 2); ctx.rotate(-Math.PI / 2); ctx.fillText("rows: source head (writes)", 0, 0); ctx.restore();
   colourBar($("comp-scale"), viridis, "0", max.toFixed(3));
   c.dataset.max = String(max);
 }
