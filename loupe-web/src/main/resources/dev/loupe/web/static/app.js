@@ -59,6 +59,8 @@ async function analyse() {
   const t0 = performance.now();
   $("status").textContent = "running…";
   document.body.dataset.pictures = "0";
+  $("lens").removeAttribute("data-loaded");       // readiness marks describe the current run only
+  $("features").removeAttribute("data-loaded");
   try {
     const a = await (await api("/api/analyze", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ prompt: $("prompt").value }) })).json();
