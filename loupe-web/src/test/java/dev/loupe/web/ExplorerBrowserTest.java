@@ -50,11 +50,25 @@ class ExplorerBrowserTest {
         try (ExplorerServer server = ExplorerServer.start(ExplorerModel.open(model), "127.0.0.1", 0, 64)) {
             ChromeDriver driver = browser(tmp.resolve("profile"));
             try {
-                driver.manage().window().setSize(new Dimension(1280, 1100));
+                driver.manage().window().setSize(new Dimension(1280, 1400));   // the expanded head fully in view: pointer offsets are from its in-view centre
                 driver.get(server.url().toString());
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(15));
                 wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+                // the page opens on something: the default prompt (a repeated span of the vocabulary), analysed
+                String defaultPrompt = driver.findElement(By.id("prompt")).getDomProperty("value");
+                assertThat(defaultPrompt).isNotEmpty().isEqualTo(DefaultPrompt.of(ExplorerModel.open(model).tokenizer(), 64));
+                assertThat(driver.findElement(By.tagName("body")).getDomAttribute("data-pictures")).isEqualTo("3");
+                assertThat(driver.findElement(By.id("accepts")).getText()).contains("30 characters").contains("abc");
+                // captions: a score of 1.00 reads "1.00" (not ".00"), and each caption is its head's three scores
+                assertThat(((JavascriptExecutor) driver).executeScript("return score(1);")).isEqualTo("1.00");
+                String caption = driver.findElement(By.cssSelector("#attention .head-cell .scores")).getText();
+                assertThat(caption).matches("p[01]\\.\\d\\d d[01]\\.\\d\\d i[01]\\.\\d\\d");
+
+                saveScreenshot(driver, "explorer-default.png");
+
+                driver.findElement(By.id("prompt")).clear();
                 driver.findElement(By.id("prompt")).sendKeys(PROMPT);
+                ((JavascriptExecutor) driver).executeScript("document.body.dataset.pictures = '0';");
                 driver.findElement(By.id("run")).click();
                 wait.until(d -> "3".equals(d.findElement(By.tagName("body")).getDomAttribute("data-pictures")));
                 assertThat(driver.findElements(By.cssSelector("canvas.thumb[data-drawn=true]"))).hasSize(12);
@@ -92,6 +106,14 @@ class ExplorerBrowserTest {
                 assertThat(driver.findElements(By.cssSelector("#predictions tr"))).hasSize(11);
                 driver.findElement(By.id("circuits-run")).click();
                 wait.until(d -> !d.findElements(By.cssSelector("#copying tr")).isEmpty() && !d.findElements(By.cssSelector("#detectors tr")).isEmpty());
+                // dark cells carry light text (the copying table and the lens)
+                for (WebElement td : driver.findElements(By.cssSelector("#copying td, #lens td"))) {
+                    String bg = td.getCssValue("background-color"), fg = td.getCssValue("color");
+                    if (luminance(bg) < 0.35) assertThat(luminance(fg)).as("text on %s", bg).isGreaterThan(0.8);
+                }
+                assertThat(Double.parseDouble(driver.findElement(By.id("composition")).getDomAttribute("data-max"))).isGreaterThan(0);
+                ((JavascriptExecutor) driver).executeScript("document.getElementById('composition').scrollIntoView();");
+                saveScreenshot(driver, "explorer-circuits.png");
                 ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0);");
                 new Actions(driver).moveToElement(detail, dx, dy).perform();
 
@@ -99,12 +121,7 @@ class ExplorerBrowserTest {
                 assertThat(Files.size(png.toPath())).isGreaterThan(10_000);
                 // Tests never change tracked files: the README's picture is remade only on request,
                 // with -Dloupe.screenshot=DIR (docs/screenshots.sh passes the repository's docs/).
-                String target = System.getProperty("loupe.screenshot");
-                if (target != null && !target.isBlank()) {
-                    Path docs = Path.of(target).toAbsolutePath();
-                    Files.createDirectories(docs);
-                    Files.copy(png.toPath(), docs.resolve("explorer.png"), StandardCopyOption.REPLACE_EXISTING);
-                }
+                saveScreenshot(png.toPath(), "explorer.png");
             } finally {
                 driver.quit();
             }
@@ -142,6 +159,25 @@ class ExplorerBrowserTest {
                 driver.quit();
             }
         }
+    }
+
+    /** Copies a screenshot to DIR/name when -Dloupe.screenshot=DIR is given (never otherwise). */
+    static void saveScreenshot(Path png, String name) throws Exception {
+        String target = System.getProperty("loupe.screenshot");
+        if (target == null || target.isBlank()) return;
+        Path docs = Path.of(target).toAbsolutePath();
+        Files.createDirectories(docs);
+        Files.copy(png, docs.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static void saveScreenshot(ChromeDriver driver, String name) throws Exception {
+        saveScreenshot(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), name);
+    }
+
+    /** Relative luminance in [0, 1] of a CSS "rgb(r, g, b)" or "rgba(r, g, b, a)" colour. */
+    static double luminance(String css) {
+        String[] c = css.replaceAll("[^0-9.,]", "").split(",");
+        return (0.2126 * Double.parseDouble(c[0]) + 0.7152 * Double.parseDouble(c[1]) + 0.0722 * Double.parseDouble(c[2])) / 255;
     }
 
     static ChromeDriver browser(Path profile) {

@@ -126,6 +126,7 @@ class FeaturesViewTest {
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
                 wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
                 assertThat(driver.findElement(By.id("features-section")).isDisplayed()).isTrue();
+                driver.findElement(By.id("prompt")).clear();   // the page opened on its default prompt
                 driver.findElement(By.id("prompt")).sendKeys(PROMPT);
                 driver.findElement(By.id("run")).click();
                 wait.until(d -> "true".equals(d.findElement(By.id("features")).getDomAttribute("data-loaded")));

@@ -20,8 +20,15 @@ public record ContextCost(long context, long kvCacheNumbers, double kvCacheBytes
         return new ContextCost(n, kv, (double) kv * bytesPerNumber, step, sequence);
     }
 
-    /** The table of 1k, 2k, 4k … 128k tokens. */
+    /**
+     * The table of 1k, 2k, 4k … 128k tokens; for a model whose context is under 1k, the contexts it
+     * can run instead: powers of two up to its n_ctx (at most 8 rows), then n_ctx itself.
+     */
     public static List<ContextCost> table(Architecture a, int bytesPerNumber) {
-        return LongStream.rangeClosed(0, 7).map(i -> 1024L << i).mapToObj(n -> at(a, n, bytesPerNumber)).toList();
+        if (a.context() >= 1024) return LongStream.rangeClosed(0, 7).map(i -> 1024L << i).mapToObj(n -> at(a, n, bytesPerNumber)).toList();
+        long top = Long.highestOneBit(Math.max(1, a.context()));
+        LongStream powers = LongStream.rangeClosed(0, 7).map(i -> top >> (7 - i)).filter(n -> n >= 1).distinct();
+        return LongStream.concat(powers, top == a.context() ? LongStream.empty() : LongStream.of(a.context()))
+                .mapToObj(n -> at(a, n, bytesPerNumber)).toList();
     }
 }

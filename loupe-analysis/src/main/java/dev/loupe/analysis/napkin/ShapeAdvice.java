@@ -12,13 +12,28 @@ import java.util.List;
 public final class ShapeAdvice {
     private ShapeAdvice() {}
 
-    /** Human-readable remarks on an architecture; empty when nothing needs saying. */
+    /** Below this d_model a model is toy-sized: matrix tiles and head_dim conventions do not pay. */
+    public static final long TOY_D_MODEL = 256;
+
+    /** Below this vocabulary the unembedding is too small for padding it to matter. */
+    public static final long SMALL_VOCAB = 1024;
+
+    /** Whether the tile conventions (head_dim 64–128, multiples of 64) are beside the point at this size. */
+    public static boolean isToy(Architecture a) {
+        return a.dModel() < TOY_D_MODEL;
+    }
+
+    /**
+     * Human-readable remarks on an architecture; empty when nothing needs saying. A toy-sized model
+     * ({@link #isToy}) gets only the remark that is an error at any size (d_model not divisible by
+     * the heads); a vocabulary below {@link #SMALL_VOCAB} gets no padding advice.
+     */
     public static List<String> remarks(Architecture a) {
         List<String> out = new ArrayList<>();
         if (a.dModel() % a.heads() != 0) {
             out.add("d_model " + a.dModel() + " is not a multiple of heads " + a.heads()
                     + ": d_model = heads × head_dim must hold exactly");
-        } else {
+        } else if (!isToy(a)) {
             long hd = a.dModel() / a.heads();
             if (hd < 64 || hd > 128) {
                 out.add("head_dim = " + hd + " (d_model / heads); the usual range is 64–128: "
@@ -26,9 +41,10 @@ public final class ShapeAdvice {
             }
             if (hd % 8 != 0) out.add("head_dim " + hd + " is not a multiple of 8: vector kernels waste lanes");
         }
+        if (isToy(a)) return out;
         if (a.dModel() % 64 != 0) out.add("d_model " + a.dModel() + " is not a multiple of 64 (next: " + roundUp(a.dModel(), 64) + ")");
         if (!a.attnOnly() && a.dMlp() % 64 != 0) out.add("d_mlp " + a.dMlp() + " is not a multiple of 64 (next: " + roundUp(a.dMlp(), 64) + ")");
-        if (a.vocab() % 64 != 0) {
+        if (a.vocab() % 64 != 0 && a.vocab() >= SMALL_VOCAB) {
             out.add("vocabulary " + a.vocab() + " is not a multiple of 64: padding the embedding to "
                     + roundUp(a.vocab(), 64) + " rows (as nanoGPT and llm.c do) speeds up the unembedding");
         }

@@ -76,6 +76,10 @@ class ParameterCountTest {
         assertThat(c.kvCacheNumbers()).isEqualTo(2L * 12 * 1024 * 768);
         assertThat(c.kvCacheBytes()).isEqualTo(2.0 * 2 * 12 * 1024 * 768);
         assertThat(ContextCost.table(a, 2)).hasSize(8).first().extracting(ContextCost::context).isEqualTo(1024L);
+        assertThat(ContextCost.table(Architecture.gpt2Style("toy", 32, 64, 64, 2, 2), 2)).extracting(ContextCost::context)
+                .containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 64L);
+        assertThat(ContextCost.table(Architecture.gpt2Style("toy", 32, 300, 64, 2, 2), 2)).extracting(ContextCost::context)
+                .containsExactly(2L, 4L, 8L, 16L, 32L, 64L, 128L, 256L, 300L);
         // quadratic: doubling n multiplies the sequence's attention FLOPs by ≈ 4
         assertThat(ContextCost.at(a, 2048, 2).attentionFlopsPerSequence() / c.attentionFlopsPerSequence()).isCloseTo(4, within(0.01));
     }
@@ -99,9 +103,12 @@ class ParameterCountTest {
 
     @Test
     void adviceFlagsBadShapes() {
-        Architecture bad = new Architecture("b", 50257, 1024, 100, 2, 3, 400, true, false, false, true, 1, 1);
+        Architecture bad = new Architecture("b", 50257, 1024, 300, 2, 7, 1200, true, false, false, true, 1, 1);   // not toy-sized (d ≥ 256)
         assertThat(String.join("\n", ShapeAdvice.remarks(bad))).contains("not a multiple of heads").contains("not a multiple of 64");
         assertThat(ShapeAdvice.remarks(Architecture.gpt2Style("ok", 50304, 1024, 768, 12, 12))).isEmpty();
+        // a toy: only what is wrong at any size is said; no padding advice for a 32-symbol vocabulary
+        assertThat(ShapeAdvice.remarks(Architecture.gpt2Style("toy", 32, 32, 64, 2, 2))).isEmpty();
+        assertThat(ShapeAdvice.remarks(Architecture.gpt2Style("toy", 32, 32, 60, 2, 8))).singleElement().asString().contains("not a multiple of heads");
     }
 
     @Test

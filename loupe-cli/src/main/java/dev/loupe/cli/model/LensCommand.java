@@ -35,7 +35,7 @@ public final class LensCommand implements Callable<Integer> {
     SaeSpliceOption sae;
 
 
-    @Option(names = "--top", paramLabel = "N", defaultValue = "3", description = "Tokens shown per layer and position (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top", paramLabel = "N", defaultValue = "3", description = "Tokens listed for the last position at the output, and per layer and position with --json (the grid shows the top one; default: ${DEFAULT-VALUE}).")
     int top;
 
 
@@ -81,23 +81,17 @@ public final class LensCommand implements Callable<Integer> {
             return 0;
         }
         System.out.println(in.describe(m));
-        System.out.printf("%d tokens, %d layer boundaries (embed, then after each block)%n", ids.length, lens.layers());
-        for (int t = 0; t < ids.length; t++) {
-            System.out.printf(Locale.ROOT, "%nposition %d %s, predicting the next token:%n", t, m.show(ids[t]));
-            for (int l = 0; l < lens.layers(); l++) {
-                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %-6s", label(l)));
-                boolean first = true;
-                for (LogitLens.Guess g : lens.top(l, t, n)) {
-                    sb.append(first ? " " : ", ").append(m.show(g.token())).append(String.format(Locale.ROOT, " %.1f%%", 100 * g.probability()));
-                    first = false;
-                }
-                System.out.println(sb);
-            }
-        }
+        System.out.printf("%d tokens, %d layer boundaries (embed, then after each block); each cell: the top next-token guess and its probability%n%n",
+                ids.length, lens.layers());
+        System.out.print(LensGrid.render(lens, ids, m::show));
+        int last = ids.length - 1, out = lens.layers() - 1;
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%nlast position, top %d at the output (%s):", n, LensGrid.label(out)));
+        for (LogitLens.Guess g : lens.top(out, last, n)) sb.append(' ').append(m.show(g.token())).append(String.format(Locale.ROOT, " %.1f%%", 100 * g.probability()));
+        System.out.println(sb);
         return 0;
     }
 
     private static String label(int layer) {
-        return layer == 0 ? "embed" : "L" + (layer - 1);
+        return LensGrid.label(layer);
     }
 }

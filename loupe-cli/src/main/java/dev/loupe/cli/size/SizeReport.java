@@ -87,10 +87,11 @@ final class SizeReport {
                     fmt(s.tokenFactor()) + "×", Units.count(s.params()), Units.count(s.tokens()));
         }
         out.println();
-        out.println("Context length (one sequence; KV cache = 2·L·n·d numbers, 16-bit; attention ≈ 2·L·n²·d FLOPs)");
+        out.println("Context length (one sequence; KV cache = 2·L·n·d numbers, 16-bit; attention ≈ 2·L·n²·d FLOPs)"
+                + (a.context() < 1024 ? ": the lengths this model can run, up to its n_ctx = " + a.context() : ""));
         out.printf(Locale.ROOT, "  %8s %12s %16s %18s%n", "n", "KV cache", "attn FLOPs/step", "attn FLOPs/seq");
         for (ContextCost c : ContextCost.table(a, 2)) {
-            out.printf(Locale.ROOT, "  %8s %12s %16s %18s%n", (c.context() / 1024) + "k", Units.bytes(c.kvCacheBytes()),
+            out.printf(Locale.ROOT, "  %8s %12s %16s %18s%n", c.context() >= 1024 ? (c.context() / 1024) + "k" : Long.toString(c.context()), Units.bytes(c.kvCacheBytes()),
                     Units.flops(c.attentionFlopsPerStep()), Units.flops(c.attentionFlopsPerSequence()));
         }
         if (kind.recurrent()) {
@@ -116,7 +117,12 @@ final class SizeReport {
         List<String> advice = ShapeAdvice.remarks(a);
         out.println("Shape advice");
         out.printf(Locale.ROOT, "  head_dim = d_model / heads = %s%n", a.dModel() % a.heads() == 0 ? Long.toString(a.dModel() / a.heads()) : String.format(Locale.ROOT, "%.2f", a.headDim()));
-        if (advice.isEmpty()) out.println("  the shape is tile-friendly: head_dim in 64–128, sizes multiples of 64");
+        if (advice.isEmpty() && ShapeAdvice.isToy(a)) {
+            out.println("  a toy-sized model (d_model under " + ShapeAdvice.TOY_D_MODEL + "): the conventions of large models (head_dim 64–128,"
+                    + " sizes multiples of 64) make no difference at this size");
+        } else if (advice.isEmpty()) {
+            out.println("  the shape is tile-friendly: head_dim in 64–128, sizes multiples of 64");
+        }
         advice.forEach(s -> out.println("  - " + s));
     }
 

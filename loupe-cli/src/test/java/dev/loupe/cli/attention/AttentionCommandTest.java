@@ -43,9 +43,10 @@ class AttentionCommandTest {
         String html = Files.readString(out);
         assertThat(html.split("<svg ", -1)).hasSize(1 + 4);
         assertThat(html).contains("L1H1").contains("&lt;").contains("&amp;")
-                .doesNotContain("<script").doesNotContain("src=").doesNotContain("href=");
-        // 4 × 4 cells per head, each with a tooltip
-        assertThat(html.split("<title>", -1)).hasSize(1 + 1 + 4 * 16);
+                .doesNotContain("<script").doesNotContain("src=").doesNotContain("href=\"http");
+        // the cells of each head are one embedded PNG; each of the 4 query rows has a tooltip
+        assertThat(html.split("href=\"data:image/png;base64,", -1)).hasSize(1 + 4);
+        assertThat(html.split("<title>", -1)).hasSize(1 + 1 + 4 * 4);
     }
 
     @Test
@@ -63,6 +64,28 @@ class AttentionCommandTest {
                 "--out", svg.toString()).code()).isZero();
         String s = Files.readString(svg);
         assertThat(s).startsWith("<svg").contains("L1H0").contains("a → a: 1.000");
+    }
+
+    @Test
+    void svgOfThirtyTwoTokensStaysSmallAndItsCellsAreAnExactImage() throws Exception {
+        int t = 32;
+        java.util.Random r = new java.util.Random(1);
+        float[][] w = new float[t][t];
+        for (int q = 0; q < t; q++) {
+            float sum = 0;
+            for (int k = 0; k <= q; k++) sum += w[q][k] = r.nextFloat();
+            for (int k = 0; k <= q; k++) w[q][k] /= sum;
+        }
+        List<String> tokens = java.util.stream.IntStream.range(0, t).mapToObj(i -> " tok" + i).toList();
+        String svg = new AttentionHeatmap("layer 0, head 0", tokens, w).svg();
+        // per-cell <rect>s with tooltips made 8 heads × 32 tokens 900 KB; one embedded PNG keeps a head under 16 KB
+        assertThat(svg.length()).isLessThan(16_000);
+        assertThat(svg).contains("<linearGradient").contains("query 31: ");
+        String b64 = svg.replaceAll("(?s).*href=\"data:image/png;base64,([^\"]+)\".*", "$1");
+        BufferedImage cells = ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(b64)));
+        assertThat(cells.getWidth()).isEqualTo(t);
+        assertThat(cells.getRGB(0, 0) & 0xFFFFFF).isEqualTo((8 << 16) | (48 << 8) | 107);   // query 0 → key 0: weight 1
+        assertThat(cells.getRGB(5, 2) & 0xFFFFFF).isEqualTo(0xFFFFFF);                     // query 2 → key 5: masked
     }
 
     @Test

@@ -107,4 +107,26 @@ class AnalysisCommandsTest {
         assertThat(top.get(0).get("id").asInt()).isEqualTo(lens.top(1, 2, 1).get(0).token());
         assertThat(run("lens", "--model", dir.toString(), "--text", "abc").out()).contains("BOS: none prepended").contains("embed").contains("L1");
     }
+
+    @Test
+    void lensPrintsOneGridRowPerPositionWithTheTopGuessOfEachLayer() throws Exception {
+        String text = "hello world, abc hello world";
+        MainTest.Result r = run("lens", "--model", dir.toString(), "--text", text);
+        assertThat(r.code()).as(r.err()).isZero();
+        java.util.List<String> lines = r.out().lines().toList();
+        assertThat(lines.size()).isLessThan(text.length() + 8);   // one line per position, not one per (position, layer)
+        int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("position")).findFirst().orElseThrow());
+        assertThat(lines.get(header).split(" +")).containsExactly("position", "embed", "L0", "L1");
+        LogitLens lens = LogitLens.compute(gpt, tok.encode(text));
+        for (int t = 0; t < text.length(); t++) {
+            String row = lines.get(header + 1 + t);
+            assertThat(row).startsWith(t + " '");
+            for (int l = 0; l < 3; l++) {
+                LogitLens.Guess g = lens.top(l, t, 1).get(0);
+                String cell = "'" + tok.tokenText(g.token()).replace("\n", "\\n") + "' " + String.format(java.util.Locale.ROOT, "%2.0f%%", 100 * g.probability());
+                assertThat(row).contains(cell);
+            }
+        }
+        assertThat(r.out()).contains("last position, top 3 at the output (L1):");
+    }
 }

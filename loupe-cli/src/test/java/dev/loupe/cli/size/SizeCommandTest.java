@@ -55,6 +55,20 @@ class SizeCommandTest {
     }
 
     @Test
+    void aTinyModelGetsTheContextsItCanRunAndNoLargeModelAdvice(@TempDir Path dir) throws Exception {
+        var config = dev.loupe.model.GptConfig.gpt2(32, 24, 64, 2, 2);
+        Files.writeString(dir.resolve("config.json"), dev.loupe.model.io.ConfigJson.format(config));
+        var r = MainTest.run("size", "--model", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        String table = r.out().substring(r.out().indexOf("Context length"), r.out().indexOf("Memory"));
+        assertThat(table.lines().skip(2).filter(l -> !l.isBlank()).map(l -> l.trim().split(" +")[0]).toList()).containsExactly("1", "2", "4", "8", "16", "24");
+        assertThat(r.out()).doesNotContain("padding the embedding").doesNotContain("the usual range is 64–128").contains("a toy-sized model");
+        var json = new ObjectMapper().readTree(MainTest.run("size", "--model", dir.toString(), "--json").out());
+        assertThat(json.get("context").get(json.get("context").size() - 1).get("tokens").asLong()).isEqualTo(24);
+        assertThat(json.get("advice").get("remarks")).isEmpty();
+    }
+
+    @Test
     void missingModelDirectoryIsOneClearLine(@TempDir Path dir) {
         var r = MainTest.run("size", "--model", dir.resolve("nope").toString());
         assertThat(r.code()).isEqualTo(1);

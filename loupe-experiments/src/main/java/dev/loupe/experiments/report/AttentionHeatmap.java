@@ -45,9 +45,14 @@ public record AttentionHeatmap(String title, List<String> tokens, float[][] weig
         return new int[] {Math.round(255 - x * 247), Math.round(255 - x * 207), Math.round(255 - x * 148)};
     }
 
-    /** Self-contained SVG (no external fonts or scripts); every cell has a tooltip with its weight. */
+    /**
+     * Self-contained SVG (no external fonts or scripts). The cells are one embedded PNG of T × T
+     * pixels scaled up without smoothing, not one element per cell: 8 heads × 32 tokens took 900 KB
+     * as per-cell rects with tooltips and take under 130 KB so (a random pattern; real ones compress better). Each query row has a tooltip naming
+     * the keys it attends to most; a colour bar gives the scale.
+     */
     public String svg() {
-        int n = size(), w = LABEL + n * CELL + 10, h = TOP + n * CELL + 10;
+        int n = size(), w = LABEL + n * CELL + 10 + BAR, h = TOP + n * CELL + 10;
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"11\">%n",
@@ -59,22 +64,61 @@ public record AttentionHeatmap(String title, List<String> tokens, float[][] weig
             s.append(String.format(Locale.ROOT, "<text transform=\"translate(%d,%d) rotate(-90)\">%s</text>%n", x, TOP - 4,
                     escape(shorten(tokens.get(k)))));
         }
+        s.append(String.format(Locale.ROOT, "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" preserveAspectRatio=\"none\" "
+                + "image-rendering=\"optimizeSpeed\" style=\"image-rendering:pixelated\" href=\"%s\"/>%n",
+                LABEL, TOP, n * CELL, n * CELL, Png.dataUri(Png.bytes(cells()))));
         for (int q = 0; q < n; q++) {
             int y = TOP + q * CELL;
             s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n", LABEL - 4, y + CELL - 4,
                     escape(shorten(tokens.get(q)))));
-            for (int k = 0; k < n; k++) {
-                int[] c = rgb(weights[q][k]);
-                s.append(String.format(Locale.ROOT,
-                        "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"rgb(%d,%d,%d)\"><title>%s → %s: %.3f</title></rect>%n",
-                        LABEL + k * CELL, y, CELL, CELL, c[0], c[1], c[2], escape(tokens.get(q)), escape(tokens.get(k)), weights[q][k]));
-            }
+            s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill-opacity=\"0\"><title>%s</title></rect>%n",
+                    LABEL, y, n * CELL, CELL, escape(rowTooltip(q))));
         }
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>%n",
                 LABEL, TOP, n * CELL, n * CELL));
+        colourBar(s, LABEL + n * CELL + 12, TOP, Math.min(n * CELL, 200));
         s.append(String.format(Locale.ROOT, "<text x=\"4\" y=\"%d\" fill=\"#555\">rows: query (attending) · columns: key (attended to)</text>%n", h + 14));
         s.append("</svg>\n");
         return s.toString();
+    }
+
+    /** Room to the right of the cells for the colour bar and its labels. */
+    private static final int BAR = 44;
+
+    /** A vertical colour bar, weight 1 at the top and 0 at the bottom, at (x, y), {@code height} tall. */
+    private static void colourBar(StringBuilder s, int x, int y, int height) {
+        int[] lo = rgb(0), hi = rgb(1);
+        s.append(String.format(Locale.ROOT, "<defs><linearGradient id=\"attention-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+                + "<stop offset=\"0\" stop-color=\"rgb(%d,%d,%d)\"/><stop offset=\"1\" stop-color=\"rgb(%d,%d,%d)\"/></linearGradient></defs>%n",
+                lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]));
+        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"%d\" fill=\"url(#attention-scale)\" stroke=\"#888\"/>%n", x, y, height));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">1</text><text x=\"%d\" y=\"%d\">0</text>%n", x + 14, y + 9, x + 14, y + height));
+    }
+
+    /** The cells as a T × T image, one pixel per (query, key), shaded as in {@link #image()}. */
+    private BufferedImage cells() {
+        int n = size();
+        BufferedImage img = new BufferedImage(n, n, BufferedImage.TYPE_INT_RGB);
+        for (int q = 0; q < n; q++) {
+            for (int k = 0; k < n; k++) {
+                int[] c = rgb(weights[q][k]);
+                img.setRGB(k, q, (c[0] << 16) | (c[1] << 8) | c[2]);
+            }
+        }
+        return img;
+    }
+
+    /** Row q's tooltip: the (up to) three keys it attends to most, e.g. "a → b: 0.912 (key 1); …". */
+    private String rowTooltip(int q) {
+        Integer[] keys = new Integer[size()];
+        for (int k = 0; k < keys.length; k++) keys[k] = k;
+        java.util.Arrays.sort(keys, (x, y) -> Float.compare(weights[q][y], weights[q][x]));
+        StringBuilder t = new StringBuilder("query " + q + ": ");
+        for (int i = 0; i < Math.min(3, keys.length); i++) {
+            if (i > 0) t.append("; ");
+            t.append(String.format(Locale.ROOT, "%s → %s: %.3f (key %d)", tokens.get(q), tokens.get(keys[i]), weights[q][keys[i]], keys[i]));
+        }
+        return t.toString();
     }
 
     /** The heatmap as an RGB image. */

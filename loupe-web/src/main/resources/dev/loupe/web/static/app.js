@@ -17,10 +17,31 @@ async function api(path, options) {
 function esc(s) { return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]); }
 function pct(p) { return (100 * p).toFixed(1) + "%"; }
 function blue(w) { const v = Math.round(255 * (1 - Math.min(1, Math.max(0, w)))); return [v, v, 255]; }
+// text colour readable on blue(w): light on the dark end
+function ink(w) { return w > 0.55 ? "#fff" : "#111"; }
+function cellStyle(w) { const [r, g, b] = blue(w); return `background: rgb(${r},${g},${b}); color: ${ink(w)}`; }
+// a sequential scale (dark purple → teal → yellow, viridis-like) for signed-free magnitudes
+const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+function viridis(w) {
+  const x = Math.min(1, Math.max(0, w)) * (VIRIDIS.length - 1), i = Math.min(VIRIDIS.length - 2, Math.floor(x)), f = x - i;
+  return VIRIDIS[i].map((c, k) => Math.round(c + f * (VIRIDIS[i + 1][k] - c)));
+}
+// a vertical colour bar: scale(w) for w in [0, 1], labelled lo (bottom) and hi (top)
+function colourBar(canvas, scale, lo, hi) {
+  const W = canvas.width, H = canvas.height, ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, W, H);
+  for (let y = 0; y < H - 16; y++) { const [r, g, b] = scale(1 - y / (H - 17)); ctx.fillStyle = `rgb(${r},${g},${b})`; ctx.fillRect(0, y + 8, 14, 1); }
+  ctx.strokeStyle = "#999"; ctx.strokeRect(0.5, 8.5, 13, H - 17);
+  ctx.fillStyle = "#333"; ctx.font = "11px monospace"; ctx.textBaseline = "middle";
+  ctx.fillText(hi, 18, 9); ctx.fillText(lo, 18, H - 9);
+}
+function score(x) { return x.toFixed(2); }
 
 async function init() {
   const m = await (await api("/api/model")).json();
   $("model-info").textContent = `${m.name}: ${m.layers} layers × ${m.heads} heads, d_model ${m.d_model}, context ${m.context}, vocabulary ${m.vocab}`;
+  $("accepts").textContent = "The model accepts " + m.accepts + ".";
+  if (!$("prompt").value) $("prompt").value = m.default_prompt;
   $("run").addEventListener("click", analyse);
   $("dla-run").addEventListener("click", () => loadDla($("dla-target").value));
   $("circuits-run").addEventListener("click", loadCircuits);
@@ -29,6 +50,8 @@ async function init() {
   $("detail").addEventListener("click", hoverDetail);
   $("composition").addEventListener("mousemove", hoverComposition);
   await initFeatures();
+  colourBar($("detail-scale"), blue, "0", "1");
+  if ($("prompt").value) await analyse();   // open on something: the default prompt (a repeated span)
   document.body.dataset.ready = "true";
 }
 
@@ -36,6 +59,8 @@ async function analyse() {
   const t0 = performance.now();
   $("status").textContent = "running…";
   document.body.dataset.pictures = "0";
+  $("lens").removeAttribute("data-loaded");       // readiness marks describe the current run only
+  $("features").removeAttribute("data-loaded");
   try {
     const a = await (await api("/api/analyze", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ prompt: $("prompt").value }) })).json();
@@ -97,7 +122,7 @@ function buildGrid() {
       c.addEventListener("click", () => selectHead(l, h));
       const s = document.createElement("div");
       s.className = "scores";
-      s.textContent = `p${p.toFixed(2).slice(1)} d${d.toFixed(2).slice(1)} i${i.toFixed(2).slice(1)}`;
+      s.textContent = `p${score(p)} d${score(d)} i${score(i)}`;
       cell.append(c, s);
       row.appendChild(cell);
     }
@@ -132,8 +157,27 @@ function selectHead(l, h) {
   const sc = state.scores;
   $("detail-title").textContent = `Head L${l}H${h}: previous-token ${sc.previous_token[l][h].toFixed(3)}, duplicate-token ${sc.duplicate_token[l][h].toFixed(3)}, induction ${sc.induction[l][h].toFixed(3)} (on this prompt)`;
   paint($("detail"), l, h);
+  drawAxisLabels();
   $("detail").dataset.layer = l; $("detail").dataset.head = h;
   highlightTokens();
+}
+
+// token labels beside the expanded head: queries down the left, keys along the top (every n-th when crowded)
+function drawAxisLabels() {
+  const T = state.tokens.length, size = $("detail").clientWidth || 420, cell = size / T, every = Math.max(1, Math.ceil(10 / cell));
+  const font = `${Math.max(8, Math.min(12, Math.floor(cell)))}px monospace`;
+  for (const [id, vertical] of [["detail-queries", false], ["detail-keys", true]]) {
+    const c = $(id), ctx = c.getContext("2d");
+    ctx.clearRect(0, 0, c.width, c.height);
+    ctx.fillStyle = "#333"; ctx.font = font; ctx.textBaseline = "middle"; ctx.textAlign = vertical ? "left" : "right";
+    for (let i = 0; i < T; i += every) {
+      const label = state.tokens[i].display + " " + i, at = (i + 0.5) * cell;
+      ctx.save();
+      if (vertical) { ctx.translate(at, c.height - 3); ctx.rotate(-Math.PI / 2); ctx.fillText(label, 0, 0); }
+      else ctx.fillText(label, c.width - 3, at);
+      ctx.restore();
+    }
+  }
 }
 
 function hoverDetail(ev) {
@@ -176,9 +220,9 @@ async function loadLens() {
   let html = "<tr><th></th>" + state.tokens.map((t, i) => `<th title="position ${i}">${esc(t.display)}</th>`).join("") + "</tr>";
   lens.rows.forEach((row, l) => {
     html += `<tr><th>${lens.labels[l]}</th>` + row.map((cell) => {
-      const g = cell[0], [r, gg, b] = blue(g.probability);
+      const g = cell[0];
       const title = cell.map((c) => `${c.display} ${pct(c.probability)}`).join(", ");
-      return `<td style="background: rgb(${r},${gg},${b})" title="${esc(title)}">${esc(g.display)}</td>`;
+      return `<td style="${cellStyle(g.probability)}" title="${esc(title)}">${esc(g.display)}</td>`;
     }).join("") + "</tr>";
   });
   $("lens").innerHTML = html;
@@ -211,15 +255,14 @@ async function loadCircuits() {
     circuits = await (await api("/api/circuits")).json();
     $("copying").innerHTML = "<tr><th></th>" + [...Array(circuits.heads).keys()].map((h) => `<th>H${h}</th>`).join("") + "</tr>" +
       circuits.copying.map((row, l) => `<tr><th>L${l}</th>` + row.map((v) => {
-        const x = v === null ? 0 : v, [r, g, b] = blue(Math.abs(x));
-        return `<td style="background: rgb(${r},${g},${b})">${v === null ? "–" : v.toFixed(2)}</td>`;
+        const x = v === null ? 0 : v;
+        return `<td style="${cellStyle(Math.abs(x))}">${v === null ? "–" : v.toFixed(2)}</td>`;
       }).join("") + "</tr>").join("");
     const det = circuits.detectors, H = circuits.heads;
     $("detectors").innerHTML = det.unavailable ? `<tr><th>head detectors: ${esc(det.unavailable)}</th></tr>` : `<tr><th colspan="${H + 1}">head detectors on ${esc(det.probe)}: previous-token / duplicate-token / induction</th></tr>` +
       "<tr><th></th>" + [...Array(H).keys()].map((h) => `<th>H${h}</th>`).join("") + "</tr>" +
       det.induction.map((row, l) => `<tr><th>L${l}</th>` + row.map((v, h) => {
-        const [r, g, b] = blue(Math.max(det.previous_token[l][h], det.duplicate_token[l][h], v));
-        return `<td style="background: rgb(${r},${g},${b})">${det.previous_token[l][h].toFixed(2)}/${det.duplicate_token[l][h].toFixed(2)}/${v.toFixed(2)}</td>`;
+        return `<td style="${cellStyle(Math.max(det.previous_token[l][h], det.duplicate_token[l][h], v))}">${det.previous_token[l][h].toFixed(2)}/${det.duplicate_token[l][h].toFixed(2)}/${v.toFixed(2)}</td>`;
       }).join("") + "</tr>").join("");
     drawComposition();
     $("circuits-run").textContent = "Circuits computed";
@@ -228,27 +271,46 @@ async function loadCircuits() {
   }
 }
 
+// composition scores on a canvas with margins: rows = source head (writes), columns = destination head (reads);
+// viridis scaled to the largest score (white: not a composition, same or later layer), with a colour bar
+const COMP = { margin: 44, size: 300 };
 function drawComposition() {
   if (!circuits) return;
-  const m = circuits.composition[$("comp-kind").value], n = m.length, c = $("composition");
-  c.width = n; c.height = n;
+  const m = circuits.composition[$("comp-kind").value], n = m.length, H = circuits.heads, c = $("composition");
+  const { margin: M, size: S } = COMP, cell = S / n;
+  c.width = M + S + 2; c.height = M + S + 2;
   let max = 1e-9;
   for (const row of m) for (const v of row) if (v !== null) max = Math.max(max, v);
-  const ctx = c.getContext("2d"), img = ctx.createImageData(n, n);
+  const ctx = c.getContext("2d");
+  ctx.clearRect(0, 0, c.width, c.height);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    const v = m[i][j], o = 4 * (i * n + j), [r, g, b] = v === null ? [235, 235, 235] : blue(v / max);
-    img.data[o] = r; img.data[o + 1] = g; img.data[o + 2] = b; img.data[o + 3] = 255;
+    const v = m[i][j], [r, g, b] = v === null ? [245, 245, 245] : viridis(v / max);
+    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    ctx.fillRect(M + j * cell, M + i * cell, Math.ceil(cell), Math.ceil(cell));
   }
-  ctx.putImageData(img, 0, 0);
+  ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
+  ctx.fillStyle = "#333"; ctx.font = "10px monospace"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+  for (let l = 0; l * H < n; l++) {
+    const at = M + (l * H + H / 2) * cell;
+    ctx.fillText(`L${l}`, at, M - 8);
+    ctx.save(); ctx.translate(M - 8, at); ctx.rotate(-Math.PI / 2); ctx.fillText(`L${l}`, 0, 0); ctx.restore();
+    if (l > 0) { const e = M + l * H * cell; ctx.beginPath(); ctx.moveTo(e, M); ctx.lineTo(e, M + S); ctx.moveTo(M, e); ctx.lineTo(M + S, e); ctx.stroke(); }
+  }
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillText("columns: destination head (reads)", M + S / 2, 10);
+  ctx.save(); ctx.translate(10, M + S / 2); ctx.rotate(-Math.PI / 2); ctx.fillText("rows: source head (writes)", 0, 0); ctx.restore();
+  colourBar($("comp-scale"), viridis, "0", max.toFixed(3));
+  c.dataset.max = String(max);
 }
 
 function hoverComposition(ev) {
   if (!circuits) return;
-  const m = circuits.composition[$("comp-kind").value], n = m.length, H = circuits.heads, r = $("composition").getBoundingClientRect();
-  const j = Math.floor((ev.clientX - r.left) / r.width * n), i = Math.floor((ev.clientY - r.top) / r.height * n);
+  const m = circuits.composition[$("comp-kind").value], n = m.length, H = circuits.heads, c = $("composition"), r = c.getBoundingClientRect();
+  const px = (ev.clientX - r.left) * c.width / r.width - COMP.margin, py = (ev.clientY - r.top) * c.height / r.height - COMP.margin;
+  const j = Math.floor(px / COMP.size * n), i = Math.floor(py / COMP.size * n);
   if (i < 0 || j < 0 || i >= n || j >= n) return;
   const v = m[i][j];
-  $("comp-hover").textContent = `${$("comp-kind").value}-composition L${Math.floor(i / H)}H${i % H} → L${Math.floor(j / H)}H${j % H}: ${v === null ? "–" : v.toFixed(4)}`;
+  $("comp-hover").textContent = `${$("comp-kind").value}-composition, source L${Math.floor(i / H)}H${i % H} → L${Math.floor(j / H)}H${j % H}: ${v === null ? "–" : v.toFixed(4)}`;
 }
 
 init();
