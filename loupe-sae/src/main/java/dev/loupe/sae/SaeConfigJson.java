@@ -50,13 +50,7 @@ public final class SaeConfigJson {
 
     /** Parses {@code cfg.json} text; {@code source} names the file in error messages. */
     public static SaeConfig parse(String json, String source) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JacksonException e) {
-            throw new LoupeException(source + ": malformed JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) throw new LoupeException(source + ": must hold a JSON object");
+        JsonNode root = dev.loupe.model.io.ConfigJson.readObject(JSON, json, source);
         boolean current = root.has("metadata") && root.get("metadata").isObject();
         JsonNode meta = current ? root.get("metadata") : root;
 

@@ -111,17 +111,6 @@ public final class InContextBaselines {
         return s / p.length;
     }
 
-    /** Cosine of the angle between two prediction vectors. */
-    public static double cosine(double[] a, double[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += a[i] * b[i];
-            aa += a[i] * a[i];
-            bb += b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
-    }
-
     static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += a[i] * b[i];

@@ -157,7 +157,7 @@ public final class InContextRegression {
             lsAlpha[n - 1] = alphas[best];
             mse.get("least_squares_construction")[n - 1] = InContextBaselines.mse(lsWired[best].predict(tokens, s.evalTasks(), n + 1), y);
             double[] lin = linear.predict(tokens, s.evalTasks(), n + 1);
-            cos[n - 1] = InContextBaselines.cosine(lin, gd1);
+            cos[n - 1] = dev.loupe.analysis.trace.PlainMath.cosine(lin, gd1);
             double diff = 0, norm = 0;
             for (int i = 0; i < lin.length; i++) {
                 diff += (lin[i] - gd1[i]) * (lin[i] - gd1[i]);

@@ -56,14 +56,22 @@ public final class ConfigJson {
 
     /** Parses {@code config.json} text; {@code source} names the file in error messages. */
     public static GptConfig parse(String json, String source) {
+        return fromJson(readObject(JSON, json, source), source);
+    }
+
+    /**
+     * The JSON object in {@code json}, read with {@code mapper}; a malformed text or anything but an
+     * object is one error naming {@code source} (also used for SAELens' {@code cfg.json}).
+     */
+    public static JsonNode readObject(ObjectMapper mapper, String json, String source) {
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            root = mapper.readTree(json);
         } catch (JacksonException e) {
             throw new LoupeException(source + ": malformed JSON: " + e.getOriginalMessage());
         }
         if (root == null || !root.isObject()) throw new LoupeException(source + ": must hold a JSON object");
-        return fromJson(root, source);
+        return root;
     }
 
     static GptConfig fromJson(JsonNode root, String src) {
