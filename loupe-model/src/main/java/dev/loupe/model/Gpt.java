@@ -56,6 +56,9 @@ public final class Gpt implements TrainableModel {
     private final Hooks hooks;
 
     private Gpt(GptConfig c, Map<String, Tensor> parameters, boolean frozen) {
+        // the config layer knows both variants; the model's forward and backward learn them next
+        if (c.moe() != null) throw new dev.loupe.LoupeException("this Loupe build cannot run mixture-of-experts models yet");
+        if (c.highway() != null) throw new dev.loupe.LoupeException("this Loupe build cannot run highway-gated models yet");
         this.config = c;
         this.params = Collections.unmodifiableMap(parameters);
         Map<String, Tensor> g = new LinkedHashMap<>();

@@ -24,10 +24,12 @@ import java.util.Map;
  * @param positional   how positions enter the residual stream
  * @param attnBias     whether attention has biases ({@code c_attn.bias}, {@code c_proj.bias}); GPT-2: true
  * @param attention    the attention kind (softmax, linear, least squares) and its settings
+ * @param moe          mixture-of-experts MLPs, or {@code null} for the single dense MLP of GPT-2
+ * @param highway      highway-gated sublayers, or {@code null} for GPT-2's plain residual additions
  */
 public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
                         float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional,
-                        boolean attnBias, AttentionKind attention) {
+                        boolean attnBias, AttentionKind attention, MoeSettings moe, HighwaySettings highway) {
 
     /** Where LayerNorm sits; NONE leaves the residual stream unnormalised everywhere (no ln_f either). */
     public enum Norm { PRE, POST, NONE }
@@ -50,6 +52,14 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
                 AttentionKind.SOFTMAX);
     }
 
+    /** A configuration without mixture-of-experts or highway gates. */
+    public GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, int nHead, int dMlp,
+                     float layerNormEps, boolean tied, Norm norm, Mlp mlp, Positional positional,
+                     boolean attnBias, AttentionKind attention) {
+        this(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, attnBias,
+                attention, null, null);
+    }
+
     public GptConfig {
         require(vocabSize > 0, "vocab_size must be positive, got " + vocabSize);
         require(nPositions > 0, "n_positions must be positive, got " + nPositions);
@@ -69,12 +79,41 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
         }
         require(layerNormEps > 0, "layer_norm_epsilon must be positive, got " + layerNormEps);
         if (attention == null) attention = AttentionKind.SOFTMAX;
+        if (moe != null) {
+            require(mlp != Mlp.NONE, "moe needs an MLP (loupe.mlp is \"none\")");
+            moe.checkLayers(nLayer);
+            requireTensor("mlp.experts.{e}.c_fc.weight", mlp == Mlp.SWIGLU ? 2L * moe.dExpert() : moe.dExpert(),
+                    mlp == Mlp.SWIGLU ? "2·d_expert" : "d_expert", dModel);
+        }
+        if (highway != null) {
+            require(norm == Norm.PRE, "highway gates need pre-LN (the gate reads the sublayer's LN output), got norm "
+                    + norm.name().toLowerCase(java.util.Locale.ROOT));
+            require(mlp != Mlp.NONE || !highway.gates(HighwaySettings.Sublayer.MLP),
+                    "highway.sublayers names \"mlp\", but the model has no MLP");
+        }
+    }
+
+    /** This configuration with mixture-of-experts MLPs ({@code null}: dense). */
+    public GptConfig withMoe(MoeSettings m) {
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp,
+                positional, attnBias, attention, m, highway);
+    }
+
+    /** This configuration with highway-gated sublayers ({@code null}: plain residual). */
+    public GptConfig withHighway(HighwaySettings h) {
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp,
+                positional, attnBias, attention, moe, h);
+    }
+
+    /** Whether layer {@code l}'s MLP is a mixture of experts. */
+    public boolean isMoeLayer(int l) {
+        return moe != null && mlp != Mlp.NONE && moe.appliesTo(l);
     }
 
     /** This configuration with another attention kind. */
     public GptConfig withAttention(AttentionKind kind) {
         return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp,
-                positional, attnBias, kind);
+                positional, attnBias, kind, moe, highway);
     }
 
     /** A configuration with attention biases (GPT-2's layout) and the given attention kind. */
@@ -122,31 +161,57 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
         long ln = norm == Norm.NONE ? 0 : 2 * d;                        // a LayerNorm's weight and bias
         long perLayer = ln + 3 * d * d + d * d + (attnBias ? 4 * d : 0); // ln_1, c_attn, c_proj
         if (attention.lsAlphaLearned()) perLayer += nHead;               // ls_log_alpha
-        if (mlp != Mlp.NONE) {
-            long up = mlp == Mlp.SWIGLU ? 2L * dMlp : dMlp;
-            perLayer += ln + d * up + up + (long) dMlp * d + d;         // ln_2, c_fc, c_proj
+        if (highway != null) {
+            long gate = d * highway.gateWidth(dModel) + highway.gateWidth(dModel);  // W_T, b_T
+            if (highway.gates(HighwaySettings.Sublayer.ATTN)) perLayer += gate;
+            if (mlp != Mlp.NONE && highway.gates(HighwaySettings.Sublayer.MLP)) perLayer += gate;
         }
         long n = (long) vocabSize * d + ln;                             // wte, ln_f
         if (positional == Positional.LEARNED) n += (long) nPositions * d;
         if (!tied) n += (long) vocabSize * d;
-        return saturatingAdd(n, saturatingMultiply(nLayer, perLayer));
+        n = saturatingAdd(n, saturatingMultiply(nLayer, perLayer));
+        if (mlp != Mlp.NONE) {
+            long dense = mlpParameters(dMlp);
+            long mixture = moe == null ? 0 : saturatingAdd(d * moe.experts(), saturatingMultiply(moe.experts(), mlpParameters(moe.dExpert())));
+            long moeLayers = moe == null ? 0 : moe.layers() == null ? nLayer : moe.layers().size();
+            n = saturatingAdd(n, saturatingMultiply(nLayer - moeLayers, ln + dense));      // ln_2, c_fc, c_proj
+            n = saturatingAdd(n, saturatingMultiply(moeLayers, saturatingAdd(ln, mixture))); // ln_2, gate, experts
+        }
+        return n;
+    }
+
+    /** The weights and biases of one MLP of hidden width {@code width} (c_fc and c_proj). */
+    private long mlpParameters(long width) {
+        long d = dModel;
+        long up = mlp == Mlp.SWIGLU ? 2L * width : width;
+        return d * up + up + width * d + d;
     }
 
     /** The number of tensors in {@link #expectedShapes()}, without building them (long: n_layer may be absurd). */
     public long tensorCount() {
         long ln = norm == Norm.NONE ? 0 : 2;                            // weight and bias of a LayerNorm
-        long perLayer = ln + 2 + (attnBias ? 2 : 0) + (attention.lsAlphaLearned() ? 1 : 0) + (mlp == Mlp.NONE ? 0 : ln + 4);
-        return 1 + ln + (positional == Positional.LEARNED ? 1 : 0) + (tied ? 0 : 1) + perLayer * nLayer;
+        long perLayer = ln + 2 + (attnBias ? 2 : 0) + (attention.lsAlphaLearned() ? 1 : 0);
+        if (highway != null) {
+            if (highway.gates(HighwaySettings.Sublayer.ATTN)) perLayer += 2;
+            if (mlp != Mlp.NONE && highway.gates(HighwaySettings.Sublayer.MLP)) perLayer += 2;
+        }
+        long n = 1 + ln + (positional == Positional.LEARNED ? 1 : 0) + (tied ? 0 : 1) + perLayer * nLayer;
+        if (mlp != Mlp.NONE) {
+            long moeLayers = moe == null ? 0 : moe.layers() == null ? nLayer : moe.layers().size();
+            long experts = moe == null ? 0 : moe.experts();
+            n += (ln + 4) * (nLayer - moeLayers) + (ln + 1 + 4 * experts) * moeLayers;  // ln_2 + (c_fc, c_proj | gate, experts)
+        }
+        return n;
     }
 
     /** This configuration with LayerNorm at {@code n} (NONE: no LayerNorm tensors at all). */
     public GptConfig withNorm(Norm n) {
-        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, n, mlp, positional, attnBias, attention);
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, n, mlp, positional, attnBias, attention, moe, highway);
     }
 
     /** This configuration with or without attention biases. */
     public GptConfig withAttnBias(boolean bias) {
-        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, bias, attention);
+        return new GptConfig(vocabSize, nPositions, dModel, nLayer, nHead, dMlp, layerNormEps, tied, norm, mlp, positional, bias, attention, moe, highway);
     }
 
     /** Whether the model has LayerNorms (every norm but NONE). */
@@ -188,16 +253,19 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
             if (attention.lsAlphaLearned()) {
                 m.put(p + "attn.ls_log_alpha", new int[] {nHead});
             }
+            if (highway != null && highway.gates(HighwaySettings.Sublayer.ATTN)) putGate(m, p + "attn_gate");
             if (mlp != Mlp.NONE) {
-                int up = mlp == Mlp.SWIGLU ? 2 * dMlp : dMlp;
                 if (hasLayerNorm()) {
                     m.put(p + "ln_2.weight", new int[] {dModel});
                     m.put(p + "ln_2.bias", new int[] {dModel});
                 }
-                m.put(p + "mlp.c_fc.weight", new int[] {dModel, up});
-                m.put(p + "mlp.c_fc.bias", new int[] {up});
-                m.put(p + "mlp.c_proj.weight", new int[] {dMlp, dModel});
-                m.put(p + "mlp.c_proj.bias", new int[] {dModel});
+                if (isMoeLayer(i)) {
+                    m.put(p + "mlp.gate.weight", new int[] {dModel, moe.experts()});
+                    for (int e = 0; e < moe.experts(); e++) putMlp(m, p + "mlp.experts." + e + ".", moe.dExpert());
+                } else {
+                    putMlp(m, p + "mlp.", dMlp);
+                }
+                if (highway != null && highway.gates(HighwaySettings.Sublayer.MLP)) putGate(m, p + "mlp_gate");
             }
         }
         if (hasLayerNorm()) {
@@ -206,6 +274,22 @@ public record GptConfig(int vocabSize, int nPositions, int dModel, int nLayer, i
         }
         if (!tied) m.put("lm_head.weight", new int[] {vocabSize, dModel});
         return m;
+    }
+
+    /** c_fc and c_proj of one MLP of hidden width {@code width} under {@code prefix} (e.g. "h.0.mlp."). */
+    private void putMlp(Map<String, int[]> m, String prefix, int width) {
+        int up = mlp == Mlp.SWIGLU ? 2 * width : width;
+        m.put(prefix + "c_fc.weight", new int[] {dModel, up});
+        m.put(prefix + "c_fc.bias", new int[] {up});
+        m.put(prefix + "c_proj.weight", new int[] {width, dModel});
+        m.put(prefix + "c_proj.bias", new int[] {dModel});
+    }
+
+    /** A highway gate's W_T [d_model, d_model | 1] and b_T. */
+    private void putGate(Map<String, int[]> m, String prefix) {
+        int w = highway.gateWidth(dModel);
+        m.put(prefix + ".weight", new int[] {dModel, w});
+        m.put(prefix + ".bias", new int[] {w});
     }
 
     private static void requireTensor(String name, long rows, String rowName, long cols) {

@@ -14,10 +14,16 @@ import dev.loupe.model.GptConfig;
 import dev.loupe.model.GptConfig.Mlp;
 import dev.loupe.model.GptConfig.Norm;
 import dev.loupe.model.GptConfig.Positional;
+import dev.loupe.model.HighwaySettings;
+import dev.loupe.model.MoeSettings;
 
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@link GptConfig} ↔ a model directory's {@code config.json} (SPEC §2): Hugging Face GPT-2 keys,
@@ -32,14 +38,14 @@ import java.util.Set;
  * different function. Loupe keys: {@code norm} pre|post|none, {@code mlp} gelu|relu|swiglu|none,
  * {@code positional} learned|sinusoidal|none, {@code d_mlp}, {@code attn_bias} true|false, {@code attention}
  * softmax|linear|least_squares with {@code feature_map} elu1|identity, {@code normalize},
- * {@code ls_alpha}, {@code ls_alpha_learned} (SPEC §"Variants"); unknown Loupe keys are refused (a
+ * {@code ls_alpha}, {@code ls_alpha_learned}, and the objects {@code moe} and {@code highway} (SPEC §"Variants"); unknown Loupe keys are refused (a
  * newer feature this build cannot run must not be dropped silently).
  *
  * <p>Writing emits {@code "model_type": "gpt2"} and {@code "architectures": ["GPT2LMHeadModel"]}
  * only when the configuration uses GPT-2 features alone (pre-LN, learned positions, GELU or ReLU
  * MLP, attention biases), so that transformers loads it as GPT-2; otherwise these keys are left out, and
  * transformers refuses the directory instead of loading a different network. A model with a
- * variant of SPEC §"Variants" (linear or least-squares attention) says so with
+ * variant of SPEC §"Variants" (linear or least-squares attention, mixture of experts, highway gates) says so with
  * {@code "architectures": ["LoupeGPT"]}.
  */
 public final class ConfigJson {
@@ -50,7 +56,10 @@ public final class ConfigJson {
             .build();
 
     private static final Set<String> LOUPE_KEYS = Set.of("norm", "mlp", "positional", "d_mlp", "attn_bias",
-            "attention", "feature_map", "normalize", "ls_alpha", "ls_alpha_learned");
+            "attention", "feature_map", "normalize", "ls_alpha", "ls_alpha_learned", "moe", "highway");
+    private static final Set<String> MOE_KEYS = Set.of("experts", "top_k", "d_expert", "router", "aux_loss_coef",
+            "z_loss_coef", "capacity_factor", "layers");
+    private static final Set<String> HIGHWAY_KEYS = Set.of("sublayers", "gate", "mode", "gate_bias_init");
 
     private ConfigJson() {}
 
@@ -107,7 +116,8 @@ public final class ConfigJson {
             String k = it.next();
             if (!LOUPE_KEYS.contains(k)) {
                 throw new LoupeException(src + ": unknown setting loupe." + k + " (known: norm, mlp, positional,"
-                        + " d_mlp, attn_bias, attention, feature_map, normalize, ls_alpha, ls_alpha_learned); written by a newer Loupe?");
+                        + " d_mlp, attn_bias, attention, feature_map, normalize, ls_alpha, ls_alpha_learned, moe, highway);"
+                        + " written by a newer Loupe?");
             }
         }
         Norm norm = choice(loupe, "norm", Norm.class, Norm.PRE, src);
@@ -124,8 +134,8 @@ public final class ConfigJson {
         boolean attnBias = bool(loupe, "attn_bias", true, src + ": loupe");
         try {
             int dMlp = dMlpLoupe != null ? dMlpLoupe : nInner != null ? nInner : GptConfig.mlpWidth(dModel);
-            return new GptConfig(vocab, nPos, dModel, nLayer, nHead, dMlp, eps, tied, norm, mlp, pos, attnBias)
-                    .withAttention(attentionKind(loupe, src));
+            return new GptConfig(vocab, nPos, dModel, nLayer, nHead, dMlp, eps, tied, norm, mlp, pos, attnBias,
+                    attentionKind(loupe, src), moe(loupe.get("moe"), dMlp, src), highway(loupe.get("highway"), src));
         } catch (LoupeException e) {
             throw new LoupeException(src + ": " + e.getMessage(), e);
         }
@@ -139,6 +149,90 @@ public final class ConfigJson {
         float alpha = number(loupe, "ls_alpha", 1.0, src + ": loupe");
         boolean learned = bool(loupe, "ls_alpha_learned", false, src + ": loupe");
         return new AttentionKind(kind, phi, normalize, alpha, learned);
+    }
+
+    /** The {@code loupe.moe} object (SPEC §"Variants"), or null when absent; d_expert defaults to d_mlp. */
+    private static MoeSettings moe(JsonNode o, int dMlp, String src) {
+        if (o == null || o.isNull()) return null;
+        String where = src + ": loupe.moe";
+        requireObject(o, MOE_KEYS, where);
+        if (!o.hasNonNull("experts")) throw new LoupeException(where + ": experts (the number of experts) is required");
+        int experts = integer(o, "experts", 0, where);
+        int topK = integer(o, "top_k", Math.min(2, experts), where);
+        int dExpert = integer(o, "d_expert", dMlp, where);
+        MoeSettings.Router router = enumValue(o, "router", MoeSettings.Router.class, MoeSettings.Router.SOFTMAX_TOPK, where);
+        float aux = number(o, "aux_loss_coef", 0.01, where);
+        float z = number(o, "z_loss_coef", 0.001, where);
+        Float capacity = o.hasNonNull("capacity_factor") ? number(o, "capacity_factor", 0, where) : null;
+        List<Integer> layers = null;
+        JsonNode l = o.get("layers");
+        if (l != null && !l.isNull()) {
+            if (!l.isArray()) throw new LoupeException(where + ": layers must be null or a list of layer indices, got " + l);
+            layers = new ArrayList<>();
+            for (JsonNode i : l) {
+                if (!i.isIntegralNumber() || !i.canConvertToInt()) {
+                    throw new LoupeException(where + ": layers must hold integers, got " + i);
+                }
+                layers.add(i.asInt());
+            }
+        }
+        return new MoeSettings(experts, topK, dExpert, router, aux, z, capacity, layers);
+    }
+
+    /** The {@code loupe.highway} object (SPEC §"Variants"), or null when absent. */
+    private static HighwaySettings highway(JsonNode o, String src) {
+        if (o == null || o.isNull()) return null;
+        String where = src + ": loupe.highway";
+        requireObject(o, HIGHWAY_KEYS, where);
+        EnumSet<HighwaySettings.Sublayer> sublayers = EnumSet.allOf(HighwaySettings.Sublayer.class);
+        JsonNode s = o.get("sublayers");
+        if (s != null && !s.isNull()) {
+            if (!s.isArray()) throw new LoupeException(where + ": sublayers must be a list such as [\"attn\", \"mlp\"], got " + s);
+            sublayers = EnumSet.noneOf(HighwaySettings.Sublayer.class);
+            for (JsonNode n : s) {
+                if (!n.isTextual()) throw new LoupeException(where + ": sublayers must hold \"attn\" or \"mlp\", got " + n);
+                sublayers.add(parseEnum(n.asText(), HighwaySettings.Sublayer.class, where + ".sublayers"));
+            }
+        }
+        HighwaySettings.Gate gate = enumValue(o, "gate", HighwaySettings.Gate.class, HighwaySettings.Gate.VECTOR, where);
+        HighwaySettings.Mode mode = enumValue(o, "mode", HighwaySettings.Mode.class, HighwaySettings.Mode.HIGHWAY, where);
+        float bias = number(o, "gate_bias_init", -2.0, where);
+        return new HighwaySettings(sublayers, gate, mode, bias);
+    }
+
+    private static void requireObject(JsonNode o, Set<String> known, String where) {
+        if (!o.isObject()) throw new LoupeException(where + " must be an object or null, got " + o);
+        for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!known.contains(k)) {
+                throw new LoupeException(where + ": unknown key " + k + " (known: " + String.join(", ", new TreeSet<>(known)) + ")");
+            }
+        }
+    }
+
+    private static void putMoe(ObjectNode loupe, MoeSettings m) {
+        if (m == null) return;
+        ObjectNode o = loupe.putObject("moe");
+        o.put("experts", m.experts());
+        o.put("top_k", m.topK());
+        o.put("d_expert", m.dExpert());
+        o.put("router", m.router().configName());
+        o.put("aux_loss_coef", Double.parseDouble(Float.toString(m.auxLossCoef())));
+        o.put("z_loss_coef", Double.parseDouble(Float.toString(m.zLossCoef())));
+        if (m.capacityFactor() == null) o.putNull("capacity_factor");
+        else o.put("capacity_factor", Double.parseDouble(Float.toString(m.capacityFactor())));
+        if (m.layers() == null) o.putNull("layers");
+        else m.layers().forEach(o.putArray("layers")::add);
+    }
+
+    private static void putHighway(ObjectNode loupe, HighwaySettings h) {
+        if (h == null) return;
+        ObjectNode o = loupe.putObject("highway");
+        var list = o.putArray("sublayers");
+        for (HighwaySettings.Sublayer s : HighwaySettings.Sublayer.values()) if (h.gates(s)) list.add(HighwaySettings.configName(s));
+        o.put("gate", HighwaySettings.configName(h.gate()));
+        o.put("mode", HighwaySettings.configName(h.mode()));
+        o.put("gate_bias_init", Double.parseDouble(Float.toString(h.gateBiasInit())));
     }
 
     /** Writes the attention settings that differ from GPT-2's softmax. */
@@ -156,7 +250,7 @@ public final class ConfigJson {
 
     /** Whether {@code c} uses a variant of SPEC §"Variants", so that it is a LoupeGPT, not a GPT-2 model. */
     public static boolean usesVariant(GptConfig c) {
-        return !c.attention().isSoftmax();
+        return !c.attention().isSoftmax() || c.moe() != null || c.highway() != null;
     }
 
     /** The {@code config.json} text for {@code c} (pretty-printed). */
@@ -194,6 +288,8 @@ public final class ConfigJson {
         loupe.put("d_mlp", c.dMlp());
         loupe.put("attn_bias", c.attnBias());
         putAttention(loupe, c.attention());
+        putMoe(loupe, c.moe());
+        putHighway(loupe, c.highway());
         try {
             return JSON.writeValueAsString(root) + "\n";
         } catch (JacksonException e) {
@@ -238,11 +334,19 @@ public final class ConfigJson {
     }
 
     private static <E extends Enum<E>> E choice(JsonNode o, String key, Class<E> type, E dflt, String src) {
-        String s = text(o, key, null, src + ": loupe");
-        if (s == null) return dflt;
+        return enumValue(o, key, type, dflt, src + ": loupe");
+    }
+
+    /** The enum constant spelled (case-insensitively) at {@code o.key}, {@code dflt} when absent. */
+    private static <E extends Enum<E>> E enumValue(JsonNode o, String key, Class<E> type, E dflt, String where) {
+        String s = text(o, key, null, where);
+        return s == null ? dflt : parseEnum(s, type, where + "." + key);
+    }
+
+    private static <E extends Enum<E>> E parseEnum(String s, Class<E> type, String what) {
         for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(s)) return e;
         StringBuilder known = new StringBuilder();
         for (E e : type.getEnumConstants()) known.append(known.isEmpty() ? "" : "|").append(e.name().toLowerCase(Locale.ROOT));
-        throw new LoupeException(src + ": loupe." + key + " \"" + s + "\" is not one of " + known);
+        throw new LoupeException(what + " \"" + s + "\" is not one of " + known);
     }
 }
