@@ -11,6 +11,10 @@ import java.util.Map;
  * own {@code --help} keeps the full text.
  */
 final class CommandList {
+    /** Abbreviations whose full stop does not end a sentence (a citation's "et al.", "e.g.", …). */
+    private static final java.util.regex.Pattern ABBREVIATION =
+            java.util.regex.Pattern.compile("(\\bal|\\be\\.g|\\bi\\.e|\\bcf|\\bvs)\\.$");
+
     private CommandList() {}
 
     /** Installs the one-line command list on {@code cli} and all its subcommands. */
@@ -38,9 +42,14 @@ final class CommandList {
         int end = text.length();
         for (String stop : new String[] {". ", ": ", "; "}) {
             int i = text.indexOf(stop);
+            while (i > 0 && stop.equals(". ") && ABBREVIATION.matcher(text.substring(0, i + 1)).find()) {
+                i = text.indexOf(stop, i + 1);                              // "et al. 2022" does not end a sentence
+            }
             if (i > 0 && i < end) end = i;
         }
         String sentence = text.substring(0, end).replaceAll("[.:;]$", "");
+        int open = sentence.lastIndexOf(" (");
+        if (open > 0 && sentence.indexOf(')', open) < 0) sentence = sentence.substring(0, open); // no half an aside
         int paren = sentence.indexOf(" (");
         if (sentence.length() > 72 && paren > 20) sentence = sentence.substring(0, paren); // asides stay in the command's own help
         int clause = sentence.indexOf(", ");

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Build, train, run and dissect GPT-style transformers.%n",
-        footer = {"%nRun 'loupe COMMAND --help' for a command's options and examples."},
+        footer = {"%nRun 'loupe COMMAND --help' for a command's options and examples.",
+                "Jobs on Apache Spark (eval, activation-stats, sweep): 'loupe spark --help'."},
         subcommands = {
                 CommandLine.HelpCommand.class,
                 dev.loupe.cli.quickstart.QuickstartCommand.class,

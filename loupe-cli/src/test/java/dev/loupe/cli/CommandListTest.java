@@ -23,4 +23,18 @@ class CommandListTest {
         spec.usageMessage().description("Measure things. Then more detail follows here.");
         assertThat(CommandList.firstSentence(spec)).isEqualTo("Measure things.");
     }
+
+    @Test
+    void aCitationsFullStopDoesNotEndTheSentence() {
+        var spec = picocli.CommandLine.Model.CommandSpec.create();
+        spec.usageMessage().description("Head detectors (Olsson et al. 2022, e.g. induction). Then more.");
+        assertThat(CommandList.firstSentence(spec)).isEqualTo("Head detectors (Olsson et al. 2022, e.g. induction).");
+        spec.usageMessage().description("Head detectors (Olsson et al. 2022; Wang et al.): scores.");
+        assertThat(CommandList.firstSentence(spec)).isEqualTo("Head detectors.");
+    }
+
+    @Test
+    void theSparkJobsAreNamedUnderTheCommandList() {
+        assertThat(MainTest.run("--help").out()).contains("loupe spark --help");
+    }
 }

@@ -19,6 +19,6 @@ public final class SaeCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: train or eval.");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: train, eval or features.");
     }
 }
