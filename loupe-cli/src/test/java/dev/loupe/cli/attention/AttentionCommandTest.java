@@ -89,6 +89,17 @@ class AttentionCommandTest {
     }
 
     @Test
+    void twoHeatmapsInOnePageHaveTheirOwnGradientIds() {
+        float[][] a = {{1f, 0f}, {0.5f, 0.5f}}, b = {{1f, 0f}, {0.9f, 0.1f}};
+        String one = new AttentionHeatmap("head 0", List.of("a", "b"), a).svg();
+        String two = new AttentionHeatmap("head 1", List.of("a", "b"), b).svg();
+        java.util.function.Function<String, String> id = svg -> svg.replaceAll("(?s).*<linearGradient id=\"([^\"]+)\".*", "$1");
+        assertThat(id.apply(one)).isNotEqualTo(id.apply(two));
+        assertThat(one).contains("url(#" + id.apply(one) + ")");
+        assertThat(new AttentionHeatmap("head 0", List.of("a", "b"), a).svg()).isEqualTo(one);   // same content, same bytes
+    }
+
+    @Test
     void heatmapRejectsMismatchedSizes() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AttentionHeatmap("x", List.of("a"), new float[2][2]))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -76,7 +76,7 @@ public record AttentionHeatmap(String title, List<String> tokens, float[][] weig
         }
         s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>%n",
                 LABEL, TOP, n * CELL, n * CELL));
-        colourBar(s, LABEL + n * CELL + 12, TOP, Math.min(n * CELL, 200));
+        colourBar(s, LABEL + n * CELL + 12, TOP, Math.min(n * CELL, 200), gradientId());
         s.append(String.format(Locale.ROOT, "<text x=\"4\" y=\"%d\" fill=\"#555\">rows: query (attending) · columns: key (attended to)</text>%n", h + 14));
         s.append("</svg>\n");
         return s.toString();
@@ -85,13 +85,23 @@ public record AttentionHeatmap(String title, List<String> tokens, float[][] weig
     /** Room to the right of the cells for the colour bar and its labels. */
     private static final int BAR = 44;
 
+    /**
+     * The colour bar's gradient id, unique to this heatmap's content: a report inlines many of these
+     * SVGs into one HTML page, where ids must not repeat; derived from the content, so the same
+     * report is the same bytes run after run.
+     */
+    private String gradientId() {
+        int h = java.util.Objects.hash(title, tokens, java.util.Arrays.deepHashCode(weights));
+        return "attention-scale-" + Integer.toHexString(h);
+    }
+
     /** A vertical colour bar, weight 1 at the top and 0 at the bottom, at (x, y), {@code height} tall. */
-    private static void colourBar(StringBuilder s, int x, int y, int height) {
+    private static void colourBar(StringBuilder s, int x, int y, int height, String id) {
         int[] lo = rgb(0), hi = rgb(1);
-        s.append(String.format(Locale.ROOT, "<defs><linearGradient id=\"attention-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+        s.append(String.format(Locale.ROOT, "<defs><linearGradient id=\"%s\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
                 + "<stop offset=\"0\" stop-color=\"rgb(%d,%d,%d)\"/><stop offset=\"1\" stop-color=\"rgb(%d,%d,%d)\"/></linearGradient></defs>%n",
-                lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]));
-        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"%d\" fill=\"url(#attention-scale)\" stroke=\"#888\"/>%n", x, y, height));
+                id, lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]));
+        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"%d\" fill=\"url(#%s)\" stroke=\"#888\"/>%n", x, y, height, id));
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">1</text><text x=\"%d\" y=\"%d\">0</text>%n", x + 14, y + 9, x + 14, y + height));
     }
 
