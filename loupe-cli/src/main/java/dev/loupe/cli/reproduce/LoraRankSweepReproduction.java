@@ -31,10 +31,10 @@ import java.util.concurrent.Callable;
                 + "full fine-tuning, the same steps, learning rate, batches and seed for every run, and report for each: "
                 + "trainable parameters (and %% of the base), training and held-out loss, the adapter's size on disk (PEFT files), "
                 + "median time per step and the training state held in memory (weights, gradients, AdamW moments); plus the base "
-                + "model's loss. LoRA runs use alpha = --alpha-over-r × r, so alpha/r is the same at every rank. The fine-tunes "
-                + "are 'loupe finetune''s (AdamW β (0.9, 0.999), warm-up then cosine to lr/10, clipping at 1).",
+                + "model's loss. LoRA runs use alpha = --alpha-over-r × r, so alpha/r is the same at every rank. Every run trains "
+                + "as 'loupe finetune' does (AdamW β (0.9, 0.999), warm-up then cosine to lr/10, clipping at 1).",
                 "Without --model it needs no download: it pretrains a 2-layer character model (d_model 128) on generated text in "
-                        + "one made-up language and fine-tunes it on text in another (about 5 minutes on 2 loaded cores). With "
+                        + "one made-up language and fine-tunes it on text in another (90 s on 2 cores at load average 16). With "
                         + "--model DIR --data FILE it sweeps a real base model (e.g. GPT-2) on your text.",
                 "Writes report.html (table and a chart of loss against r with the full fine-tune and the base as reference lines), "
                         + "report.json, loss_vs_rank.png, every adapter (r1/, r2/, … PEFT directories for --adapter), the fully "
@@ -42,6 +42,7 @@ import java.util.concurrent.Callable;
                 ""},
         footer = {"%nExamples:", "  loupe reproduce lora-rank-sweep",
                 "  loupe reproduce lora-rank-sweep --ranks 1,4 --steps 40 --pretrain-steps 100 --out runs/lora-sweep-short",
+                "  loupe fetch gpt2   # then, with your text in other.txt:",
                 "  loupe reproduce lora-rank-sweep --model gpt2 --data other.txt --seq 128 --lr 1e-3 --target-modules c_attn"})
 final class LoraRankSweepReproduction implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/reproduce-lora-rank-sweep", paramLabel = "DIR",
@@ -58,13 +59,13 @@ final class LoraRankSweepReproduction implements Callable<Integer> {
     @Option(names = "--val-data", paramLabel = "FILE", description = "Held-out text or .bin file (default: the last 10%% of --data).")
     Path valData;
 
-    @Option(names = "--ranks", split = ",", paramLabel = "R,R,…", description = "LoRA ranks (default: 1,2,4,8,16).")
+    @Option(names = "--ranks", split = ",", paramLabel = "R", description = "LoRA ranks (default: 1,2,4,8,16).")
     List<Integer> ranks;
 
     @Option(names = "--alpha-over-r", paramLabel = "K", description = "lora_alpha = K·r for every rank (default: 2).")
     Double alphaOverR;
 
-    @Option(names = "--target-modules", split = ",", paramLabel = "M,M,…",
+    @Option(names = "--target-modules", split = ",", paramLabel = "M",
             description = "Modules that get adapters; c_proj means attn.c_proj and mlp.c_proj, as in PEFT (default: c_attn,c_proj,c_fc).")
     List<String> targets;
 
@@ -108,20 +109,10 @@ final class LoraRankSweepReproduction implements Callable<Integer> {
                     or(pretrainSteps, ed.pretrainSteps()), ed.pretrainChars(), ed.finetuneChars(), ed.baseSeed(), ed.finetuneSeed()));
             check(s, e.config());
         }
+        SweepInputs given = model == null ? null : inputs(s);
         OutputDirectory.requireWritable(out, "--out");
         ProgressLines progress = new ProgressLines(System.err, "reproduce lora-rank-sweep");
-        SweepInputs in;
-        if (e != null) {
-            in = SweepInputs.embedded(e, progress);
-        } else {
-            Path dir = model.dir();
-            ModelDirectory.LoadedModel base = ModelDirectory.read(dir);
-            check(s, base.config());
-            var tok = Tokenizers.load(dir);
-            TrainingDataFiles.Loaded loaded = TrainingDataFiles.load(data, valData, tok, Optional.empty(), System.err);
-            in = FlagSettings.check(() -> new SweepInputs(base.config(), base.weights(), tok.orElse(null), dir, model.spec(), loaded.data(),
-                    List.of(), "base model " + model.spec() + ", fine-tune data " + loaded.description()));
-        }
+        SweepInputs in = given != null ? given : SweepInputs.embedded(e, progress);
         LoraRankSweepResult r = new LoraRankSweep(s).run(in, out, progress);
         LoraRankSweepReport.write(r, out);
         System.out.println(r.description());
@@ -131,6 +122,16 @@ final class LoraRankSweepReproduction implements Callable<Integer> {
         System.out.println("wrote " + out.resolve(LoraRankSweepReport.HTML) + ", " + out.resolve(LoraRankSweepReport.JSON) + ", "
                 + out.resolve(LoraRankSweepReport.PNG) + " and the adapters (" + out.resolve("r*") + ")");
         return 0;
+    }
+
+    /** --model and --data, read and checked against the settings before anything is written. */
+    private SweepInputs inputs(LoraRankSweep.Settings s) {
+        ModelDirectory.LoadedModel base = ModelDirectory.read(model.dir());
+        check(s, base.config());
+        var tok = Tokenizers.load(base.dir());
+        TrainingDataFiles.Loaded loaded = TrainingDataFiles.load(data, valData, tok, Optional.empty(), System.err);
+        return FlagSettings.check(() -> new SweepInputs(base.config(), base.weights(), tok.orElse(null), base.dir(), model.spec(),
+                loaded.data(), List.of(), "base model " + model.spec() + ", fine-tune data " + loaded.description()));
     }
 
     /** Settings that do not fit the model (T too long, no module matched) are a usage error, found before any training. */
