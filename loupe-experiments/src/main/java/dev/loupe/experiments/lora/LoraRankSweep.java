@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The LoRA rank sweep (Hu et al., 2021, "LoRA: Low-Rank Adaptation of Large Language Models", whose
@@ -169,13 +170,8 @@ public final class LoraRankSweep {
                 valTokens, data.trainTokens(), runs, baseDir, (System.nanoTime() - start) / 1e9);
     }
 
-    /** Something that saves a run's files and returns their size in bytes. */
-    private interface Save {
-        long save();
-    }
-
     private SweepRun fineTune(String name, int rank, double alpha, TrainableModel model, SweepInputs in, long trainRows, Path dir,
-                              Save save, Progress progress) {
+                              LongSupplier save, Progress progress) {
         Trainer trainer = new Trainer(model, settings.training(), in.data());
         List<Double> seconds = new ArrayList<>();
         try (Progress.Training listener = progress.training(settings.steps())) {
@@ -193,7 +189,7 @@ public final class LoraRankSweep {
         double train = Evaluator.evaluate(model, in.data().train(), settings.batch(), settings.seq(), trainRows).loss();
         double val = trainer.evaluateAll().loss();
         double original = original(model, in);
-        long disk = save.save();
+        long disk = save.getAsLong();                                     // saves the files, returns their bytes
         double total = seconds.stream().mapToDouble(Double::doubleValue).sum();
         SweepRun run = new SweepRun(name, rank, alpha, count(model.parameters().values()), train, val, original, disk,
                 median(seconds), total, state, dir);
