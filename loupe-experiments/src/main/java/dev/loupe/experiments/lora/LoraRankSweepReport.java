@@ -151,7 +151,7 @@ public final class LoraRankSweepReport {
                 + "td:first-child{text-align:left}img{max-width:100%}code{background:#f4f4f4}</style></head><body>\n");
         b.append("<h1>LoRA rank sweep</h1>\n");
         b.append(String.format(Locale.ROOT, "<p>Hu et al. (2021), \"LoRA: Low-Rank Adaptation of Large Language Models\": each targeted "
-                        + "Conv1D layer y = x·W + b gets y += (α/r)·(x·Aᵀ)·Bᵀ with A [r, in] and B [out, r], W frozen. %s.</p>%n"
+                        + "Conv1D layer y = x·W + b gets y += (α/r)·(x·Aᵀ)·Bᵀ with A [r, in] and B [out, r], W frozen.</p>%n<p>Base model and data: %s.</p>%n"
                         + "<p>Every run: %d steps of %d × %d tokens, AdamW β (0.9, 0.999), lr %s with %d warm-up steps then cosine to lr/10, "
                         + "gradient clipping at 1, seed %d (the same batches in every run). LoRA on %s with α = %s·r, so α/r is the same at "
                         + "every rank. Base model: %d layers, d_model %d, %d heads, vocabulary %,d: %,d parameters. %,d training tokens; "
@@ -184,7 +184,7 @@ public final class LoraRankSweepReport {
         SweepRun example = r.lora().isEmpty() ? null : r.lora().getLast();
         if (example != null) {
             b.append(String.format(Locale.ROOT, "<p>Use an adapter: <code>loupe generate --model %s --adapter %s --prompt \"The \"</code>; "
-                            + "read it as circuits: <code>loupe lora --model %s --adapter %s</code>.</p>%n", escape(r.baseDir().toString()),
+                            + "read it as circuits: <code>loupe lora --model %s --adapter %s --text \"The \"</code>.</p>%n", escape(r.baseDir().toString()),
                     escape(example.dir().toString()), escape(r.baseDir().toString()), escape(example.dir().toString())));
         }
         b.append("</body></html>\n");
