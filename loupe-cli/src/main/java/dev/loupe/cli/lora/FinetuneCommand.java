@@ -9,14 +9,13 @@ import dev.loupe.cli.train.TrainingRun;
 import dev.loupe.cli.train.TrainingDataFiles;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.model.lora.AdapterFiles;
+import dev.loupe.model.lora.FinetuneSettings;
 import dev.loupe.model.lora.LoraCheckpointFiles;
 import dev.loupe.model.lora.LoraConfig;
 import dev.loupe.model.lora.LoraModel;
 import dev.loupe.tensor.Parallel;
 import dev.loupe.tokens.Tokenizers;
-import dev.loupe.train.AdamW;
 import dev.loupe.train.Checkpoints;
-import dev.loupe.train.LrSchedule;
 import dev.loupe.train.Trainer;
 import dev.loupe.train.TrainingSettings;
 import picocli.CommandLine;
@@ -187,9 +186,7 @@ public final class FinetuneCommand implements Callable<Integer> {
             throw new UsageException("--target-modules must name modules, e.g. c_attn,c_proj,c_fc; got " + targets);
         }
         try {
-            LrSchedule s = new LrSchedule(lr, lr / 10, warmup, steps, LrSchedule.Kind.COSINE);
-            return new TrainingSettings(batch, seq, steps, s, new AdamW.Settings(0.9, 0.999, 1e-8, weightDecay), gradClip,
-                    "random", seed, evalEvery, EVAL_BATCHES, checkpointEvery);
+            return FinetuneSettings.of(batch, seq, steps, lr, warmup, weightDecay, gradClip, seed, evalEvery, EVAL_BATCHES, checkpointEvery);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
