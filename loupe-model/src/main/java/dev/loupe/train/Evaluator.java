@@ -19,6 +19,14 @@ public final class Evaluator {
         public double perplexity() { return Math.exp(loss); }
     }
 
+    /** Told how far an evaluation has got: {@code done} of {@code total} windows (rows) evaluated. */
+    @FunctionalInterface
+    public interface Listener {
+        Listener NONE = (done, total) -> {};
+
+        void rows(long done, long total);
+    }
+
     /** Predicted tokens in all windows of T + 1 tokens (stride T) of the shards: T per window, as {@link #evaluate} counts them. */
     public static long windowTokens(List<int[]> shards, int seqLen) {
         long windows = 0;
@@ -33,7 +41,17 @@ public final class Evaluator {
      * @throws IllegalArgumentException when no shard holds a single window
      */
     public static Result evaluate(TrainableModel model, List<int[]> shards, int batch, int seqLen, long maxRows) {
+        return evaluate(model, shards, batch, seqLen, maxRows, Listener.NONE);
+    }
+
+    /**
+     * {@link #evaluate(TrainableModel, List, int, int, long)}, telling {@code listener} after every batch
+     * how many of the windows are done (a whole validation set of a large model takes minutes).
+     */
+    public static Result evaluate(TrainableModel model, List<int[]> shards, int batch, int seqLen, long maxRows,
+                                  Listener listener) {
         long limit = maxRows <= 0 ? Long.MAX_VALUE : maxRows;
+        long total = Math.min(limit, windowTokens(shards, seqLen) / seqLen);
         double weighted = 0;
         long rows = 0;
         int[] inputs = new int[batch * seqLen], targets = new int[batch * seqLen];
@@ -48,6 +66,7 @@ public final class Evaluator {
                     weighted += (double) model.loss(inputs, targets, batch, seqLen) * batch;
                     rows += batch;
                     filled = 0;
+                    listener.rows(rows, total);
                 }
             }
         }
@@ -55,6 +74,7 @@ public final class Evaluator {
             int[] in = java.util.Arrays.copyOf(inputs, filled * seqLen), tg = java.util.Arrays.copyOf(targets, filled * seqLen);
             weighted += (double) model.loss(in, tg, filled, seqLen) * filled;
             rows += filled;
+            listener.rows(rows, total);
         }
         if (rows == 0) {
             throw new IllegalArgumentException("the evaluation tokens are shorter than one window of " + (seqLen + 1) + " tokens");

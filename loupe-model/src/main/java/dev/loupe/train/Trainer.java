@@ -163,7 +163,12 @@ public final class Trainer {
 
     /** The validation loss now over every window of the validation shards (what {@code loupe eval} reports). */
     public Evaluator.Result evaluateAll() {
-        return Evaluator.evaluate(model, data.val(), settings.batch(), settings.seqLen(), 0);
+        return evaluateAll(Evaluator.Listener.NONE);
+    }
+
+    /** {@link #evaluateAll()}, telling {@code listener} how many windows are done after every batch. */
+    public Evaluator.Result evaluateAll(Evaluator.Listener listener) {
+        return Evaluator.evaluate(model, data.val(), settings.batch(), settings.seqLen(), 0, listener);
     }
 
     /** Predicted tokens in all validation windows: what {@link #evaluateAll()} counts, 0 without validation data. */

@@ -56,6 +56,19 @@ class TrainerTest {
     }
 
     @Test
+    void evaluationTellsItsListenerEveryBatchUpToTheWholeSet() {
+        TokenData data = TokenData.split(tokens(2000, 1));
+        Trainer t = new Trainer(new BigramModel(V, 3), settings(2, "random", 1.0), data);
+        List<long[]> seen = new ArrayList<>();
+        Evaluator.Result r = t.evaluateAll((done, total) -> seen.add(new long[] {done, total}));
+        long windows = t.validationTokens() / t.settings().seqLen();
+        assertThat(r.tokens()).isEqualTo(t.validationTokens());
+        assertThat(seen).isNotEmpty().allSatisfy(s -> assertThat(s[1]).isEqualTo(windows));
+        assertThat(seen.getLast()[0]).isEqualTo(windows);
+        assertThat(r.loss()).isEqualTo(t.evaluateAll().loss());
+    }
+
+    @Test
     void resumedRunEqualsUninterruptedRun() {
         for (String loader : List.of("random", "sequential")) {
             TokenData data = TokenData.split(tokens(1500, 2));

@@ -69,7 +69,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (maxWindows > 0) windows = Math.min(windows, maxWindows);
         int rows = (int) Math.min(batch, windows);
         TrainingFootprint.of(m.config()).checkEvaluation(rows, t, Runtime.getRuntime().maxMemory());
-        Evaluator.Result r = Evaluator.evaluate(gpt, List.of(tokens), rows, t, maxWindows);
+        Evaluator.Result r = Evaluator.evaluate(gpt, List.of(tokens), rows, t, maxWindows,
+                new dev.loupe.cli.EvaluationProgress(System.err, "eval"));
         if (json) {
             System.out.printf("{\"loss\": %s, \"perplexity\": %s, \"tokens\": %d}%n", r.loss(), r.perplexity(), r.tokens());
         } else {

@@ -34,7 +34,7 @@ public final class TrainingRun {
             });
             if (trainer.validationTokens() == 0) return null;
             progress.finalEvalStarts();
-            Evaluator.Result full = trainer.evaluateAll();
+            Evaluator.Result full = trainer.evaluateAll(new dev.loupe.cli.EvaluationProgress(err, "validation"));
             progress.onFinalEval(trainer.step(), full);
             return full;
         } catch (NonFiniteException e) {
