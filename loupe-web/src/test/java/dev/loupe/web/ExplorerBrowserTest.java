@@ -96,10 +96,7 @@ class ExplorerBrowserTest {
                 assertThat(Float.parseFloat(hover.getDomAttribute("data-weight"))).isEqualTo(expected);
                 assertThat(hover.getText()).endsWith(String.format(Locale.ROOT, ": %.4f", expected));
 
-                // select a token: its own row of the pattern colours the tokens it attends to
-                driver.findElement(By.cssSelector("#tokens .tok[data-pos='10']")).click();
-                WebElement key = driver.findElement(By.cssSelector("#tokens .tok[data-pos='4']"));
-                assertThat(Float.parseFloat(key.getDomAttribute("data-attends-to"))).isEqualTo(expected);
+                attentionByToken(driver, server, run, head);
 
                 // predictions, lens and attribution filled in
                 wait.until(d -> "true".equals(d.findElement(By.id("lens")).getDomAttribute("data-loaded")) && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
@@ -126,6 +123,62 @@ class ExplorerBrowserTest {
                 driver.quit();
             }
         }
+    }
+
+    /**
+     * The CircuitsVis-style token view on the expanded head L1H2 and then on two picked heads: hovering
+     * a token colours the others by the API's weights; moving the pointer moves the highlight; a click
+     * pins it; "key ← queries" reads the pattern's column instead of its row.
+     */
+    private static void attentionByToken(ChromeDriver driver, ExplorerServer server, String run, JsonNode l1h2) throws Exception {
+        WebElement key = driver.findElement(By.cssSelector("#tokens .tok[data-pos='4']"));
+        assertThat(key.getDomAttribute("data-weight")).as("no token focused yet").isNull();
+        String plain = key.getCssValue("background-color");
+        // hover query 10: key 4 is coloured by pattern[10][4] of the expanded head
+        new Actions(driver).moveToElement(tok(driver, 10)).perform();
+        assertThat(Float.parseFloat(key.getDomAttribute("data-weight"))).isEqualTo(weightOf(l1h2, 10, 4));
+        assertThat(key.getCssValue("background-color")).isNotEqualTo(plain);
+        assertThat(tok(driver, 12).getDomAttribute("class")).as("a later key is masked for query 10").contains("masked");
+        assertThat(driver.findElement(By.id("token-readout")).getText()).startsWith("L1H2: query 10 ");
+        // move to query 20: the highlight follows the pointer
+        new Actions(driver).moveToElement(tok(driver, 20)).perform();
+        assertThat(Float.parseFloat(key.getDomAttribute("data-weight"))).isEqualTo(weightOf(l1h2, 20, 4));
+        assertThat(Float.parseFloat(tok(driver, 12).getDomAttribute("data-weight"))).isEqualTo(weightOf(l1h2, 20, 12));
+        // click key 4 to pin it, then point elsewhere: the focus stays on 4
+        key.click();
+        new Actions(driver).moveToElement(tok(driver, 30)).perform();
+        assertThat(driver.findElement(By.id("tokens")).getDomAttribute("data-focus")).isEqualTo("4");
+        assertThat(key.getDomAttribute("class")).contains("pinned");
+        // key ← queries: query 10 is coloured by how much it attends to the pinned key 4
+        driver.findElement(By.cssSelector("input[name='direction'][value='key']")).click();
+        assertThat(Float.parseFloat(tok(driver, 10).getDomAttribute("data-weight"))).isEqualTo(weightOf(l1h2, 10, 4));
+        assertThat(tok(driver, 2).getDomAttribute("class")).as("an earlier query cannot see key 4").contains("masked");
+        // pick L0H1 and L2H3 from the thumbnail grid: each token carries both heads' weights, in the pick order
+        JsonNode l0h1 = new ObjectMapper().readTree(get(server.url().resolve("/api/runs/" + run + "/attention/0/1")));
+        JsonNode l2h3 = new ObjectMapper().readTree(get(server.url().resolve("/api/runs/" + run + "/attention/2/3")));
+        driver.findElement(By.cssSelector("input.pick[data-layer='0'][data-head='1']")).click();
+        driver.findElement(By.cssSelector("input.pick[data-layer='2'][data-head='3']")).click();
+        assertThat(driver.findElements(By.cssSelector("#overlay-legend .swatch"))).hasSize(2);
+        String[] ws = tok(driver, 10).getDomAttribute("data-weights").split(",");
+        assertThat(Float.parseFloat(ws[0])).isEqualTo(weightOf(l0h1, 10, 4));
+        assertThat(Float.parseFloat(ws[1])).isEqualTo(weightOf(l2h3, 10, 4));
+        assertThat(driver.findElement(By.id("token-readout")).getText()).contains("L0H1: key 4 ").contains("L2H3: key 4 ");
+        // unpick one and unpin: the other stays, the focus follows the pointer again
+        driver.findElement(By.cssSelector("input.pick[data-layer='2'][data-head='3']")).click();
+        assertThat(tok(driver, 10).getDomAttribute("data-weights").split(",")).hasSize(1);
+        key.click();
+        new Actions(driver).moveToElement(tok(driver, 30)).perform();
+        assertThat(driver.findElement(By.id("tokens")).getDomAttribute("data-focus")).isEqualTo("30");
+        driver.findElement(By.id("overlay-clear")).click();
+        driver.findElement(By.cssSelector("input[name='direction'][value='query']")).click();
+    }
+
+    private static WebElement tok(ChromeDriver driver, int pos) {
+        return driver.findElement(By.cssSelector("#tokens .tok[data-pos='" + pos + "']"));
+    }
+
+    private static float weightOf(JsonNode head, int query, int key) {
+        return (float) head.get("pattern").get(query).get(key).asDouble();
     }
 
     /**

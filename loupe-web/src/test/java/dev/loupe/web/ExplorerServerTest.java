@@ -88,6 +88,17 @@ class ExplorerServerTest {
     }
 
     @Test
+    void everyScriptAndStylesheetThePageLoadsIsServedFromTheJar() throws Exception {
+        String page = new String(get("/").body(), StandardCharsets.UTF_8);
+        var refs = java.util.regex.Pattern.compile("(?:src|href)=\"([^\"]+)\"").matcher(page).results().map(m -> m.group(1)).toList();
+        assertThat(refs).contains("/app.js", "/tokens.js", "/style.css");
+        for (String ref : refs) {
+            assertThat(ref).as("offline: no CDN").startsWith("/").doesNotStartWith("//");
+            assertThat(get(ref).statusCode()).as(ref).isEqualTo(200);
+        }
+    }
+
+    @Test
     void tokensPredictionsAndPatternsAgreeWithEachOther() throws Exception {
         JsonNode a = analyze("ab c\nab");
         assertThat(a.get("tokens")).hasSize(7);
