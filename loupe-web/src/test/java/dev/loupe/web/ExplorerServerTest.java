@@ -179,6 +179,22 @@ class ExplorerServerTest {
         }
     }
 
+    /** /api/model offers the training sample kept beside the model (sample_prompt.txt), and says so; the vocabulary's span otherwise. */
+    @Test
+    void modelOffersTheTrainingSampleAsTheDefaultPrompt() throws Exception {
+        JsonNode plain = om.readTree(get("/api/model").body());
+        assertThat(plain.get("default_prompt_source").asText()).isEqualTo("vocabulary");
+        assertThat(plain.get("default_prompt").asText()).isEqualTo(DefaultPrompt.of(ExplorerModel.open(tmp.resolve("model")).tokenizer(), 16));
+        Path dir = TestModels.small(tmp.resolve("sampled"), 16, 1, 2);
+        dev.loupe.model.io.SamplePrompt.write(dir, "abcab abcab");
+        try (ExplorerServer s = ExplorerServer.start(ExplorerModel.open(dir), "127.0.0.1", 0, 16)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(s.url().resolve("/api/model")).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode m = om.readTree(r.body());
+            assertThat(m.get("default_prompt").asText()).isEqualTo("abcab abcab");
+            assertThat(m.get("default_prompt_source").asText()).isEqualTo("training text");
+        }
+    }
+
     /** A context of 3 (the grokking model's "a b =") cannot hold the repeated-token probe: said, not a failed request. */
     @Test
     void circuitsOfAThreeTokenModelSayWhyThereAreNoDetectorScores() throws Exception {
