@@ -49,9 +49,9 @@ async function init() {
   $("circuits-run").addEventListener("click", loadCircuits);
   $("comp-kind").addEventListener("change", drawComposition);
   $("detail").addEventListener("mousemove", hoverDetail);
-  initTokenView();
   $("detail").addEventListener("click", hoverDetail);
   $("composition").addEventListener("mousemove", hoverComposition);
+  initTokenView();
   await initFeatures();
   colourBar($("detail-scale"), blue, "0", "1");
   if ($("prompt").value) await analyse();   // open on something: the default prompt (a repeated span)
