@@ -53,8 +53,8 @@ class TrainCommandTest {
         // a window of the training text for serve and trace to open on, within the model's context, with a span said twice
         String sample = Files.readString(straight.resolve("sample_prompt.txt"));
         assertThat(" " + TEXT).as("a window that starts a word").contains(" " + sample);
-        assertThat(sample).hasSize(ModelDirectory.read(straight).config().nPositions());
-        assertThat(dev.loupe.model.io.SamplePrompt.longestRepeat(sample.chars().toArray())).isGreaterThanOrEqualTo(5);   // " the " twice
+        assertThat(sample.length()).isBetween(9, ModelDirectory.read(straight).config().nPositions());   // whole words within the context
+        assertThat(dev.loupe.model.io.SamplePrompt.longestRepeat(sample.chars().toArray())).isGreaterThanOrEqualTo(4);   // " the" twice
         assertThat(ModelDirectory.read(straight).config().nLayer()).isEqualTo(1);
         List<Float> expected = losses(dir.resolve("a.jsonl"));
         assertThat(expected).hasSize(10);

@@ -34,7 +34,8 @@ public final class SamplePrompt {
      * The window of at most {@code min(maxTokens, MAX_TOKENS)} tokens, starting within the first
      * {@link #SCAN} tokens of {@code tokens} (at a line or word start when the text has any), whose
      * longest repeated span (two non-overlapping occurrences) is longest; the earliest such window.
-     * Decoded with {@code tok}, shortened until it encodes back within the budget.
+     * In a text of words it ends at a word's end (trailing whitespace dropped) when one lies in its
+     * second half. Decoded with {@code tok}, shortened until it encodes back within the budget.
      *
      * @param tokens the training text's tokens [N], N ≥ 1
      */
@@ -54,11 +55,24 @@ public final class SamplePrompt {
                 best = s;
             }
         }
-        for (int n = w; n > 1; n--) {
+        int end = w;   // in a text of words, end at a word's end when one lies in the window's second half
+        if (boundaries) {
+            int e = w;
+            while (e > w / 2 && best + e < tokens.length && !endsWord(tok, tokens, best + e)) e--;
+            if (e > w / 2) end = e;
+        }
+        for (int n = end; n > 1; n--) {
             String text = tok.decode(java.util.Arrays.copyOfRange(tokens, best, best + n));
+            if (boundaries) text = text.stripTrailing();
             if (!text.contains("\uFFFD") && !text.isBlank() && tok.encode(text).length <= w) return text;
         }
         return tok.decode(new int[] {tokens[best]});
+    }
+
+    /** Whether a word ends before token {@code p}: {@link #startsWord}, or token {@code p} begins with whitespace (GPT-2's " word"). */
+    private static boolean endsWord(Tokenizer tok, int[] tokens, int p) {
+        String at = tok.tokenText(tokens[p]);
+        return startsWord(tok, tokens, p) || (!at.isEmpty() && Character.isWhitespace(at.charAt(0)));
     }
 
     /** Whether token {@code s} starts a line or a word: the token before it ends in whitespace. */

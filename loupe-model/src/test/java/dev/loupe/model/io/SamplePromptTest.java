@@ -43,8 +43,10 @@ class SamplePromptTest {
         CharTokenizer tok = CharTokenizer.fromCorpus(text);
         String sample = SamplePrompt.choose(tok.encode(text), tok, 40);
         assertThat(tok.encode(sample).length).isLessThanOrEqualTo(40);
-        int at = text.indexOf(sample);
+        int at = text.indexOf(sample), after = at + sample.length();
         assertThat(at == 0 || text.charAt(at - 1) == ' ').as("'%s' starts a word", sample).isTrue();
+        assertThat(after == text.length() || text.charAt(after) == ' ').as("'%s' ends a word", sample).isTrue();
+        assertThat(sample).doesNotEndWith(" ");
     }
 
     @Test
