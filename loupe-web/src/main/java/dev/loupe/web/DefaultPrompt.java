@@ -1,24 +1,48 @@
 package dev.loupe.web;
 
+import dev.loupe.LoupeException;
+import dev.loupe.model.io.SamplePrompt;
 import dev.loupe.tokens.CharTokenizer;
 import dev.loupe.tokens.TokenDisplay;
 import dev.loupe.tokens.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
  * What the explorer shows before the user types anything: a prompt the model can read whose
  * attention patterns show something, and the list of tokens the model accepts.
  *
- * <p>The prompt is a span of the model's own vocabulary entries in a fixed shuffled order, said
- * twice: the second copy is where previous-token and induction heads light up (the repeated-span
- * probe of Olsson et al. 2022), and every character is one the model knows, whatever its
- * tokenizer. Model directories do not keep their training text, so there is no sample to show.
+ * <p>For a model Loupe trained, the prompt is the sample of its training text kept beside it
+ * ({@link SamplePrompt}: the window in which a span recurs longest). Otherwise it is a span of the
+ * model's own vocabulary entries in a fixed shuffled order, said twice: the second copy is where
+ * previous-token and induction heads light up (the repeated-span probe of Olsson et al. 2022), and
+ * every character is one the model knows, whatever its tokenizer.
  */
 final class DefaultPrompt {
     private DefaultPrompt() {}
+
+    /** A default prompt and where it comes from ("training text" or "vocabulary"). */
+    record Choice(String text, String source) {}
+
+    /**
+     * The model's training sample when it has one that encodes to 1..{@code maxTokens} tokens,
+     * else {@link #of(Tokenizer, int)}.
+     */
+    static Choice forModel(ExplorerModel model, int maxTokens) {
+        Optional<String> sample = model.trainingSample();
+        if (sample.isPresent()) {
+            try {
+                int n = model.tokenizer().encode(sample.get()).length;
+                if (n > 0 && n <= maxTokens) return new Choice(sample.get(), "training text");
+            } catch (LoupeException e) {
+                // the sample holds a character the tokenizer lacks (edited by hand): the vocabulary's prompt instead
+            }
+        }
+        return new Choice(of(model.tokenizer(), maxTokens), "vocabulary");
+    }
 
     /** At most this many tokens in the repeated span. */
     static final int MAX_SPAN = 12;

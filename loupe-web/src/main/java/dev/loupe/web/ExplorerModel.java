@@ -4,12 +4,14 @@ import dev.loupe.LoupeException;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.model.io.SamplePrompt;
 import dev.loupe.tokens.TokenDisplay;
 import dev.loupe.tokens.Tokenizer;
 import dev.loupe.tokens.Tokenizers;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -29,15 +31,26 @@ public final class ExplorerModel {
     private final Tokenizer tokenizer;
     private final String name;
     private final ReentrantLock lock = new ReentrantLock();
+    private final Optional<String> trainingSample;
 
     public ExplorerModel(Gpt gpt, Tokenizer tokenizer, String name) {
-        this.gpt = gpt;
-        this.tokenizer = tokenizer;
-        this.name = name;
+        this(gpt, tokenizer, name, Optional.empty());
     }
 
     /**
-     * Opens a model directory (config.json, model.safetensors, a tokenizer).
+     * A model with {@code trainingSample}, a window of the text it was trained on ({@link SamplePrompt},
+     * kept beside models Loupe trained), which the page opens on.
+     */
+    public ExplorerModel(Gpt gpt, Tokenizer tokenizer, String name, Optional<String> trainingSample) {
+        this.gpt = gpt;
+        this.tokenizer = tokenizer;
+        this.name = name;
+        this.trainingSample = trainingSample;
+    }
+
+    /**
+     * Opens a model directory (config.json, model.safetensors, a tokenizer, and sample_prompt.txt when
+     * Loupe trained it).
      *
      * @throws LoupeException with one line naming the directory and what is missing or wrong
      */
@@ -51,7 +64,8 @@ public final class ExplorerModel {
         ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
         Tokenizer tok = Tokenizers.require(dir);
         Path fn = dir.toAbsolutePath().normalize().getFileName();
-        return new ExplorerModel(Gpt.fromWeights(m.config(), m.weights()), tok, fn == null ? dir.toString() : fn.toString());
+        return new ExplorerModel(Gpt.fromWeights(m.config(), m.weights()), tok, fn == null ? dir.toString() : fn.toString(),
+                SamplePrompt.read(dir));
     }
 
     public GptConfig config() { return gpt.config(); }
@@ -61,6 +75,9 @@ public final class ExplorerModel {
     public Tokenizer tokenizer() { return tokenizer; }
 
     public String name() { return name; }
+
+    /** The sample of the training text kept beside the model, if any. */
+    public Optional<String> trainingSample() { return trainingSample; }
 
     /** Runs {@code work} (which may run the model's forward pass) while no other pass runs. */
     public <T> T exclusive(Supplier<T> work) {

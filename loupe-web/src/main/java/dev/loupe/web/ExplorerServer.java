@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
  *
  * <pre>
  *   GET  /                                   the page (index.html, app.js, style.css from the jar)
- *   GET  /api/model                          name, layers, heads, context, vocabulary, default prompt, accepted tokens
+ *   GET  /api/model                          name, layers, heads, context, vocabulary, default prompt (and its source), accepted tokens
  *   POST /api/analyze {"prompt": "..."}      tokens, top predictions, a run id (patterns cached under it)
  *   GET  /api/runs/{id}/attention/{l}        layer l's patterns [H, T, T] as little-endian float32
  *   GET  /api/runs/{id}/attention/{l}/{h}    head (l, h)'s pattern [T, T] as JSON
@@ -319,7 +319,9 @@ public final class ExplorerServer implements AutoCloseable {
         o.put("context", model.config().nPositions());
         o.put("max_tokens", maxTokens);
         o.put("vocab", model.config().vocabSize());
-        o.put("default_prompt", DefaultPrompt.of(model.tokenizer(), Math.min(maxTokens, model.config().nPositions())));
+        DefaultPrompt.Choice prompt = DefaultPrompt.forModel(model, Math.min(maxTokens, model.config().nPositions()));
+        o.put("default_prompt", prompt.text());
+        o.put("default_prompt_source", prompt.source());
         o.put("accepts", DefaultPrompt.accepts(model.tokenizer()));
         return o;
     }

@@ -32,8 +32,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * End to end in Debian's headless Chromium: type a prompt, wait for the heatmaps, hover a cell of the
- * expanded head and check the readout against the API; click a token; take a screenshot (saved as
- * DIR/explorer.png only when -Dloupe.screenshot=DIR is given: docs/screenshots.sh). Skips (saying why) where /usr/bin/chromium or /usr/bin/chromedriver is absent.
+ * expanded head and check the readout against the API; hover, pin and overlay heads in the token view.
+ * Skips (saying why) where /usr/bin/chromium or /usr/bin/chromedriver is absent. The README's pictures
+ * are made by {@link #screenshotsOfATrainedModelsInductionHead} on request only (docs/screenshots.sh):
+ * tests never change tracked files.
  */
 class ExplorerBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium"), CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -64,7 +66,6 @@ class ExplorerBrowserTest {
                 String caption = driver.findElement(By.cssSelector("#attention .head-cell .scores")).getText();
                 assertThat(caption).matches("p[01]\\.\\d\\d d[01]\\.\\d\\d i[01]\\.\\d\\d");
 
-                saveScreenshot(driver, "explorer-default.png");
 
                 driver.findElement(By.id("prompt")).clear();
                 driver.findElement(By.id("prompt")).sendKeys(PROMPT);
@@ -96,10 +97,7 @@ class ExplorerBrowserTest {
                 assertThat(Float.parseFloat(hover.getDomAttribute("data-weight"))).isEqualTo(expected);
                 assertThat(hover.getText()).endsWith(String.format(Locale.ROOT, ": %.4f", expected));
 
-                // select a token: its own row of the pattern colours the tokens it attends to
-                driver.findElement(By.cssSelector("#tokens .tok[data-pos='10']")).click();
-                WebElement key = driver.findElement(By.cssSelector("#tokens .tok[data-pos='4']"));
-                assertThat(Float.parseFloat(key.getDomAttribute("data-attends-to"))).isEqualTo(expected);
+                attentionByToken(driver, server, run, head);
 
                 // predictions, lens and attribution filled in
                 wait.until(d -> "true".equals(d.findElement(By.id("lens")).getDomAttribute("data-loaded")) && !d.findElements(By.cssSelector("#dla .bar-row")).isEmpty());
@@ -112,20 +110,150 @@ class ExplorerBrowserTest {
                     if (luminance(bg) < 0.35) assertThat(luminance(fg)).as("text on %s", bg).isGreaterThan(0.8);
                 }
                 assertThat(Double.parseDouble(driver.findElement(By.id("composition")).getDomAttribute("data-max"))).isGreaterThan(0);
-                ((JavascriptExecutor) driver).executeScript("document.getElementById('composition').scrollIntoView();");
-                saveScreenshot(driver, "explorer-circuits.png");
-                ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0);");
-                new Actions(driver).moveToElement(detail, dx, dy).perform();
-
                 File png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
                 assertThat(Files.size(png.toPath())).isGreaterThan(10_000);
-                // Tests never change tracked files: the README's picture is remade only on request,
-                // with -Dloupe.screenshot=DIR (docs/screenshots.sh passes the repository's docs/).
-                saveScreenshot(png.toPath(), "explorer.png");
             } finally {
                 driver.quit();
             }
         }
+    }
+
+    /**
+     * The README's pictures, of a trained model: only with -Dloupe.screenshot.model=DIR (docs/screenshots.sh
+     * passes the 2-layer model a fresh {@code loupe quickstart} trained) and -Dloupe.screenshot=OUT. The page
+     * opens on the model's training sample (a span said twice); the head with the best induction score on it
+     * is expanded and overlaid on the tokens with layer 0's best previous-token head, pinned on the query
+     * where the induction head looks hardest at the token after the query's earlier copy. Writes
+     * OUT/explorer.png and OUT/explorer-circuits.png.
+     */
+    @Test
+    void screenshotsOfATrainedModelsInductionHead() throws Exception {
+        String trained = System.getProperty("loupe.screenshot.model");
+        Assumptions.assumeTrue(trained != null && !trained.isBlank(), "makes the README's pictures; run docs/screenshots.sh");
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "needs chromium and chromium-driver");
+        Path dir = Path.of(trained);
+        ExplorerModel model = ExplorerModel.open(dir);
+        assertThat(model.trainingSample()).as("%s has a sample_prompt.txt (a quickstart or train model)", dir).isPresent();
+        try (ExplorerServer server = ExplorerServer.start(model, "127.0.0.1", 0, model.config().nPositions())) {
+            ChromeDriver driver = browser(tmp.resolve("profile"));
+            try {
+                driver.manage().window().setSize(new Dimension(1280, 1000));
+                driver.get(server.url().toString());
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+                wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+                assertThat(driver.findElement(By.id("prompt")).getDomProperty("value")).isEqualTo(model.trainingSample().get());
+                JavascriptExecutor js = driver;
+                JsonNode st = new ObjectMapper().readTree((String) js.executeScript(
+                        "return JSON.stringify({run: loupe.state.run, scores: loupe.state.scores, ids: loupe.state.tokens.map(t => t.id)});"));
+                int[] induction = best(st.get("scores").get("induction"), -1), previous = best(st.get("scores").get("previous_token"), 0);
+                int[] ids = new int[st.get("ids").size()];
+                for (int i = 0; i < ids.length; i++) ids[i] = st.get("ids").get(i).asInt();
+                JsonNode pattern = new ObjectMapper().readTree(get(server.url().resolve(
+                        "/api/runs/" + st.get("run").asText() + "/attention/" + induction[0] + "/" + induction[1]))).get("pattern");
+                // the query whose induction target (the token after its most recent earlier copy) gets the most weight
+                int query = -1, target = -1;
+                double most = -1;
+                for (int q = 1; q < ids.length; q++) {
+                    for (int j = q - 1; j >= 0; j--) {
+                        if (ids[j] != ids[q]) continue;
+                        double w = pattern.get(q).get(j + 1).asDouble();
+                        if (j + 1 < q && w > most) { most = w; query = q; target = j + 1; }
+                        break;
+                    }
+                }
+                assertThat(query).as("the sample repeats a token").isPositive();
+                driver.findElement(By.cssSelector("canvas.thumb[data-layer='" + induction[0] + "'][data-head='" + induction[1] + "']")).click();
+                driver.findElement(By.cssSelector("input.pick[data-layer='" + induction[0] + "'][data-head='" + induction[1] + "']")).click();
+                driver.findElement(By.cssSelector("input.pick[data-layer='" + previous[0] + "'][data-head='" + previous[1] + "']")).click();
+                tok(driver, query).click();
+                assertThat(driver.findElement(By.id("tokens")).getDomAttribute("data-focus")).isEqualTo(String.valueOf(query));
+                WebElement detail = driver.findElement(By.id("detail"));
+                double cell = detail.getSize().getWidth() / (double) ids.length;
+                new Actions(driver).moveToElement(detail, (int) Math.round((target + 0.5) * cell - detail.getSize().getWidth() / 2.0),
+                        (int) Math.round((query + 0.5) * cell - detail.getSize().getHeight() / 2.0)).perform();
+                String key = String.valueOf(target);
+                wait.until(d -> key.equals(d.findElement(By.id("hover")).getDomAttribute("data-key")));
+                js.executeScript("window.scrollTo(0, 0);");
+                saveScreenshot(driver, "explorer.png");
+
+                driver.findElement(By.id("circuits-run")).click();
+                wait.until(d -> d.findElement(By.id("composition")).getDomAttribute("data-max") != null);
+                js.executeScript("document.getElementById('circuits-run').scrollIntoView();");
+                saveScreenshot(driver, "explorer-circuits.png");
+            } finally {
+                driver.quit();
+            }
+        }
+    }
+
+    /** The (layer, head) of the largest score in {@code byLayer} [layer][head], within layer {@code only} (-1: any). */
+    private static int[] best(JsonNode byLayer, int only) {
+        int[] at = {0, 0};
+        double top = Double.NEGATIVE_INFINITY;
+        for (int l = 0; l < byLayer.size(); l++) {
+            if (only >= 0 && l != only) continue;
+            for (int h = 0; h < byLayer.get(l).size(); h++) {
+                double v = byLayer.get(l).get(h).asDouble();
+                if (v > top) { top = v; at = new int[] {l, h}; }
+            }
+        }
+        return at;
+    }
+
+    /**
+     * The CircuitsVis-style token view on the expanded head L1H2 and then on two picked heads: hovering
+     * a token colours the others by the API's weights; moving the pointer moves the highlight; a click
+     * pins it; "key ← queries" reads the pattern's column instead of its row.
+     */
+    private static void attentionByToken(ChromeDriver driver, ExplorerServer server, String run, JsonNode l1h2) throws Exception {
+        WebElement key = driver.findElement(By.cssSelector("#tokens .tok[data-pos='4']"));
+        assertThat(key.getDomAttribute("data-weight")).as("no token focused yet").isNull();
+        String plain = key.getCssValue("background-color");
+        // hover query 10: key 4 is coloured by pattern[10][4] of the expanded head
+        new Actions(driver).moveToElement(tok(driver, 10)).perform();
+        assertThat(Float.parseFloat(key.getDomAttribute("data-weight"))).isEqualTo(weightOf(l1h2, 10, 4));
+        assertThat(key.getCssValue("background-color")).isNotEqualTo(plain);
+        assertThat(tok(driver, 12).getDomAttribute("class")).as("a later key is masked for query 10").contains("masked");
+        assertThat(driver.findElement(By.id("token-readout")).getText()).startsWith("L1H2: query 10 ");
+        // move to query 20: the highlight follows the pointer
+        new Actions(driver).moveToElement(tok(driver, 20)).perform();
+        assertThat(Float.parseFloat(key.getDomAttribute("data-weight"))).isEqualTo(weightOf(l1h2, 20, 4));
+        assertThat(Float.parseFloat(tok(driver, 12).getDomAttribute("data-weight"))).isEqualTo(weightOf(l1h2, 20, 12));
+        // click key 4 to pin it, then point elsewhere: the focus stays on 4
+        key.click();
+        new Actions(driver).moveToElement(tok(driver, 30)).perform();
+        assertThat(driver.findElement(By.id("tokens")).getDomAttribute("data-focus")).isEqualTo("4");
+        assertThat(key.getDomAttribute("class")).contains("pinned");
+        // key ← queries: query 10 is coloured by how much it attends to the pinned key 4
+        driver.findElement(By.cssSelector("input[name='direction'][value='key']")).click();
+        assertThat(Float.parseFloat(tok(driver, 10).getDomAttribute("data-weight"))).isEqualTo(weightOf(l1h2, 10, 4));
+        assertThat(tok(driver, 2).getDomAttribute("class")).as("an earlier query cannot see key 4").contains("masked");
+        // pick L0H1 and L2H3 from the thumbnail grid: each token carries both heads' weights, in the pick order
+        JsonNode l0h1 = new ObjectMapper().readTree(get(server.url().resolve("/api/runs/" + run + "/attention/0/1")));
+        JsonNode l2h3 = new ObjectMapper().readTree(get(server.url().resolve("/api/runs/" + run + "/attention/2/3")));
+        driver.findElement(By.cssSelector("input.pick[data-layer='0'][data-head='1']")).click();
+        driver.findElement(By.cssSelector("input.pick[data-layer='2'][data-head='3']")).click();
+        assertThat(driver.findElements(By.cssSelector("#overlay-legend .swatch"))).hasSize(2);
+        String[] ws = tok(driver, 10).getDomAttribute("data-weights").split(",");
+        assertThat(Float.parseFloat(ws[0])).isEqualTo(weightOf(l0h1, 10, 4));
+        assertThat(Float.parseFloat(ws[1])).isEqualTo(weightOf(l2h3, 10, 4));
+        assertThat(driver.findElement(By.id("token-readout")).getText()).contains("L0H1: key 4 ").contains("L2H3: key 4 ");
+        // unpick one and unpin: the other stays, the focus follows the pointer again
+        driver.findElement(By.cssSelector("input.pick[data-layer='2'][data-head='3']")).click();
+        assertThat(tok(driver, 10).getDomAttribute("data-weights").split(",")).hasSize(1);
+        key.click();
+        new Actions(driver).moveToElement(tok(driver, 30)).perform();
+        assertThat(driver.findElement(By.id("tokens")).getDomAttribute("data-focus")).isEqualTo("30");
+        driver.findElement(By.id("overlay-clear")).click();
+        driver.findElement(By.cssSelector("input[name='direction'][value='query']")).click();
+    }
+
+    private static WebElement tok(ChromeDriver driver, int pos) {
+        return driver.findElement(By.cssSelector("#tokens .tok[data-pos='" + pos + "']"));
+    }
+
+    private static float weightOf(JsonNode head, int query, int key) {
+        return (float) head.get("pattern").get(query).get(key).asDouble();
     }
 
     /**

@@ -88,6 +88,17 @@ class ExplorerServerTest {
     }
 
     @Test
+    void everyScriptAndStylesheetThePageLoadsIsServedFromTheJar() throws Exception {
+        String page = new String(get("/").body(), StandardCharsets.UTF_8);
+        var refs = java.util.regex.Pattern.compile("(?:src|href)=\"([^\"]+)\"").matcher(page).results().map(m -> m.group(1)).toList();
+        assertThat(refs).contains("/app.js", "/tokens.js", "/style.css");
+        for (String ref : refs) {
+            assertThat(ref).as("offline: no CDN").startsWith("/").doesNotStartWith("//");
+            assertThat(get(ref).statusCode()).as(ref).isEqualTo(200);
+        }
+    }
+
+    @Test
     void tokensPredictionsAndPatternsAgreeWithEachOther() throws Exception {
         JsonNode a = analyze("ab c\nab");
         assertThat(a.get("tokens")).hasSize(7);
@@ -165,6 +176,22 @@ class ExplorerServerTest {
                 assertThat(det.get("induction").get(l).get(h).asDouble()).isCloseTo(s.induction()[l][h], org.assertj.core.data.Offset.offset(1e-9));
                 assertThat(det.get("previous_token").get(l).get(h).asDouble()).isCloseTo(s.previousToken()[l][h], org.assertj.core.data.Offset.offset(1e-9));
             }
+        }
+    }
+
+    /** /api/model offers the training sample kept beside the model (sample_prompt.txt), and says so; the vocabulary's span otherwise. */
+    @Test
+    void modelOffersTheTrainingSampleAsTheDefaultPrompt() throws Exception {
+        JsonNode plain = om.readTree(get("/api/model").body());
+        assertThat(plain.get("default_prompt_source").asText()).isEqualTo("vocabulary");
+        assertThat(plain.get("default_prompt").asText()).isEqualTo(DefaultPrompt.of(ExplorerModel.open(tmp.resolve("model")).tokenizer(), 16));
+        Path dir = TestModels.small(tmp.resolve("sampled"), 16, 1, 2);
+        dev.loupe.model.io.SamplePrompt.write(dir, "abcab abcab");
+        try (ExplorerServer s = ExplorerServer.start(ExplorerModel.open(dir), "127.0.0.1", 0, 16)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(s.url().resolve("/api/model")).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode m = om.readTree(r.body());
+            assertThat(m.get("default_prompt").asText()).isEqualTo("abcab abcab");
+            assertThat(m.get("default_prompt_source").asText()).isEqualTo("training text");
         }
     }
 

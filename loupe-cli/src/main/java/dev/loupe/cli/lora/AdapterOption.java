@@ -34,7 +34,8 @@ public final class AdapterOption {
         if (adapter == null) return dev.loupe.web.ExplorerModel.open(modelDir, allowNonFinite);
         ModelDirectory.LoadedModel m = read(modelDir, allowNonFinite);
         return new dev.loupe.web.ExplorerModel(dev.loupe.model.Gpt.fromWeights(m.config(), m.weights()),
-                dev.loupe.tokens.Tokenizers.require(modelDir), modelDir.toAbsolutePath().normalize().getFileName() + " + " + adapter.getFileName());
+                dev.loupe.tokens.Tokenizers.require(modelDir), modelDir.toAbsolutePath().normalize().getFileName() + " + " + adapter.getFileName(),
+                dev.loupe.model.io.SamplePrompt.read(modelDir));
     }
 
     /** Reads the model directory and applies the adapter. */

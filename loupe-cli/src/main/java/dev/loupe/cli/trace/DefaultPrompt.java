@@ -4,17 +4,48 @@ import dev.loupe.LoupeException;
 import dev.loupe.tokens.Tokenizer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The prompt {@code trace --model DIR} uses when none is given: "the cat sat" if the model's
- * tokenizer can encode it, otherwise a few of the model's own vocabulary entries (letters first),
+ * The prompt {@code trace --model DIR} uses when none is given: the start of the training sample
+ * Loupe keeps beside the models it trains ({@link dev.loupe.model.io.SamplePrompt}); else "the cat sat" if the model's
+ * tokenizer can encode it; otherwise a few of the model's own vocabulary entries (letters first),
  * so a character-level model trained on any text can be traced without guessing its alphabet.
  */
 final class DefaultPrompt {
     private DefaultPrompt() {}
 
     static final String TEXT = "the cat sat";
+
+    /** Tokens taken at most from the training sample: a trace prints matrices with a row per token. */
+    static final int SAMPLE_TOKENS = 16;
+
+    /**
+     * The first words of {@code sample} within {@link #SAMPLE_TOKENS} tokens and {@code context} (cut
+     * at the last whitespace of the second half, when there is one), or empty when there is no sample
+     * or {@code tok} cannot encode it.
+     */
+    static Optional<String> fromSample(Optional<String> sample, Tokenizer tok, int context) {
+        if (sample.isEmpty()) return Optional.empty();
+        int[] ids;
+        try {
+            ids = tok.encode(sample.get());
+        } catch (LoupeException e) {
+            return Optional.empty();   // a character the vocabulary lacks (a sample edited by hand)
+        }
+        int n = Math.min(Math.min(SAMPLE_TOKENS, context), ids.length);
+        if (n == 0) return Optional.empty();
+        String text = tok.decode(Arrays.copyOf(ids, n));
+        if (n < ids.length) {
+            int space = text.length() - 1;
+            while (space >= 0 && !Character.isWhitespace(text.charAt(space))) space--;
+            if (space > text.length() / 2) text = text.substring(0, space);
+        }
+        int len = tok.encode(text).length;
+        return len > 0 && len <= context ? Optional.of(text) : Optional.empty();
+    }
 
     /** Tokens a default prompt holds at most. */
     private static final int MAX_TOKENS = 8;

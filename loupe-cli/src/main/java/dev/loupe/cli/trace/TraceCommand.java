@@ -9,6 +9,7 @@ import dev.loupe.analysis.trace.TrainingStepTrace;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
+import dev.loupe.model.io.SamplePrompt;
 import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.train.AdamW;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 
@@ -67,8 +69,9 @@ public final class TraceCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--prompt", paramLabel = "TEXT",
-            description = "The prompt (default: \"the cat sat\"; with a --model whose vocabulary cannot spell it, a few "
-                    + "of the model's own vocabulary entries, named on stderr). The built-in model knows only the words "
+            description = "The prompt (default: \"the cat sat\"; with a --model Loupe trained, the start of its training "
+                    + "sample, sample_prompt.txt; with a --model whose vocabulary cannot spell it, a few "
+                    + "of the model's own vocabulary entries; named on stderr). The built-in model knows only the words "
                     + ". a cat dog mat on sat the, separated by spaces.")
     String prompt;
 
@@ -133,7 +136,13 @@ public final class TraceCommand implements Callable<Integer> {
                 throw new UsageException("trace walks through softmax attention step by step; " + model + " uses "
                         + gpt.config().attention().describe() + " attention, which it does not support (use 'loupe attention' or 'loupe hooks')");
             }
-            if (prompt == null) {
+            Optional<String> sample = prompt == null
+                    ? DefaultPrompt.fromSample(SamplePrompt.read(model), opened.tokenizer(), gpt.config().nPositions()) : Optional.empty();
+            if (sample.isPresent()) {
+                prompt = sample.get();
+                System.err.println("loupe: no --prompt: tracing \"" + prompt + "\" (the start of the model's training sample, "
+                        + SamplePrompt.FILE + ")");
+            } else if (prompt == null) {
                 prompt = DefaultPrompt.forModel(opened.tokenizer(), gpt.config().nPositions());
                 if (!prompt.equals(DefaultPrompt.TEXT)) {
                     System.err.println("loupe: no --prompt and this model's vocabulary cannot spell \"" + DefaultPrompt.TEXT

@@ -8,6 +8,7 @@ import dev.loupe.cli.UsageException;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.model.io.SamplePrompt;
 import dev.loupe.tensor.Parallel;
 import dev.loupe.tokens.Tokenizer;
 import dev.loupe.tokens.Tokenizers;
@@ -41,7 +42,8 @@ import java.util.concurrent.Callable;
                 "bpe:N (vocab.json + merges.txt); the tokenizer is saved beside the model and reused on resume.",
                 "",
                 "--out DIR becomes a model directory (config.json + model.safetensors, usable by every",
-                "command) with checkpoints/ (optimizer state, data position, loss history) and loss.png /",
+                "command; with a tokenizer also sample_prompt.txt, a window of the training text that serve and",
+                "trace open on) with checkpoints/ (optimizer state, data position, loss history) and loss.png /",
                 "loss.svg. Running the same command again with the same --out resumes from the last",
                 "checkpoint, giving exactly the losses of an uninterrupted run (same thread count); options",
                 "may be repeated with their old values, but the model's shape, tokenizer and optimisation",
@@ -254,6 +256,10 @@ public final class TrainCommand implements Callable<Integer> {
         saved.ifPresent(trainer::restore);
         dev.loupe.cli.OutputDirectory.requireWritable(out, "--out");
         if (saved.isEmpty() && loaded.tokenizer().isPresent()) Tokenizers.save(loaded.tokenizer().get(), out);
+        // a sample of the training text for the explorer and trace to open on (a new run's, or a resumed run that has none)
+        if (loaded.tokenizer().isPresent() && (saved.isEmpty() || SamplePrompt.read(out).isEmpty())) {
+            SamplePrompt.write(out, SamplePrompt.choose(loaded.data().train().getFirst(), loaded.tokenizer().get(), model.config().nPositions()));
+        }
 
         ObjectNode extra = JsonNodeFactory.instance.objectNode();
         extra.put("data", data.toAbsolutePath().toString());

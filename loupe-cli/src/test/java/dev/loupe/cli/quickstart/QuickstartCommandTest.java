@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Iterator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,6 +70,15 @@ class QuickstartCommandTest {
         assertThat(html).contains("<svg").contains("induction head").contains("previous-token head")
                 .doesNotContain("<script").doesNotContain("src=").doesNotContain("href=\"http");   // pictures are data: URIs
         assertThat(out.resolve("attn-only-2l/config.json")).exists();
+        // each model keeps a window of its training text (serve and trace open on it): within the context, a span said twice
+        for (String name : List.of("attn-only-2l", "attn-only-1l")) {
+            Path modelDir = out.resolve(name);
+            String sample = Files.readString(modelDir.resolve("sample_prompt.txt"));
+            int[] ids = dev.loupe.tokens.Tokenizers.require(modelDir).encode(sample);
+            assertThat(ids.length).isBetween(2, dev.loupe.model.io.ModelDirectory.readConfig(modelDir).nPositions());
+            assertThat(dev.loupe.model.io.SamplePrompt.longestRepeat(ids))
+                    .as(sample).isGreaterThanOrEqualTo(3);
+        }
 
         // issue 19: one notation, one probe, and "Next:" commands that run as written and agree with the summary
         assertThat(r.out()).containsPattern("induction score, 2-layer model, head L1H\\d: ").doesNotContainPattern("head \\d\\.\\d")

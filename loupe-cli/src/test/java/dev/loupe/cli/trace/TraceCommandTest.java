@@ -94,6 +94,15 @@ class TraceCommandTest {
         assertThat(byDefault.code()).as(byDefault.err()).isZero();
         assertThat(byDefault.err()).contains("cannot spell \"the cat sat\": tracing \"abcdefgh\"");
         assertThat(byDefault.out()).contains("prompt   \"abcdefgh\" → 8 tokens");
+
+        // a model Loupe trained keeps a sample of its training text: trace opens on its first words (≤ 16 tokens)
+        dev.loupe.model.io.SamplePrompt.write(dir, "bad cab fed dab bad cab fed dab");
+        MainTest.Result sampled = run("trace", "--model", dir.toString());
+        assertThat(sampled.code()).as(sampled.err()).isZero();
+        assertThat(sampled.err()).contains("tracing \"bad cab fed dab\" (the start of the model's training sample, sample_prompt.txt)");
+        assertThat(sampled.out()).contains("prompt   \"bad cab fed dab\" → 15 tokens");
+        dev.loupe.model.io.SamplePrompt.write(dir, "XYZ");   // characters the vocabulary lacks: the vocabulary's prompt again
+        assertThat(run("trace", "--model", dir.toString()).out()).contains("prompt   \"abcdefgh\"");
     }
 
     @Test

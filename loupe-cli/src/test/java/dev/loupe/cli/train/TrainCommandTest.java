@@ -50,6 +50,11 @@ class TrainCommandTest {
         assertThat(straight.resolve("tokenizer.json")).exists();
         assertThat(straight.resolve("loss.png")).exists();
         assertThat(straight.resolve("loss.svg")).exists();
+        // a window of the training text for serve and trace to open on, within the model's context, with a span said twice
+        String sample = Files.readString(straight.resolve("sample_prompt.txt"));
+        assertThat(" " + TEXT).as("a window that starts a word").contains(" " + sample);
+        assertThat(sample.length()).isBetween(9, ModelDirectory.read(straight).config().nPositions());   // whole words within the context
+        assertThat(dev.loupe.model.io.SamplePrompt.longestRepeat(sample.chars().toArray())).isGreaterThanOrEqualTo(4);   // " the" twice
         assertThat(ModelDirectory.read(straight).config().nLayer()).isEqualTo(1);
         List<Float> expected = losses(dir.resolve("a.jsonl"));
         assertThat(expected).hasSize(10);
@@ -89,6 +94,7 @@ class TrainCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("1 training and 1 validation token files");
         assertThat(ModelDirectory.readConfig(dir.resolve("m")).vocabSize()).isEqualTo(50257);
+        assertThat(dir.resolve("m").resolve("sample_prompt.txt")).as("token ids without a tokenizer: no text to sample").doesNotExist();
     }
 
     @Test

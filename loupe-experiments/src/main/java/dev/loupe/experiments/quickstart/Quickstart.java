@@ -4,6 +4,7 @@ import dev.loupe.experiments.Progress;
 import dev.loupe.experiments.induction.CopyCorpus;
 import dev.loupe.experiments.induction.InductionRecipe;
 import dev.loupe.experiments.induction.TrainedModel;
+import dev.loupe.model.io.SamplePrompt;
 import dev.loupe.train.TokenData;
 
 /**
@@ -55,6 +56,7 @@ public final class Quickstart {
         progress.stage("Training attn-only-1l …");
         TrainedModel one = TrainedModel.train("attn-only-1l", 1, recipe, data, heldOut, progress);
         progress.stage("Analysing …");
-        return new QuickstartResult(recipe, sample(), QuickstartFindings.of(two, one, recipe));
+        String prompt = SamplePrompt.choose(corpus, recipe.tokenizer(), recipe.context());
+        return new QuickstartResult(recipe, sample(), prompt, QuickstartFindings.of(two, one, recipe));
     }
 }

@@ -15,6 +15,7 @@ import dev.loupe.experiments.report.SvgLineChart;
 import dev.loupe.model.ActivationCache;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.model.io.SamplePrompt;
 import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.tokens.Tokenizers;
 import dev.loupe.tensor.Tensor;
@@ -32,7 +33,8 @@ public final class QuickstartReport {
 
     /** {"models":[{"name","layers","final_loss","icl_score","heads":[{"layer","head","prev_token_score","induction_score","duplicate_score"}]}]} */
     /**
-     * Writes both models (out/attn-only-2l, out/attn-only-1l, each with its tokenizer), out/summary.json
+     * Writes both models (out/attn-only-2l, out/attn-only-1l, each with its tokenizer and a sample of the
+     * training text, {@link SamplePrompt}), out/summary.json
      * and out/report.html; returns the path of the report.
      */
     public static Path write(Path out, QuickstartResult x) {
@@ -40,6 +42,7 @@ public final class QuickstartReport {
             Path dir = out.resolve(m.name());
             ModelDirectory.write(dir, m.gpt().config(), m.gpt().parameters());
             Tokenizers.save(x.recipe().tokenizer(), dir);
+            SamplePrompt.write(dir, x.prompt());
         }
         AtomicFiles.writeString(out.resolve("summary.json"), summaryJson(List.of(x.two(), x.one())));
         Path report = out.resolve("report.html");

@@ -8,9 +8,10 @@ import dev.loupe.experiments.induction.TrainedModel;
  *
  * @param recipe   how both models were trained
  * @param sample   the first 48 symbols of the training text
+ * @param prompt   the window of the training text saved beside each model ({@link dev.loupe.model.io.SamplePrompt})
  * @param findings the two models and what they show
  */
-public record QuickstartResult(InductionRecipe recipe, String sample, QuickstartFindings findings) {
+public record QuickstartResult(InductionRecipe recipe, String sample, String prompt, QuickstartFindings findings) {
     public TrainedModel two() {
         return findings.two();
     }

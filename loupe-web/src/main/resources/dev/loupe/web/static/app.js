@@ -1,7 +1,8 @@
 // Loupe explorer: talks to the JSON API of `loupe serve` (see ExplorerServer.java). No dependencies.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const state = { run: null, tokens: [], layers: 0, heads: 0, patterns: [], active: null, selected: null };
+// picks: heads overlaid on the tokens, each {layer, head, colour}; focus: the hovered token, pinned: the clicked one
+const state = { run: null, tokens: [], layers: 0, heads: 0, patterns: [], active: null, picks: [], hovered: null, pinned: null, direction: "query" };
 window.loupe = { timing: {}, state };
 
 async function api(path, options) {
@@ -40,7 +41,8 @@ function score(x) { return x.toFixed(2); }
 async function init() {
   const m = await (await api("/api/model")).json();
   $("model-info").textContent = `${m.name}: ${m.layers} layers × ${m.heads} heads, d_model ${m.d_model}, context ${m.context}, vocabulary ${m.vocab}`;
-  $("accepts").textContent = "The model accepts " + m.accepts + ".";
+  $("accepts").textContent = "The model accepts " + m.accepts + "." + (m.default_prompt_source === "training text"
+    ? " The prompt it opens on is a sample of its training text (sample_prompt.txt)." : "");
   if (!$("prompt").value) $("prompt").value = m.default_prompt;
   $("run").addEventListener("click", analyse);
   $("dla-run").addEventListener("click", () => loadDla($("dla-target").value));
@@ -49,6 +51,7 @@ async function init() {
   $("detail").addEventListener("mousemove", hoverDetail);
   $("detail").addEventListener("click", hoverDetail);
   $("composition").addEventListener("mousemove", hoverComposition);
+  initTokenView();
   await initFeatures();
   colourBar($("detail-scale"), blue, "0", "1");
   if ($("prompt").value) await analyse();   // open on something: the default prompt (a repeated span)
@@ -65,7 +68,7 @@ async function analyse() {
     const a = await (await api("/api/analyze", { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ prompt: $("prompt").value }) })).json();
     window.loupe.timing.analyzeMs = performance.now() - t0;
-    Object.assign(state, { run: a.run, tokens: a.tokens, layers: a.layers, heads: a.heads, patterns: [], active: null, selected: null, scores: a.head_scores });
+    Object.assign(state, { run: a.run, tokens: a.tokens, layers: a.layers, heads: a.heads, patterns: [], active: null, hovered: null, pinned: null, scores: a.head_scores });
     $("notice").hidden = !a.truncated;
     $("notice").textContent = a.notice || "";
     renderTokens();
@@ -81,6 +84,7 @@ async function analyse() {
       }
     }
     window.loupe.timing.allPicturesMs = performance.now() - t0;
+    highlightTokens();   // picked heads of later layers have their patterns now
     document.body.dataset.pictures = String(a.layers);
     $("status").textContent = `${a.tokens.length} tokens; first picture after ${Math.round(window.loupe.timing.firstPictureMs)} ms, all ${a.layers} layers after ${Math.round(window.loupe.timing.allPicturesMs)} ms`;
     // one at a time (the model runs one pass at a time): the attribution (one pass) before the lens
@@ -96,7 +100,7 @@ async function analyse() {
 
 function renderTokens() {
   $("tokens").innerHTML = state.tokens.map((t, i) => `<span class="tok" data-pos="${i}" title="position ${i}, id ${t.id}">${esc(t.display)}</span>`).join("");
-  for (const el of $("tokens").children) el.addEventListener("click", () => selectToken(+el.dataset.pos));
+  $("token-readout").textContent = "";
 }
 
 function renderPredictions(preds) {
@@ -120,14 +124,19 @@ function buildGrid() {
       const sc = state.scores, p = sc.previous_token[l][h], d = sc.duplicate_token[l][h], i = sc.induction[l][h];
       c.title = `L${l}H${h} on this prompt: previous-token ${p.toFixed(3)}, duplicate-token ${d.toFixed(3)}, induction ${i.toFixed(3)}`;
       c.addEventListener("click", () => selectHead(l, h));
-      const s = document.createElement("div");
+      const s = document.createElement("label");
       s.className = "scores";
-      s.textContent = `p${score(p)} d${score(d)} i${score(i)}`;
+      s.title = `overlay L${l}H${h} on the tokens`;
+      const pick = document.createElement("input");
+      pick.type = "checkbox"; pick.className = "pick"; pick.dataset.layer = l; pick.dataset.head = h;
+      pick.addEventListener("change", () => togglePick(l, h, pick.checked));
+      s.append(pick, `p${score(p)} d${score(d)} i${score(i)}`);
       cell.append(c, s);
       row.appendChild(cell);
     }
     g.appendChild(row);
   }
+  showPicks();
 }
 
 function weight(l, h, q, k) { const T = state.tokens.length; return state.patterns[l][(h * T + q) * T + k]; }
@@ -190,28 +199,6 @@ function hoverDetail(ev) {
   const hv = $("hover");
   hv.textContent = `L${l}H${h}: query ${q} ${state.tokens[q].display} → key ${k} ${state.tokens[k].display}: ${w.toFixed(4)}`;
   Object.assign(hv.dataset, { layer: l, head: h, query: q, key: k, weight: String(w) });
-}
-
-function selectToken(pos) {
-  state.selected = pos;
-  highlightTokens();
-}
-
-function highlightTokens() {
-  const els = $("tokens").children;
-  for (let i = 0; i < els.length; i++) {
-    const el = els[i];
-    el.classList.toggle("selected", i === state.selected);
-    el.style.background = ""; el.style.boxShadow = "";
-    if (state.selected === null || !state.active) continue;
-    const [l, h] = state.active;
-    const to = i <= state.selected ? weight(l, h, state.selected, i) : 0;    // the selected token attends to i
-    const from = i >= state.selected ? weight(l, h, i, state.selected) : 0;  // i attends to the selected token
-    const [r, g, b] = blue(to);
-    el.style.background = `rgb(${r},${g},${b})`;
-    if (from > 0.01) el.style.boxShadow = `inset 0 -3px 0 rgba(230,120,0,${Math.min(1, from)})`;
-    el.dataset.attendsTo = String(to); el.dataset.attendedBy = String(from);
-  }
 }
 
 async function loadLens() {
