@@ -64,6 +64,20 @@ public final class HighwayPaths {
         this.embedFinalShare = embedFinalShare;
     }
 
+    /**
+     * Runs a highway-gated model once on one sequence ids [T] and returns its paths; a model
+     * without gates is a {@link dev.loupe.LoupeException} saying so.
+     */
+    public static HighwayPaths compute(dev.loupe.model.Gpt gpt, int[] ids) {
+        GptConfig c = gpt.config();
+        if (c.highway() == null) {
+            throw new dev.loupe.LoupeException("this model has no highway gates (config.json has no loupe.highway): its sublayers "
+                    + "add plainly, every gate is 1; train one with 'loupe train --highway attn,mlp'");
+        }
+        ActivationCache cache = gpt.runWithCache(ids, 1, ids.length, hooks()).cache();
+        return of(c, cache, ids.length);
+    }
+
     /** The hook points {@link #of} reads from a cache of one sequence. */
     public static Predicate<String> hooks() {
         return n -> n.endsWith("hook_attn_gate") || n.endsWith("hook_mlp_gate") || n.endsWith("hook_attn_out")
@@ -189,6 +203,20 @@ public final class HighwayPaths {
     /** Mean of the gate over d_model at each position [sublayer][T] (1 for a plain sublayer): "how much did this token ask for transformation". */
     public double[][] meanGate() {
         return meanGate;
+    }
+
+    /** Per position [T], the mean gate over every gated sublayer: which tokens asked for transformation (NaN without gated sublayers). */
+    public double[] tokenGate() {
+        int t = embedFinalShare.length;
+        double[] out = new double[t];
+        int gated = 0;
+        for (int s = 0; s < sublayers.size(); s++) {
+            if (!sublayers.get(s).gated) continue;
+            gated++;
+            for (int i = 0; i < t; i++) out[i] += meanGate[s][i];
+        }
+        for (int i = 0; i < t; i++) out[i] = gated == 0 ? Double.NaN : out[i] / gated;
+        return out;
     }
 
     /** Local transform share ⟨G⊙F, y⟩/‖y‖² [sublayer][T]. */
