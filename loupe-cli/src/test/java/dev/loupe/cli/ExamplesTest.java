@@ -49,7 +49,8 @@ class ExamplesTest {
             "spark", "runs on Apache Spark, whose jars only the launcher adds (loupe-spark's tests run every job)");
 
     /** Directories under runs/ that only a command skipped above makes, and that command. */
-    static final Map<String, String> MADE_BY_SLOW = Map.of("runs/mono/", "loupe reproduce monosemanticity");
+    static final Map<String, String> MADE_BY_SLOW = Map.of("runs/mono/", "loupe reproduce monosemanticity",
+            "runs/hw/", "loupe train --highway attn,mlp");
 
     /** Arguments naming something only the network gives. */
     static final Set<String> NETWORK = Set.of("gpt2", "distilgpt2", "openai-community/gpt2-medium", "gpt2-medium");

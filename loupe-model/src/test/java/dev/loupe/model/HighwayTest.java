@@ -140,6 +140,16 @@ class HighwayTest {
     }
 
     @Test
+    void anLlmcCheckpointIsRefusedRatherThanWrittenWithoutItsGates(@TempDir Path dir) {
+        GptConfig c = new GptConfig(50, 16, 16, 1, 2, 64, 1e-5f, true, GptConfig.Norm.PRE, GptConfig.Mlp.GELU,
+                GptConfig.Positional.LEARNED).withHighway(BOTH_VECTOR);
+        Path file = dir.resolve("m.bin");
+        assertThatThrownBy(() -> dev.loupe.model.io.LlmcCheckpoint.write(file, c, Gpt.create(c, 1).parameters()))
+                .hasMessageContaining("highway gates");
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
     void highwayGatesRefuseAnythingButPreLn() {
         assertThatThrownBy(() -> plain().withNorm(GptConfig.Norm.POST).withHighway(BOTH_VECTOR))
                 .hasMessageContaining("pre-LN");

@@ -37,7 +37,7 @@ import java.util.stream.IntStream;
                 ""},
         footer = {"%nExamples:",
                 "  loupe train --data shakespeare.txt --out runs/hw --layers 8 --d-model 64 --highway attn,mlp --steps 300",
-                "  loupe highway --model runs/hw --text \"ROMEO: But soft\" --out highway",
+                "  loupe highway --model runs/hw/ --text \"ROMEO: But soft\" --out highway",
                 "%nWith --out DIR: DIR/highway.json (every number), DIR/highway_gate.npy, highway_transform.npy,",
                 "highway_final.npy ([sublayers, T] float32) and DIR/highway.html (heatmaps). --json prints the JSON instead.",
                 "Exit codes: 0 ok, 1 failure (bad model), 2 bad usage (e.g. a model without highway gates)."})

@@ -85,6 +85,7 @@ class HighwayCommandsTest {
         assertThat(h.out()).contains("blocks.0.hook_attn_gate").contains("blocks.0.hook_mlp_gate");
         MainTest.Result a = run("attribute", "--model", model.toString(), "--text", "the cat");
         assertThat(a.code()).as(a.err()).isZero();
+        assertThat(a.out()).contains("highway gates: every term is scaled");
         MainTest.Result l = run("lens", "--model", model.toString(), "--text", "the cat");
         assertThat(l.code()).as(l.err()).isZero();
     }
