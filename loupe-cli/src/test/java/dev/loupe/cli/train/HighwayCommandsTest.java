@@ -108,13 +108,13 @@ class HighwayCommandsTest {
     @Test
     void reproduceHighwayDepthRunsSmallAndWritesItsReport() throws Exception {
         Path out = dir.resolve("depth");
-        MainTest.Result r = run("reproduce", "highway-depth", "--layers", "2", "--d-model", "16", "--heads", "2", "--seq", "8",
+        MainTest.Result r = run("reproduce", "highway-depth", "--layers", "4", "--d-model", "16", "--heads", "2", "--seq", "8",
                 "--batch", "2", "--steps", "8", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("plain-post-ln").contains("gated-residual").contains("MATCHED");
         assertThat(out.resolve("report.html")).exists();
         assertThat(out.resolve("models/highway/config.json")).exists();
-        MainTest.Result bad = run("reproduce", "highway-depth", "--layers", "1", "--out", dir.resolve("bad-depth").toString());
+        MainTest.Result bad = run("reproduce", "highway-depth", "--layers", "3", "--out", dir.resolve("bad-depth").toString());
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err().lines().findFirst().orElseThrow()).contains("--layers");
         assertThat(dir.resolve("bad-depth")).doesNotExist();

@@ -51,7 +51,7 @@ public final class HighwayDepth {
     public record Settings(int layers, int dModel, int heads, int seqLen, int batch, int steps, double lr, float gateBias,
                            int vocab, int tokens, int evalEvery, long seed) {
         public Settings {
-            require(layers >= 2, "--layers must be at least 2 (early and late blocks are compared)");
+            require(layers >= 4, "--layers must be at least 4 (blocks 1 to L/2 − 1 are compared with blocks L/2 to L − 1)");
             require(dModel > 0 && heads > 0 && dModel % heads == 0, "--d-model must be a positive multiple of --heads");
             require(seqLen >= 4 && batch >= 1 && steps >= 1, "--seq ≥ 4, --batch ≥ 1 and --steps ≥ 1");
             require(lr > 0, "--lr must be positive");

@@ -21,7 +21,7 @@ class HighwayDepthTest {
 
     @BeforeAll
     static void runTiny() {
-        var s = new HighwayDepth.Settings(3, 16, 2, 8, 4, 12, 3e-3, -1f, 16, 4_000, 4, 5);
+        var s = new HighwayDepth.Settings(4, 16, 2, 8, 4, 12, 3e-3, -1f, 16, 4_000, 4, 5);
         result = new HighwayDepth(s).run(Progress.SILENT);
     }
 
@@ -34,11 +34,11 @@ class HighwayDepthTest {
             assertThat(a.evals()).extracting(p -> p.step()).containsExactly(4L, 8L, 12L);
             assertThat(a.finalLoss()).isFinite().isLessThan(Math.log(16) + 0.5);
             DepthReading r = a.reading();
-            assertThat(r.relativeUpdate()).hasSize(3);
-            assertThat(r.lesion()).hasSize(3);
+            assertThat(r.relativeUpdate()).hasSize(4);
+            assertThat(r.lesion()).hasSize(4);
             for (double c : r.cosine()) assertThat(c).isBetween(-1.0, 1.0);
             boolean gated = a.arm().highway() != null;
-            assertThat(r.sublayers()).hasSize(gated ? 6 : 0);
+            assertThat(r.sublayers()).hasSize(gated ? 8 : 0);
             if (gated) {
                 double total = r.embedShare();
                 for (double f : r.finalShare()) total += f;
@@ -67,11 +67,11 @@ class HighwayDepthTest {
     @Test
     void theReportHoldsFindingsCurvesAndLoadableModels(@TempDir Path out) throws Exception {
         var findings = HighwayDepthReport.write(out, result);
-        assertThat(findings).hasSize(9);
+        assertThat(findings).hasSize(11);
         var json = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         assertThat(json.get("arms")).hasSize(4);
-        assertThat(json.get("arms").get(2).get("reading").get("mean_gate")).hasSize(6);
-        assertThat(json.get("findings")).hasSize(9);
+        assertThat(json.get("arms").get(2).get("reading").get("mean_gate")).hasSize(8);
+        assertThat(json.get("findings")).hasSize(11);
         String html = Files.readString(out.resolve("report.html"));
         assertThat(html).contains("<svg").contains("mean gate T per block").contains("MATCHED");
         var loaded = ModelDirectory.read(out.resolve("models/highway"));
