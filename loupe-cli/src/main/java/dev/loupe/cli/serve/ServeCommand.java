@@ -26,7 +26,7 @@ import java.util.concurrent.CountDownLatch;
                 "Type a prompt and see its tokens, every head's attention pattern (thumbnails that expand; hover for",
                 "query, key and weight; click a token to see what it attends to and what attends to it), the top",
                 "next-token predictions, the logit lens, the direct logit attribution of an answer to each head and MLP,",
-                "and the heads' copying and composition scores. Listens on 127.0.0.1 only unless --host says otherwise.",
+                "and the heads' copying and composition scores (for a highway-gated model: the gate heatmap per sublayer and token instead, as weight-only circuits do not apply). Listens on 127.0.0.1 only unless --host says otherwise.",
                 "",
                 "Safety: only requests whose Host is this machine (localhost, a loopback address; with --host also IP",
                 "addresses and names given with --allow-host) and that come from the explorer's own page are answered",

@@ -27,7 +27,6 @@
     el("highway-kind").addEventListener("change", draw);
     el("highway-map").addEventListener("mousemove", hover);
     new MutationObserver(refresh).observe(el("tokens"), { childList: true });
-    colourBar(el("highway-scale"), viridis, "0", "1");
     refresh();
   }
 
@@ -49,8 +48,12 @@
     if (!data) return;
     const grid = data[el("highway-kind").value], rows = data.rows, tokens = window.loupe.state.tokens;
     const T = grid[0].length, c = el("highway-map"), ctx = c.getContext("2d");
+    // colours run from 0 to the grid's largest value (gates of a carry-biased model sit near 0.1); negatives clamp to 0
+    const top = Math.max(1e-6, ...grid.map((row) => Math.max(...row)));
     c.width = LEFT + CELL * T + 4;
     c.height = TOP + CELL * rows.length + 70;
+    el("highway-scale").height = CELL * rows.length + 16;
+    colourBar(el("highway-scale"), viridis, "0", top.toFixed(2));
     ctx.clearRect(0, 0, c.width, c.height);
     ctx.font = "11px monospace";
     ctx.textBaseline = "middle";
@@ -58,7 +61,7 @@
       ctx.fillStyle = "#333";
       ctx.fillText(label, 2, TOP + s * CELL + CELL / 2);
       for (let t = 0; t < T; t++) {
-        const [r, g, b] = viridis(grid[s][t]);
+        const [r, g, b] = viridis(grid[s][t] / top);
         ctx.fillStyle = `rgb(${r},${g},${b})`;
         ctx.fillRect(LEFT + t * CELL, TOP + s * CELL, CELL - 1, CELL - 1);
       }
