@@ -118,9 +118,11 @@ public final class HighwayDepthReport {
         b.append("<h2>What each block does</h2>\n<p>Measured on probe windows of validation text. Relative update ‖x<sub>l+1</sub> − "
                 + "x<sub>l</sub>‖/‖x<sub>l</sub>‖: small when a block refines the stream rather than replacing it. Lesion: the loss with "
                 + "block l replaced by the identity, minus the intact loss (Greff et al. 2017).</p>\n");
-        b.append(perBlock("relative update per block", "‖Δx‖/‖x‖", x, DepthReading::relativeUpdate));
-        b.append(perBlock("lesion cost per block", "loss increase (nats)", x, DepthReading::lesion));
-        b.append(perBlock("cos(x_l, x_l+1) per block", "cosine", x, DepthReading::cosine));
+        // block 0 writes onto the embedding, whose norm is far smaller than any later stream's: its relative update
+        // (listed in the table) would flatten every other point, so that chart starts at block 1
+        b.append(perBlock("relative update per block (from block 1)", "‖Δx‖/‖x‖", x, DepthReading::relativeUpdate, 1));
+        b.append(perBlock("lesion cost per block", "loss increase (nats)", x, DepthReading::lesion, 0));
+        b.append(perBlock("cos(x_l, x_l+1) per block", "cosine", x, DepthReading::cosine, 0));
         b.append("<h2>The learned gates</h2>\n<p>Per sublayer (attention, MLP of each block), mean over positions and dimensions of the "
                 + "gate T (1 = transform, 0 = carry), and the share of the final stream that arrived through that sublayer's "
                 + "transform path (its output × its gate × the carry gates of every later sublayer). Open a model with "
@@ -166,13 +168,13 @@ public final class HighwayDepthReport {
     }
 
     private static String perBlock(String title, String y, HighwayDepth.Result x,
-                                   java.util.function.Function<DepthReading, double[]> f) {
+                                   java.util.function.Function<DepthReading, double[]> f, int from) {
         List<SvgLineChart.Series> series = new ArrayList<>();
         double lo = 0, hi = 0;
         for (HighwayDepth.TrainedArm a : x.arms()) {
             double[] v = f.apply(a.reading());
             List<double[]> pts = new ArrayList<>();
-            for (int l = 0; l < v.length; l++) {
+            for (int l = from; l < v.length; l++) {
                 pts.add(new double[] {l, v[l]});
                 lo = Math.min(lo, v[l]);
                 hi = Math.max(hi, v[l]);
