@@ -2,7 +2,6 @@ package dev.loupe.cli.highway;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.LoupeException;
 import dev.loupe.analysis.decomposition.HighwayPaths;
 import dev.loupe.cli.UsageException;
 import dev.loupe.cli.interventions.Heatmap;
@@ -30,10 +29,14 @@ import java.util.stream.IntStream;
                 "",
                 "For a model trained with --highway (SPEC: T = σ(LN(x)·W_T + b_T); highway y = T⊙F + (1 − T)⊙x, gated_residual "
                         + "y = x + T⊙F), runs the text once and shows, per sublayer (rows: L0 attn, L0 mlp, …) and position:",
-                "  gate       the mean of T over d_model (1 = transform, 0 = carry; a plain sublayer is 1)",
-                "  transform  the share of the stream leaving the sublayer written by it: ⟨T⊙F, y⟩/‖y‖² (carry = 1 − transform)",
-                "  final      the share of the last stream that arrived through that sublayer's transform path, its output times "
-                        + "its gate and the carry gates of every later sublayer (with the embedding's share these add to 1)",
+                "  gate       the mean of T over d_model (1 = transform, 0 = carry;",
+                "             a plain sublayer is 1)",
+                "  transform  the share of the stream leaving the sublayer that it wrote,",
+                "             ⟨T⊙F, y⟩/‖y‖² (carry = 1 − transform)",
+                "  final      the share of the last stream that arrived through the",
+                "             sublayer's transform path: its output times its gate and",
+                "             the carry gates of every later sublayer (with the",
+                "             embedding's share these add to 1)",
                 ""},
         footer = {"%nExamples:",
                 "  loupe train --data shakespeare.txt --out runs/hw --layers 8 --d-model 64 --highway attn,mlp --steps 300",
@@ -62,12 +65,7 @@ public final class HighwayCommand implements Callable<Integer> {
         }
         BosText in = opened.input();
         int[] ids = in.ids();
-        HighwayPaths p;
-        try {
-            p = HighwayPaths.compute(m.model(), ids);
-        } catch (LoupeException e) {
-            throw new UsageException(e.getMessage());
-        }
+        HighwayPaths p = HighwayPaths.compute(m.model(), ids);
         List<String> rows = p.sublayers().stream().map(HighwayPaths.Sublayer::label).toList();
         List<String> tokens = new ArrayList<>();
         for (int t = 0; t < ids.length; t++) tokens.add(t + " " + m.show(ids[t]));
