@@ -43,6 +43,10 @@ The variants of GptConfig (SPEC M1):
               out_t = q_t^T (alpha I + sum_{s<=t} k_s k_s^T)^-1 sum_{s<=t} k_s v_s^T, computed here by an
               explicit torch.linalg.solve per position, autograd through the solves; alpha = "ls_alpha", or
               exp(h.{i}.attn.ls_log_alpha[head]) when "ls_alpha_learned"). Neither kind scales by 1/sqrt(d_head).
+  highway     {"sublayers": ["attn", "mlp"], "gate": "vector"|"scalar", "mode": "highway"|"gated_residual"}
+              (pre-LN only; Srivastava et al.): with u = LN(x), F = sublayer(u) and the gate
+              T = sigmoid(u W_T + b_T) (h.{i}.attn_gate / h.{i}.mlp_gate, W_T [d, d] or [d, 1]),
+              highway: x = T * F + (1 - T) * x; gated_residual: x = x + T * F (a [.., 1] T broadcasts)
 Weights are kept in GPT-2's Conv1D orientation ([in, out], y = x W + b), under GPT-2's names, so
 gradients come out under the same names as the weights.
 
@@ -160,6 +164,10 @@ class Config:
         self.ls_alpha = loupe.get("ls_alpha", 1.0)
         self.ls_alpha_learned = loupe.get("ls_alpha_learned", False)
         assert self.attention in ("softmax", "linear", "least_squares"), self.attention
+        self.highway = loupe.get("highway")
+        if self.highway is not None:
+            assert self.norm == "pre", "highway gates need pre-LN"
+            assert self.highway.get("mode", "highway") in ("highway", "gated_residual"), self.highway
         assert self.d_model % self.n_head == 0
 
 
@@ -284,9 +292,11 @@ class Gpt:
         for l in range(cfg.n_layer):
             has_mlp = cfg.mlp != "none"
             if cfg.norm in ("pre", "none"):  # none: ln() is the identity
-                x = x + self.attention(self.ln(x, f"h.{l}.ln_1"), l)
+                u = self.ln(x, f"h.{l}.ln_1")
+                x = self.residual(x, self.attention(u, l), u, l, "attn")
                 if has_mlp:
-                    x = x + self.mlp(self.ln(x, f"h.{l}.ln_2"), l)
+                    u = self.ln(x, f"h.{l}.ln_2")
+                    x = self.residual(x, self.mlp(u, l), u, l, "mlp")
             else:
                 x = self.ln(x + self.attention(x, l), f"h.{l}.ln_1")
                 if has_mlp:
@@ -294,6 +304,16 @@ class Gpt:
         x = self.ln(x, "ln_f")
         unembed = p["wte.weight"] if cfg.tied else p["lm_head.weight"]
         return x @ unembed.t()
+
+    def residual(self, x, f, u, l, sublayer):
+        """x + f, or the highway-gated combination when the config gates this sublayer."""
+        hw = self.cfg.highway
+        if hw is None or sublayer not in hw.get("sublayers", ["attn", "mlp"]):
+            return x + f
+        t = torch.sigmoid(self.linear(u, f"h.{l}.{sublayer}_gate"))  # [B, T, d] or [B, T, 1]
+        if hw.get("mode", "highway") == "highway":
+            return t * f + (1.0 - t) * x
+        return x + t * f
 
     def loss(self, inputs, targets, last_only=False):
         logits = self.forward(inputs)

@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.model.HooksCommand.class,
                 dev.loupe.cli.model.AttributeCommand.class,
                 dev.loupe.cli.model.LensCommand.class,
+                dev.loupe.cli.highway.HighwayCommand.class,
                 dev.loupe.cli.model.GenerateCommand.class,
                 dev.loupe.cli.model.ConvertCommand.class,
                 dev.loupe.cli.train.TrainCommand.class,

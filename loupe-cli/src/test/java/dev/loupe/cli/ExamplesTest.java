@@ -58,7 +58,8 @@ class ExamplesTest {
     static final Set<String> NOT_PARSED = Set.of("spark");
 
     /** Directories under runs/ that only a command skipped above makes, and that command. */
-    static final Map<String, String> MADE_BY_SLOW = Map.of("runs/mono/", "loupe reproduce monosemanticity");
+    static final Map<String, String> MADE_BY_SLOW = Map.of("runs/mono/", "loupe reproduce monosemanticity",
+            "runs/hw/", "loupe train --highway attn,mlp");
 
     /** Arguments naming something only the network gives. */
     static final Set<String> NETWORK = Set.of("gpt2", "distilgpt2", "openai-community/gpt2-medium", "gpt2-medium");

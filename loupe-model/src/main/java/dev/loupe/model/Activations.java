@@ -86,6 +86,7 @@ public final class Activations {
         final Tensor dQkv;              // [B·T, 3·d_model]
         final Tensor dPattern;          // [B, n_head, T, T]
         final Tensor dMlpPost, dMlpPre; // [B·T, d_mlp], [B·T, d_mlp or 2·d_mlp]
+        final Tensor dGated, dGatePre;  // highway: d F(x) [B·T, d_model] and d(u·W_T + b_T) [B·T, w]; else null
 
         Scratch(GptConfig c, int batch, int seqLen) {
             int rows = batch * seqLen, d = c.dModel();
@@ -97,6 +98,8 @@ public final class Activations {
             boolean mlp = c.mlp() != GptConfig.Mlp.NONE;
             dMlpPost = mlp ? Tensor.zeros(rows, c.dMlp()) : null;
             dMlpPre = mlp ? Tensor.zeros(rows, Mlp.hiddenWidth(c)) : null;
+            dGated = c.highway() != null ? Tensor.zeros(rows, d) : null;
+            dGatePre = c.highway() != null ? Tensor.zeros(rows, c.highway().gateWidth(d)) : null;
         }
     }
 }

@@ -12,9 +12,12 @@ import dev.loupe.tensor.ops.Ops;
  *   post-LN (2017):   mid = LN1(x + Attn(x))              out = LN2(mid + MLP(mid))
  *   no LN:            mid = x + Attn(x)                   out = mid + MLP(mid)
  *   attention-only:   out = mid
+ *   highway-gated (pre-LN, {@link HighwayGate}): each gated sublayer's "x + F" becomes
+ *                     T⊙F + (1 − T)⊙x (highway) or x + T⊙F (gated_residual), T = σ(LN(x)·W_T + b_T)
  * </pre>
  * Backward runs the same steps in reverse; the residual adds pass their gradient through unchanged
- * to both summands, so one running buffer dResid carries d(loss)/d(stream) down the blocks.
+ * to both summands, so one running buffer dResid carries d(loss)/d(stream) down the blocks (a
+ * highway gate scales it by 1 − T on the carry path).
  */
 public final class Block {
     public final GptConfig.Norm norm;
@@ -25,13 +28,25 @@ public final class Block {
     public final LayerNorm ln2;
     /** Null in an attention-only model. */
     public final Mlp mlp;
+    /** Highway gates of the attention and the MLP sublayer; null where the sublayer adds plainly (pre-LN only). */
+    public final HighwayGate attnGate, mlpGate;
 
     public Block(GptConfig.Norm norm, LayerNorm ln1, Attention attn, LayerNorm ln2, Mlp mlp) {
+        this(norm, ln1, attn, ln2, mlp, null, null);
+    }
+
+    /** A block whose sublayers may be highway-gated ({@code attnGate}, {@code mlpGate} null: plain residual). */
+    public Block(GptConfig.Norm norm, LayerNorm ln1, Attention attn, LayerNorm ln2, Mlp mlp, HighwayGate attnGate, HighwayGate mlpGate) {
+        if ((attnGate != null || mlpGate != null) && norm != GptConfig.Norm.PRE) {
+            throw new IllegalArgumentException("highway gates need pre-LN");
+        }
         this.norm = norm;
         this.ln1 = ln1;
         this.attn = attn;
         this.ln2 = ln2;
         this.mlp = mlp;
+        this.attnGate = attnGate;
+        this.mlpGate = mlpGate;
     }
 
     /** out [B·T, d] = block(x [B·T, d]), keeping every intermediate in {@code s}. */
@@ -53,7 +68,7 @@ public final class Block {
             }
             attn.forward(attnIn, s, batch, seqLen, cache, layer, s.attnOut, hooks);   // Attn(·)
             if (hooks != null) hooks.fire(HookPoints.name(layer, "hook_attn_out"), Hooks.rows(s.attnOut, batch, seqLen));
-            Ops.add(x, s.attnOut, s.residMid);                             // mid = x + Attn
+            residual(x, s.attnOut, attnGate, attnIn, s.attnGate, s.residMid, layer, "hook_attn_gate", hooks, batch, seqLen); // mid = x + Attn
             if (hooks != null) hooks.fire(HookPoints.name(layer, "hook_resid_mid"), Hooks.rows(s.residMid, batch, seqLen));
             if (mlp == null) {
                 s.residMid.copyInto(out);
@@ -65,7 +80,7 @@ public final class Block {
                 if (hooks != null) hooks.layerNorm(HookPoints.name(layer, "ln2"), ln2, s.residMid, s.mlpIn, s.ln2Mean, s.ln2Rstd, batch, seqLen);
             }
             mlp(mlpIn, s, batch, seqLen, layer, hooks);                            // MLP(·)
-            Ops.add(s.residMid, s.mlpOut, out);                            // out = mid + MLP
+            residual(s.residMid, s.mlpOut, mlpGate, mlpIn, s.mlpGate, out, layer, "hook_mlp_gate", hooks, batch, seqLen); // out = mid + MLP
         } else {
             attn.forward(x, s, batch, seqLen, cache, layer, s.attnOut, hooks);      // Attn(x)
             if (hooks != null) hooks.fire(HookPoints.name(layer, "hook_attn_out"), Hooks.rows(s.attnOut, batch, seqLen));
@@ -86,6 +101,21 @@ public final class Block {
         }
     }
 
+    /**
+     * y = x + f, or with a highway gate T = σ(u·W_T + b_T) (hook point {@code blocks.{layer}.{hook}},
+     * [B, T, w], fired before T is used, so a hook may set it) the gated combination.
+     */
+    private static void residual(Tensor x, Tensor f, HighwayGate gate, Tensor u, Tensor t, Tensor y, int layer, String hook,
+                                 Hooks hooks, int batch, int seqLen) {
+        if (gate == null) {
+            Ops.add(x, f, y);
+            return;
+        }
+        gate.gate(u, t);                                                            // T [N, w]
+        if (hooks != null) hooks.fire(HookPoints.name(layer, hook), Hooks.rows(t, batch, seqLen));
+        gate.combine(x, f, t, y);
+    }
+
     private void mlp(Tensor in, State s, int batch, int seqLen, int layer, Hooks hooks) {
         if (hooks == null) {
             mlp.forward(in, s.mlpPre, s.mlpPost, s.mlpOut);
@@ -104,11 +134,15 @@ public final class Block {
         if (norm == GptConfig.Norm.PRE) {
             if (mlp != null) {
                 dTmp.fill(0f);
-                mlp.backward(dResid, s.mlpIn, s.mlpPre, s.mlpPost, g.dMlpPost, g.dMlpPre, dTmp); // d LN2(mid)
+                Tensor dMlpOut = mlpGate == null ? dResid                                        // gated: dF = T⊙dy, du → dTmp
+                        : mlpGate.backward(dResid, s.residMid, s.mlpOut, s.mlpGate, s.mlpIn, g.dGated, g.dGatePre, dTmp);
+                mlp.backward(dMlpOut, s.mlpIn, s.mlpPre, s.mlpPost, g.dMlpPost, g.dMlpPre, dTmp); // d LN2(mid)
                 ln2.backward(dTmp, s.residMid, s.ln2Mean, s.ln2Rstd, dResid);                   // dResid = d mid
             }
             dTmp.fill(0f);
-            attn.backward(dResid, s.attnIn, s, batch, seqLen, g, dTmp);                        // d LN1(x)
+            Tensor dAttnOut = attnGate == null ? dResid
+                    : attnGate.backward(dResid, x, s.attnOut, s.attnGate, s.attnIn, g.dGated, g.dGatePre, dTmp);
+            attn.backward(dAttnOut, s.attnIn, s, batch, seqLen, g, dTmp);                      // d LN1(x)
             ln1.backward(dTmp, x, s.ln1Mean, s.ln1Rstd, dResid);                               // dResid = dx
         } else if (norm == GptConfig.Norm.NONE) {
             if (mlp != null) {
@@ -171,6 +205,8 @@ public final class Block {
         public final Tensor mlpOut;
         /** Post-LN only: mid + mlpOut [N, d], LN2's input. */
         public final Tensor mlpSum;
+        /** Highway gates T [N, w] of the attention and MLP sublayers ({@code hook_attn_gate}, {@code hook_mlp_gate}); null where not gated. */
+        public final Tensor attnGate, mlpGate;
 
         State(GptConfig c, int batch, int seqLen, int keyCapacity) {
             this(c, batch, seqLen, Tensor.zeros(batch, c.nHead(), seqLen, keyCapacity));
@@ -197,6 +233,9 @@ public final class Block {
             mlpPost = hasMlp ? Tensor.zeros(n, c.dMlp()) : null;
             mlpOut = hasMlp ? Tensor.zeros(n, d) : null;
             mlpSum = post && hasMlp ? Tensor.zeros(n, d) : null;
+            HighwaySettings hw = c.highway();
+            attnGate = hw != null && hw.gates(HighwaySettings.Sublayer.ATTN) ? Tensor.zeros(n, hw.gateWidth(d)) : null;
+            mlpGate = hw != null && hasMlp && hw.gates(HighwaySettings.Sublayer.MLP) ? Tensor.zeros(n, hw.gateWidth(d)) : null;
         }
     }
 }

@@ -58,7 +58,6 @@ public final class Gpt implements TrainableModel {
     private Gpt(GptConfig c, Map<String, Tensor> parameters, boolean frozen) {
         // the config layer knows both variants; the model's forward and backward learn them next
         if (c.moe() != null) throw new dev.loupe.LoupeException("this Loupe build cannot run mixture-of-experts models yet");
-        if (c.highway() != null) throw new dev.loupe.LoupeException("this Loupe build cannot run highway-gated models yet");
         this.config = c;
         this.params = Collections.unmodifiableMap(parameters);
         Map<String, Tensor> g = new LinkedHashMap<>();
@@ -83,7 +82,8 @@ public final class Gpt implements TrainableModel {
             LayerNorm ln2 = c.mlp() == GptConfig.Mlp.NONE ? null : layerNorm(h + "ln_2");
             Mlp mlp = c.mlp() == GptConfig.Mlp.NONE ? null
                     : new Mlp(c.mlp(), linear(h + "mlp.c_fc"), linear(h + "mlp.c_proj"));
-            blocks[i] = new Block(c.norm(), ln1, attn, ln2, mlp);
+            blocks[i] = new Block(c.norm(), ln1, attn, ln2, mlp, gate(h + "attn_gate", HighwaySettings.Sublayer.ATTN),
+                    mlp == null ? null : gate(h + "mlp_gate", HighwaySettings.Sublayer.MLP));
         }
         lnFinal = layerNorm("ln_f");
         String wu = c.tied() ? "wte.weight" : "lm_head.weight";
@@ -99,6 +99,12 @@ public final class Gpt implements TrainableModel {
         return new Linear(p(prefix + ".weight"), p(prefix + ".bias"), buffers.get(prefix + ".weight"), buffers.get(prefix + ".bias"));
     }
 
+    /** The highway gate under {@code prefix} (e.g. "h.0.attn_gate"), or null when {@code s} is not gated. */
+    private HighwayGate gate(String prefix, HighwaySettings.Sublayer s) {
+        HighwaySettings hw = config.highway();
+        return hw == null || !hw.gates(s) ? null : new HighwayGate(linear(prefix), hw.mode());
+    }
+
     /** The LayerNorm under {@code prefix}, or null when the model has none (norm NONE). */
     private LayerNorm layerNorm(String prefix) {
         if (!config.hasLayerNorm()) return null;
@@ -111,7 +117,8 @@ public final class Gpt implements TrainableModel {
     /**
      * A freshly initialised model, GPT-2's scheme: weights ~ N(0, 0.02), the two residual output
      * projections ({@code attn.c_proj}, {@code mlp.c_proj}) ~ N(0, 0.02/√(2·n_layer)) so the stream's
-     * variance does not grow with depth, biases 0, LayerNorm γ = 1 and β = 0. Same seed, same model.
+     * variance does not grow with depth, biases 0, LayerNorm γ = 1 and β = 0; a highway gate's W_T
+     * ~ N(0, 0.02) like the other weights and b_T = {@code gate_bias_init}. Same seed, same model.
      */
     public static Gpt create(GptConfig c, long seed) {
         dev.loupe.model.io.HeapBudget.require("creating the model", c); // an absurd n_layer fails now, not after minutes
@@ -123,7 +130,8 @@ public final class Gpt implements TrainableModel {
             int[] shape = e.getValue();
             long s = seeds.nextLong();
             Tensor t;
-            if (name.endsWith(".bias")) t = Tensor.zeros(shape);
+            if (name.endsWith("_gate.bias")) t = Tensor.zeros(shape).fill(c.highway().gateBiasInit());
+            else if (name.endsWith(".bias")) t = Tensor.zeros(shape);
             else if (name.endsWith("ls_log_alpha")) t = Tensor.zeros(shape).fill((float) Math.log(c.attention().lsAlpha()));
             else if (name.contains("ln_")) t = Tensor.zeros(shape).fill(1f);
             else if (name.endsWith("c_proj.weight")) t = Tensor.randn(s, residualStd, shape);

@@ -12,7 +12,10 @@ import java.util.List;
  * the same tensor as {@code hook_resid_mid}) and {@code ln2} normalises {@code mid + mlp_out} (the
  * same tensor as {@code hook_resid_post}). Without LayerNorm (norm NONE) there are no {@code ln1.*},
  * {@code ln2.*} or {@code ln_final.*} hook points: W_U reads the last {@code hook_resid_post}.
- * {@code hook_pos_embed} is zero without positions.
+ * {@code hook_pos_embed} is zero without positions. A highway-gated model adds
+ * {@code hook_attn_gate} after {@code hook_attn_out} and {@code hook_mlp_gate} after
+ * {@code hook_mlp_out} (the gates T, [B, T, d_model] or [B, T, 1]); {@code hook_attn_out} and
+ * {@code hook_mlp_out} stay the ungated sublayer outputs F(x).
  */
 public final class HookPoints {
     private HookPoints() {}
@@ -40,6 +43,7 @@ public final class HookPoints {
             out.add(p(l, "attn.hook_z", new int[] {b, t, h, dh}, "pattern-weighted values per head"));
             out.add(p(l, "attn.hook_result", new int[] {b, t, h, d}, "each head's output z_h·W_O^h (computed only when hooked)"));
             out.add(p(l, "hook_attn_out", new int[] {b, t, d}, "attention output Σ_h result + b_O"));
+            if (gated(c, HighwaySettings.Sublayer.ATTN)) out.add(gate(c, l, "hook_attn_gate", b, t, "attention"));
             if (post) addLn1(out, l, b, t, d, false);
             out.add(p(l, "hook_resid_mid", new int[] {b, t, d}, "residual stream between attention and MLP"));
             if (mlp) {
@@ -48,6 +52,7 @@ public final class HookPoints {
                         c.mlp() == GptConfig.Mlp.SWIGLU ? "MLP pre-activation, gate | up" : "MLP pre-activation (neurons)"));
                 out.add(p(l, "mlp.hook_post", new int[] {b, t, c.dMlp()}, "MLP activation (neurons)"));
                 out.add(p(l, "hook_mlp_out", new int[] {b, t, d}, "MLP output post·W_out + b_out"));
+                if (gated(c, HighwaySettings.Sublayer.MLP)) out.add(gate(c, l, "hook_mlp_gate", b, t, "MLP"));
                 if (post) addLn2(out, l, b, t, d, false);
             }
             out.add(p(l, "hook_resid_post", new int[] {b, t, d}, "residual stream leaving the block"));
@@ -69,6 +74,17 @@ public final class HookPoints {
         out.add(p(l, "ln2.hook_scale", new int[] {b, t, 1}, "LN2 scale √(var + ε) per position"));
         out.add(p(l, "ln2.hook_normalized", new int[] {b, t, d},
                 pre ? "LN2 output: the MLP's input" : "LN2 output: LN2(mid + mlp_out) = resid_post"));
+    }
+
+    private static boolean gated(GptConfig c, HighwaySettings.Sublayer s) {
+        return c.highway() != null && c.highway().gates(s);
+    }
+
+    /** A highway gate T = σ(LN(x)·W_T + b_T) [b, t, d_model or 1]. */
+    private static HookPoint gate(GptConfig c, int l, String name, int b, int t, String sublayer) {
+        String form = c.highway().mode() == HighwaySettings.Mode.HIGHWAY ? "T⊙F + (1 − T)⊙x" : "x + T⊙F";
+        return p(l, name, new int[] {b, t, c.highway().gateWidth(c.dModel())},
+                "highway gate T of the " + sublayer + " output F: stream = " + form);
     }
 
     private static HookPoint p(int l, String rest, int[] shape, String meaning) {

@@ -30,6 +30,7 @@ class GptGradientTest {
     static List<GptConfig> variants() {
         List<GptConfig> all = new java.util.ArrayList<>(TinyModels.allVariants());
         all.addAll(TinyModels.attentionKindVariants());
+        all.addAll(TinyModels.highwayVariants());
         return all;
     }
 

@@ -22,6 +22,7 @@ class KvCacheTest {
     static List<GptConfig> variants() {
         List<GptConfig> all = new java.util.ArrayList<>(TinyModels.allVariants());
         all.addAll(TinyModels.attentionKindVariants());
+        all.addAll(TinyModels.highwayVariants());
         return all;
     }
 

@@ -83,13 +83,35 @@ final class ReferenceGpt {
         double eps = c.layerNormEps();
         boolean hasMlp = c.mlp() != GptConfig.Mlp.NONE;
         if (c.norm() != GptConfig.Norm.POST) {     // none: layerNorm() is the identity
-            double[][] mid = add(x, attention(l, layerNorm(x, w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"), eps)));
+            double[][] u = layerNorm(x, w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"), eps);
+            double[][] mid = gated(x, attention(l, u), u, p + "attn_gate");
             if (!hasMlp) return mid;
-            return add(mid, mlp(l, layerNorm(mid, w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"), eps)));
+            double[][] v = layerNorm(mid, w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"), eps);
+            return gated(mid, mlp(l, v), v, p + "mlp_gate");
         }
         double[][] mid = layerNorm(add(x, attention(l, x)), w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"), eps);
         if (!hasMlp) return mid;
         return layerNorm(add(mid, mlp(l, mid)), w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"), eps);
+    }
+
+    /**
+     * x + f, or with a highway gate under {@code gate} (e.g. "h.0.attn_gate") T = σ(u·W_T + b_T):
+     * T⊙f + (1 − T)⊙x (highway) or x + T⊙f (gated_residual), a width-1 T broadcast over d.
+     */
+    private double[][] gated(double[][] x, double[][] f, double[][] u, String gate) {
+        double[] wt = w.get(gate + ".weight");
+        if (wt == null) return add(x, f);
+        int d = x[0].length, width = wt.length / d;
+        double[][] z = linear(u, wt, w.get(gate + ".bias"), width);
+        boolean highway = c.highway().mode() == HighwaySettings.Mode.HIGHWAY;
+        double[][] y = new double[x.length][d];
+        for (int t = 0; t < x.length; t++) {
+            for (int j = 0; j < d; j++) {
+                double g = 1 / (1 + Math.exp(-z[t][width == 1 ? 0 : j]));
+                y[t][j] = highway ? g * f[t][j] + (1 - g) * x[t][j] : x[t][j] + g * f[t][j];
+            }
+        }
+        return y;
     }
 
     double[][] attention(int l, double[][] x) {

@@ -51,10 +51,34 @@ final class TinyModels {
                 pre.withAttention(AttentionKind.leastSquares(0.5f, true)));
     }
 
+    /**
+     * Highway-gated models (SPEC §"Variants"): vector and scalar gates, both modes, both sublayers,
+     * each sublayer alone, with every MLP kind and attention-only.
+     */
+    static List<GptConfig> highwayVariants() {
+        List<GptConfig> out = new ArrayList<>();
+        var both = java.util.EnumSet.allOf(HighwaySettings.Sublayer.class);
+        for (HighwaySettings.Gate g : HighwaySettings.Gate.values())
+            for (HighwaySettings.Mode m : HighwaySettings.Mode.values())
+                out.add(config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.GELU, true, 2)
+                        .withHighway(new HighwaySettings(both, g, m, -1f)));
+        out.add(config(GptConfig.Positional.SINUSOIDAL, GptConfig.Norm.PRE, GptConfig.Mlp.SWIGLU, false, 2)
+                .withHighway(new HighwaySettings(java.util.EnumSet.of(HighwaySettings.Sublayer.MLP), HighwaySettings.Gate.VECTOR,
+                        HighwaySettings.Mode.HIGHWAY, 0f)));
+        out.add(config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.RELU, true, 2)
+                .withHighway(new HighwaySettings(java.util.EnumSet.of(HighwaySettings.Sublayer.ATTN), HighwaySettings.Gate.SCALAR,
+                        HighwaySettings.Mode.GATED_RESIDUAL, 0f)));
+        out.add(config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.NONE, true, 2)
+                .withHighway(new HighwaySettings(java.util.EnumSet.of(HighwaySettings.Sublayer.ATTN), HighwaySettings.Gate.VECTOR,
+                        HighwaySettings.Mode.HIGHWAY, 0f)));
+        return out;
+    }
+
     static String describe(GptConfig c) {
         return c.nLayer() + "L " + c.positional() + " " + c.norm() + "-LN mlp=" + c.mlp() + (c.tied() ? " tied" : " untied")
                 + (c.attnBias() ? "" : " no-attn-bias")
-                + (c.attention().isSoftmax() ? "" : " " + c.attention().describe());
+                + (c.attention().isSoftmax() ? "" : " " + c.attention().describe())
+                + (c.highway() == null ? "" : " highway " + c.highway().sublayers() + " " + c.highway().gate() + " " + c.highway().mode());
     }
 
     /**

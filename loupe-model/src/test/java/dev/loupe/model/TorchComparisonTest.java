@@ -52,6 +52,7 @@ class TorchComparisonTest {
     static List<GptConfig> variants() {
         List<GptConfig> all = new java.util.ArrayList<>(TinyModels.allVariants());
         all.addAll(TinyModels.attentionKindVariants());
+        all.addAll(TinyModels.highwayVariants());
         return all;
     }
 

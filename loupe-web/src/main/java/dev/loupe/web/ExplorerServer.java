@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
  *   GET  /api/runs/{id}/attention/{l}/{h}    head (l, h)'s pattern [T, T] as JSON
  *   GET  /api/runs/{id}/lens                 logit lens: top tokens per layer boundary and position
  *   GET  /api/runs/{id}/dla[?token=ID|text=T] direct logit attribution of the last position's answer
+ *   GET  /api/runs/{id}/highway              highway gates and path shares per sublayer and position ({@link HighwayView})
  *   GET  /api/circuits                       per-head copying scores, Q/K/V composition matrices
  *   /api/features…                           the Features view of a spliced SAE (see {@link FeaturesApi})
  * </pre>
@@ -270,6 +271,10 @@ public final class ExplorerServer implements AutoCloseable {
                         requireParts(p, 3);
                         sendJson(ex, ExplorerJson.lens(om, model, run));
                     }
+                    case "highway" -> {
+                        requireParts(p, 3);
+                        sendJson(ex, HighwayView.json(om, model, run));
+                    }
                     case "dla" -> {
                         requireParts(p, 3);
                         sendJson(ex, ExplorerJson.dla(om, model, run, Query.parse(ex.getRequestURI().getRawQuery())));
@@ -323,6 +328,7 @@ public final class ExplorerServer implements AutoCloseable {
         o.put("default_prompt", prompt.text());
         o.put("default_prompt_source", prompt.source());
         o.put("accepts", DefaultPrompt.accepts(model.tokenizer()));
+        o.set("highway", HighwayView.settings(om, model));
         return o;
     }
 

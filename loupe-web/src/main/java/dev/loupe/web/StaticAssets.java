@@ -25,6 +25,7 @@ final class StaticAssets {
         add("app.js", "text/javascript; charset=utf-8");
         add("tokens.js", "text/javascript; charset=utf-8");
         add("style.css", "text/css; charset=utf-8");
+        add("highway.js", "text/javascript; charset=utf-8");
     }
 
     private void add(String name, String type) {

@@ -37,6 +37,7 @@ public final class HeadCircuits {
     private Tensor embedGram;      // W_Eᵀ · W_E [d_model, d_model]
 
     public HeadCircuits(Gpt gpt) {
+        PlainResidual.require(gpt, "the QK/OV circuit analysis");
         this.gpt = gpt;
     }
 

@@ -65,6 +65,7 @@ public final class PathExpansion {
 
     /** Runs the model once on ids (one sequence) and expands its logits into paths. */
     public static PathExpansion compute(Gpt gpt, int[] ids) {
+        PlainResidual.require(gpt, "path expansion");
         GptConfig c = gpt.config();
         if (c.norm() != GptConfig.Norm.PRE || c.mlp() != GptConfig.Mlp.NONE) {
             throw new LoupeException("path expansion needs an attention-only pre-LN model (mlp NONE, norm PRE); this one has mlp "

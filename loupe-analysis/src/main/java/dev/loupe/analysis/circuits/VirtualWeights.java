@@ -41,10 +41,12 @@ public final class VirtualWeights {
     }
 
     public static Writer embedding(Gpt gpt) {
+        PlainResidual.require(gpt, "virtual weights");
         return new Writer("W_E", gpt.embedding.weight, 0);
     }
 
     public static Writer positions(Gpt gpt) {
+        PlainResidual.require(gpt, "virtual weights");
         if (gpt.config().positional() == GptConfig.Positional.NONE) throw new LoupeException("this model has no positional embedding");
         return new Writer("W_pos", gpt.positions.table, 0);
     }
@@ -81,6 +83,7 @@ public final class VirtualWeights {
 
     /** W_U [d_model, V] (a transposed view of the stored unembedding). */
     public static Reader unembedding(Gpt gpt) {
+        PlainResidual.require(gpt, "virtual weights");
         return new Reader("W_U", gpt.unembedding.weight.transpose(0, 1), Integer.MAX_VALUE);
     }
 
@@ -91,6 +94,7 @@ public final class VirtualWeights {
     }
 
     private static int check(Gpt gpt, int layer) {
+        PlainResidual.require(gpt, "virtual weights");
         if (layer < 0 || layer >= gpt.config().nLayer()) {
             throw new LoupeException("no layer " + layer + ": the model has " + gpt.config().nLayer() + " layers (counted from 0)");
         }

@@ -48,6 +48,7 @@ public record ValueContrast(List<Head> heads, double[] residualCosines, boolean 
      * {@code idsB}, listing {@code top} tokens pushed up and down per head.
      */
     public static ValueContrast compute(Gpt gpt, int[] idsA, int posA, int[] idsB, int posB, int top, boolean throughLnFinal) {
+        dev.loupe.analysis.circuits.PlainResidual.require(gpt, "the value contrast (OV·W_U per head)");
         Side a = Side.read(gpt, idsA, posA), b = Side.read(gpt, idsB, posB);
         GptConfig c = gpt.config();
         throughLnFinal &= gpt.lnFinal != null;    // no LayerNorm: W_U reads the OV output as it is

@@ -27,6 +27,11 @@ import java.util.List;
  * (centred, divided by the cached ln_final scale of that position, times γ) and the unembedding;
  * with ln_final's β·W_U term the attributions add up to the logit.
  *
+ * <p>A highway-gated model (SPEC §"Variants") is decomposed with the gates of this run held fixed:
+ * every term is multiplied by its path factor, its sublayer's gate times the carry gates of every
+ * later sublayer ({@link HighwayPaths}; the embeddings by the product of all carry gates), and the
+ * sum is again the final residual. The path shares are in {@link #paths()}.
+ *
  * <p>One sequence (batch 1) of the ids as given: a BOS token is in them only if the caller put it there.
  * A post-LN model is rejected: its LayerNorms sit on the residual path, so the stream is no sum. A model
  * without LayerNorm (norm none) is decomposed too: its logits are the components · W_Uᵀ exactly.
@@ -43,9 +48,12 @@ public final class ResidualDecomposition {
     private final Tensor residual;   // [T, d]
     private final Tensor scale;      // [T]
     private final Tensor logits;     // [T, V]
+    private final HighwayPaths paths; // null without highway gates
 
-    private ResidualDecomposition(Gpt gpt, List<Component> components, Tensor residual, Tensor scale, Tensor logits) {
+    private ResidualDecomposition(Gpt gpt, List<Component> components, Tensor residual, Tensor scale, Tensor logits,
+                                  HighwayPaths paths) {
         this.gpt = gpt;
+        this.paths = paths;
         this.components = Collections.unmodifiableList(components);
         this.residual = residual;
         this.scale = scale;
@@ -61,24 +69,38 @@ public final class ResidualDecomposition {
         }
         int t = ids.length, d = c.dModel(), layers = c.nLayer();
         String last = layers == 0 ? null : HookPoints.name(layers - 1, "hook_resid_post");
+        boolean gated = c.highway() != null;
+        java.util.function.Predicate<String> paths = gated ? HighwayPaths.hooks() : n -> false;
         Gpt.CachedRun run = gpt.runWithCache(ids, 1, t, n -> n.equals("hook_embed") || n.equals("hook_pos_embed")
-                || n.endsWith("attn.hook_result") || n.endsWith("hook_mlp_out") || n.equals(last) || n.equals("ln_final.hook_scale"));
+                || n.endsWith("attn.hook_result") || n.endsWith("hook_mlp_out") || n.equals(last) || n.equals("ln_final.hook_scale")
+                || paths.test(n));
         ActivationCache cache = run.cache();
+        HighwayPaths hp = gated ? HighwayPaths.of(c, cache, t) : null;
         List<Component> out = new ArrayList<>();
-        out.add(new Component("embed", Kind.EMBED, -1, -1, cache.get("hook_embed").reshape(t, d)));
-        out.add(new Component("pos_embed", Kind.POS_EMBED, -1, -1, cache.get("hook_pos_embed").reshape(t, d)));
+        Tensor embedFactor = hp == null ? null : hp.embedFactor();
+        out.add(new Component("embed", Kind.EMBED, -1, -1, gate(cache.get("hook_embed").reshape(t, d), embedFactor)));
+        out.add(new Component("pos_embed", Kind.POS_EMBED, -1, -1, gate(cache.get("hook_pos_embed").reshape(t, d), embedFactor)));
         Tensor bias = Tensor.zeros(t, d);
         for (int l = 0; l < layers; l++) {
+            Tensor attnFactor = hp == null ? null : hp.factor(hp.index(l, false));
             Tensor result = cache.get(HookPoints.name(l, "attn.hook_result")).reshape(t, c.nHead(), d);
             for (int h = 0; h < c.nHead(); h++) {
-                out.add(new Component(dev.loupe.analysis.circuits.HeadId.name(l, h), Kind.HEAD, l, h, result.select(1, h).contiguous()));
+                out.add(new Component(dev.loupe.analysis.circuits.HeadId.name(l, h), Kind.HEAD, l, h,
+                        gate(result.select(1, h).contiguous(), attnFactor)));
             }
             if (c.mlp() != GptConfig.Mlp.NONE) {
-                out.add(new Component("L" + l + "MLP", Kind.MLP, l, -1, cache.get(HookPoints.name(l, "hook_mlp_out")).reshape(t, d)));
+                Tensor mlpFactor = hp == null ? null : hp.factor(hp.index(l, true));
+                out.add(new Component("L" + l + "MLP", Kind.MLP, l, -1,
+                        gate(cache.get(HookPoints.name(l, "hook_mlp_out")).reshape(t, d), mlpFactor)));
             }
             Tensor bO = gpt.blocks[l].attn.proj.bias;
             if (bO == null) continue;                     // attn_bias false: nothing to add
-            for (int i = 0; i < t; i++) for (int j = 0; j < d; j++) bias.set(bias.get(i, j) + bO.get(j), i, j);
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < d; j++) {
+                    float f = attnFactor == null ? 1f : attnFactor.get(i, j);
+                    bias.set(bias.get(i, j) + bO.get(j) * f, i, j);
+                }
+            }
         }
         out.add(new Component("bias", Kind.BIAS, -1, -1, bias));
         Tensor residual;
@@ -90,7 +112,18 @@ public final class ResidualDecomposition {
         }
         Tensor scale = c.hasLayerNorm() ? cache.get("ln_final.hook_scale").reshape(t) : null;
         return new ResidualDecomposition(gpt, out, residual, scale,
-                run.logits().reshape(t, c.vocabSize()));
+                run.logits().reshape(t, c.vocabSize()), hp);
+    }
+
+    /** value ⊙ factor (a fresh [T, d] tensor), or value itself when factor is null (plain residual). */
+    private static Tensor gate(Tensor value, Tensor factor) {
+        if (factor == null) return value;
+        return dev.loupe.tensor.ops.Ops.hadamard(value.contiguous(), factor);
+    }
+
+    /** The highway paths of this run (gates, path factors, carry and transform shares), or null for a model without gates. */
+    public HighwayPaths paths() {
+        return paths;
     }
 
     /** The terms, in the order of the class comment. */

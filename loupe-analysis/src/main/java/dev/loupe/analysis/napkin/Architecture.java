@@ -9,13 +9,20 @@ import java.util.Locale;
 /**
  * The sizes napkin math needs, in the seed's notation: vocabulary V, context n_ctx, width d
  * (d_model), depth L, heads h, MLP width d_ff = k·d, tying, and the variants that change the count
- * (attention-only, SwiGLU, mixture of experts with E experts of which K are active per token).
+ * (attention-only, SwiGLU, mixture of experts with E experts of which K are active per token,
+ * highway gates: {@code gatedSublayers} gates of width {@code gateWidth} per layer).
  *
  * <p>Counts use {@code long}: GPT-3-sized models overflow {@code int}.
  */
 public record Architecture(String name, long vocab, long context, long dModel, long layers, long heads, long dMlp,
                            boolean tied, boolean attnOnly, boolean swiglu, boolean learnedPositions,
-                           int experts, int topK) {
+                           int experts, int topK, int gatedSublayers, long gateWidth) {
+
+    /** Without highway gates. */
+    public Architecture(String name, long vocab, long context, long dModel, long layers, long heads, long dMlp,
+                        boolean tied, boolean attnOnly, boolean swiglu, boolean learnedPositions, int experts, int topK) {
+        this(name, vocab, context, dModel, layers, heads, dMlp, tied, attnOnly, swiglu, learnedPositions, experts, topK, 0, 0);
+    }
 
     public Architecture {
         check(vocab > 0, "--vocab must be positive");
@@ -26,6 +33,7 @@ public record Architecture(String name, long vocab, long context, long dModel, l
         check(attnOnly || dMlp > 0, "--d-mlp must be positive");
         check(experts >= 1, "--experts must be at least 1");
         check(topK >= 1 && topK <= experts, "--top-k must be between 1 and --experts (" + experts + ")");
+        check(gatedSublayers >= 0 && gatedSublayers <= 2 && (gatedSublayers == 0 || gateWidth >= 1), "highway gates: 0–2 per layer of width ≥ 1");
     }
 
     /** A GPT-2-style dense model: learned positions, tied embeddings, GELU MLP of width k·d. */
@@ -53,7 +61,16 @@ public record Architecture(String name, long vocab, long context, long dModel, l
     public static Architecture of(String name, GptConfig c) {
         return new Architecture(name, c.vocabSize(), c.nPositions(), c.dModel(), Math.max(1, c.nLayer()), c.nHead(),
                 c.mlp() == GptConfig.Mlp.NONE ? 0 : c.dMlp(), c.tied(), c.mlp() == GptConfig.Mlp.NONE,
-                c.mlp() == GptConfig.Mlp.SWIGLU, c.positional() == GptConfig.Positional.LEARNED, 1, 1);
+                c.mlp() == GptConfig.Mlp.SWIGLU, c.positional() == GptConfig.Positional.LEARNED, 1, 1,
+                gatedSublayers(c), c.highway() == null ? 0 : c.highway().gateWidth(c.dModel()));
+    }
+
+    /** How many of a layer's sublayers carry a highway gate (SPEC §"Variants"). */
+    private static int gatedSublayers(GptConfig c) {
+        if (c.highway() == null) return 0;
+        int n = c.highway().gates(dev.loupe.model.HighwaySettings.Sublayer.ATTN) ? 1 : 0;
+        if (c.mlp() != GptConfig.Mlp.NONE && c.highway().gates(dev.loupe.model.HighwaySettings.Sublayer.MLP)) n++;
+        return n;
     }
 
     /** k = d_ff / d, the MLP's expansion ratio. */

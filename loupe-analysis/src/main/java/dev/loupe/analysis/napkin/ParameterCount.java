@@ -12,6 +12,7 @@ package dev.loupe.analysis.napkin;
  * MLP           2·d·d_ff + d_ff + d          per layer and expert (GELU/ReLU)
  *               3·d·d_ff + 2·d_ff + d        per layer and expert (SwiGLU: gate, up, down)
  * router        d·E                          per layer (mixture of experts only)
+ * highway gate  d·w + w                      per gated sublayer (W_T, b_T; w = d vector, 1 scalar)
  * LayerNorm     2·d per norm, 2 per layer (1 when attention-only), plus the final one
  * unembedding   V·d                          (untied only)
  * </pre>
@@ -19,7 +20,7 @@ package dev.loupe.analysis.napkin;
  */
 public record ParameterCount(Architecture arch, long embedding, long positions, long attentionPerLayer,
                              long mlpPerExpert, long routerPerLayer, long layerNormPerLayer, long finalLayerNorm,
-                             long unembedding) {
+                             long unembedding, long gatePerLayer) {
 
     public static ParameterCount of(Architecture a) {
         long d = a.dModel(), f = a.dMlp();
@@ -30,7 +31,8 @@ public record ParameterCount(Architecture arch, long embedding, long positions, 
         long router = a.attnOnly() || a.experts() == 1 ? 0 : d * a.experts();
         long norms = (a.attnOnly() ? 1 : 2) * 2 * d;
         long unembedding = a.tied() ? 0 : a.vocab() * d;
-        return new ParameterCount(a, embedding, positions, attention, mlp, router, norms, 2 * d, unembedding);
+        long gates = a.gatedSublayers() * (d * a.gateWidth() + a.gateWidth());
+        return new ParameterCount(a, embedding, positions, attention, mlp, router, norms, 2 * d, unembedding, gates);
     }
 
     /** All MLP parameters of one layer (every expert). */
@@ -40,7 +42,7 @@ public record ParameterCount(Architecture arch, long embedding, long positions, 
 
     /** Parameters of one block. */
     public long perLayer() {
-        return attentionPerLayer + mlpPerLayer() + routerPerLayer + layerNormPerLayer;
+        return attentionPerLayer + mlpPerLayer() + routerPerLayer + layerNormPerLayer + gatePerLayer;
     }
 
     /** The exact total. */

@@ -60,6 +60,7 @@ public final class ForwardTrace {
      * steps from 1. {@code tokenName} turns a token id into its display text.
      */
     public static ForwardTrace run(Gpt gpt, int[] ids, IntFunction<String> tokenName) {
+        dev.loupe.analysis.circuits.PlainResidual.require(gpt, "the learner's trace");
         GptConfig c = gpt.config();
         if (ids.length == 0) throw new IllegalArgumentException("the prompt has no tokens");
         if (c.positional() == GptConfig.Positional.LEARNED && ids.length > c.nPositions()) {

@@ -17,18 +17,18 @@ import java.util.List;
  * number), one {@code .npy} per grid (float32, numpy's format) and {@code NAME.html} (heatmaps with
  * colour bars). Each file is written atomically.
  */
-final class OutDir {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+public final class OutDir {
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
     private final List<Path> written = new ArrayList<>();
 
-    OutDir(Path dir) {
+    public OutDir(Path dir) {
         this.dir = dir;
     }
 
     /** grid [rows][cols] → DIR/name.npy. */
-    void npy(String name, double[][] grid) {
+    public void npy(String name, double[][] grid) {
         Tensor t = Tensor.zeros(grid.length, grid.length == 0 ? 0 : grid[0].length);
         for (int i = 0; i < grid.length; i++) for (int j = 0; j < grid[i].length; j++) t.set((float) grid[i][j], i, j);
         Path p = dir.resolve(name + ".npy");
@@ -36,24 +36,24 @@ final class OutDir {
         written.add(p);
     }
 
-    void json(String name, ObjectNode root) throws Exception {
+    public void json(String name, ObjectNode root) throws Exception {
         Path p = dir.resolve(name + ".json");
         AtomicFiles.writeString(p, JSON.writeValueAsString(root) + "\n");
         written.add(p);
     }
 
-    void html(String name, String page) {
+    public void html(String name, String page) {
         Path p = dir.resolve(name + ".html");
         AtomicFiles.writeString(p, page);
         written.add(p);
     }
 
     /** "wrote a, b, c". */
-    String summary() {
+    public String summary() {
         return "wrote " + String.join(", ", written.stream().map(Path::toString).toList());
     }
 
-    static ArrayNode grid(ArrayNode into, double[][] g) {
+    public static ArrayNode grid(ArrayNode into, double[][] g) {
         for (double[] row : g) {
             ArrayNode r = into.addArray();
             for (double v : row) r.add(v);
@@ -61,14 +61,14 @@ final class OutDir {
         return into;
     }
 
-    static List<String> labels(String prefix, int n) {
+    public static List<String> labels(String prefix, int n) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) out.add(prefix + i);
         return out;
     }
 
     /** A layer × column grid as text: a header of {@code prefix}0, 1, …, then one row per layer, each cell in {@code cell} (e.g. "%+9.4f"). */
-    static void printGrid(double[][] g, String prefix, String cell) {
+    public static void printGrid(double[][] g, String prefix, String cell) {
         int width = String.format(java.util.Locale.ROOT, cell, 0.0).length();
         StringBuilder head = new StringBuilder("      ");
         for (int j = 0; j < g[0].length; j++) head.append(String.format(java.util.Locale.ROOT, "%" + width + "s", prefix + j));

@@ -140,6 +140,10 @@ public final class AttributeCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%d tokens; attributing position %d %s → logit difference %s − %s = %.4f%n",
                     in.ids().length, pos, m.show(in.ids()[pos]), m.show(token), m.show(other), logit);
         }
+        if (gpt.config().highway() != null) {
+            System.out.println("highway gates: every term is scaled by its sublayer's gate T and the carry gates of every later sublayer, "
+                    + "as in this run (loupe highway shows them)");
+        }
         System.out.printf(Locale.ROOT, "%n%-10s %12s%n", "component", "attribution");
         double sum = bias;
         for (int k = 0; k < comps.size(); k++) {

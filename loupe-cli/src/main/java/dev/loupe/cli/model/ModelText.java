@@ -25,6 +25,11 @@ public final class ModelText {
     /** The opened model and the text's ids (with the BOS choice recorded). */
     public record Opened(LoadedGpt model, BosText input) {}
 
+    /** The --text as given. */
+    public String text() {
+        return text;
+    }
+
     /** Loads the model and encodes the text with its tokenizer. */
     public Opened open() {
         LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());

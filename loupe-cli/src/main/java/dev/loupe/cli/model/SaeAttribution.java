@@ -23,6 +23,11 @@ import java.util.Locale;
 record SaeAttribution(SaeSplice splice, Tensor acts, FeatureAttribution features, double replacement) {
 
     static SaeAttribution of(Gpt gpt, SaeSplice splice, ResidualDecomposition rd, int[] ids, int pos, int target) {
+        if (gpt.config().highway() != null) {
+            throw new dev.loupe.LoupeException("SAE feature attribution reads each decoder direction straight through to the logits; "
+                    + "in a highway-gated model what a feature writes is scaled by the carry gates of every later sublayer, so it is not "
+                    + "supported there (attribute without --sae decomposes the gated stream)");
+        }
         String name = splice.name("hook_sae_acts_post");
         Tensor acts = gpt.runWithCache(ids, 1, ids.length, name::equals).cache().get(name).select(1, pos).select(0, 0).copy();
         double scale = rd.finalScale().get(pos);

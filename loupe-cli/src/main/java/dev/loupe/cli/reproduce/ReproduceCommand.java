@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 GrokkingReproduction.class,
                 InContextRegressionReproduction.class,
                 LoraRankSweepReproduction.class,
+                HighwayDepthCommand.class,
         },
         description = {"Reproduce a paper's finding on small models trained here: train on a generated corpus or task (a minute "
                 + "or a few on 2 cores), read the models with Loupe's analyses and write a report that says plainly what matched "
@@ -39,7 +40,9 @@ import picocli.CommandLine.Command;
                 "                 linear, softmax and least-squares layers vs GD and ridge",
                 "  lora-rank-sweep",
                 "                 LoRA (Hu et al. 2021) at r = 1 … 16 and a full fine-tune:",
-                "                 loss against trainable parameters, disk, time"},
+                "                 loss against trainable parameters, disk, time",
+                "  highway-depth  deep narrow stacks: plain (post-/pre-LN), highway and gated",
+                "                 residual; later blocks refine (Greff et al. 2017)"},
         footer = {"%nExamples:", "  loupe reproduce bigram", "  loupe reproduce skip-trigrams --out runs/skip",
                 "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition", "  loupe reproduce grokking",
                 "  loupe reproduce in-context-regression", "  loupe reproduce lora-rank-sweep"})

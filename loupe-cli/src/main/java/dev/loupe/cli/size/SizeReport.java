@@ -49,6 +49,9 @@ final class SizeReport {
         row("attention per layer (4d² + 4d)", p.attentionPerLayer());
         row("MLP per layer" + (a.experts() > 1 ? " (all experts)" : ""), p.mlpPerLayer());
         if (p.routerPerLayer() > 0) row("router per layer (d·E)", p.routerPerLayer());
+        if (p.gatePerLayer() > 0) {
+            row("highway gates per layer (" + a.gatedSublayers() + " × (d·w + w), w = " + a.gateWidth() + ")", p.gatePerLayer());
+        }
         row("LayerNorms per layer", p.layerNormPerLayer());
         row("all " + a.layers() + " layers", a.layers() * p.perLayer());
         row("final LayerNorm", p.finalLayerNorm());
@@ -137,7 +140,7 @@ final class SizeReport {
                 .put("experts", a.experts()).put("top_k", a.topK());
         ObjectNode params = root.putObject("params");
         params.put("embedding", p.embedding()).put("positions", p.positions()).put("attention_per_layer", p.attentionPerLayer())
-                .put("mlp_per_layer", p.mlpPerLayer()).put("router_per_layer", p.routerPerLayer())
+                .put("mlp_per_layer", p.mlpPerLayer()).put("router_per_layer", p.routerPerLayer()).put("highway_gate_per_layer", p.gatePerLayer())
                 .put("layernorm_per_layer", p.layerNormPerLayer()).put("per_layer", p.perLayer())
                 .put("final_layernorm", p.finalLayerNorm()).put("unembedding", p.unembedding()).put("total", p.total())
                 .put("non_embedding", p.nonEmbedding()).put("active_per_token", p.activePerToken())

@@ -65,7 +65,8 @@ import java.util.concurrent.Callable;
                 "  loupe train --data shakespeare.txt --out runs/ao --layers 2 --attn-only --log-json runs/ao.jsonl",
                 "  loupe train --data tinyshakespeare/ --out runs/tok --loader shuffled --batch 4 --seq 64 --decay-all",
                 "  loupe train --data shakespeare.txt --out runs/lin --attention linear --steps 300",
-                "  loupe train --data shakespeare.txt --out runs/ls --attention least_squares --ls-alpha 1 --ls-alpha-learned"})
+                "  loupe train --data shakespeare.txt --out runs/ls --attention least_squares --ls-alpha 1 --ls-alpha-learned",
+                "  loupe train --data shakespeare.txt --out runs/hw --layers 8 --d-model 64 --highway attn,mlp --highway-bias -2"})
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE|DIR", description = "Training text, .bin token file, or directory of .bin files.")
@@ -100,6 +101,8 @@ public final class TrainCommand implements Callable<Integer> {
     String mlp;
     @CommandLine.Mixin
     AttentionOptions attention;
+    @CommandLine.Mixin
+    HighwayOptions highway;
     @Option(names = "--tokenizer", defaultValue = "char", paramLabel = "char|gpt2|bpe:N",
             description = "Tokenizer of a new model: char (one token per character), gpt2 (GPT-2's 50,257-token BPE), "
                     + "bpe:N (a byte-level BPE of N ≥ 257 tokens learned from --data) (default: ${DEFAULT-VALUE}).")
@@ -158,7 +161,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that define the model; on resume or --init they must not contradict the existing model. */
     private static final List<String> SHAPE_OPTIONS = java.util.stream.Stream.concat(java.util.stream.Stream.of("--layers", "--d-model", "--heads",
-            "--d-mlp", "--attn-only", "--norm", "--positional", "--mlp", "--tokenizer"), AttentionOptions.NAMES.stream()).toList();
+            "--d-mlp", "--attn-only", "--norm", "--positional", "--mlp", "--tokenizer"),
+            java.util.stream.Stream.concat(AttentionOptions.NAMES.stream(), HighwayOptions.NAMES.stream())).toList();
     /** Options a resumed run may change: where the data is, how long, and how it is measured and saved. */
     private static final List<String> RESUME_MAY_CHANGE = List.of("--data", "--val-data", "--out", "--steps", "--eval-every",
             "--eval-batches", "--checkpoint-every", "--log-json", "--debug", "--init", "--allow-nonfinite");
@@ -300,6 +304,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalBatches < 0) throw new UsageException("--eval-batches must not be negative, got " + evalBatches);
         if (checkpointEvery < 0) throw new UsageException("--checkpoint-every must not be negative, got " + checkpointEvery);
         attention.kind(); // a bad attention flag is a usage error before anything is read
+        if (highway.settings() != null && !norm.equals("pre")) throw new UsageException("--highway needs --norm pre (the gate reads the sublayer's LN input)");
+        if (highway.settings() != null && attnOnly && highway.settings().gates(dev.loupe.model.HighwaySettings.Sublayer.MLP)) {
+            throw new UsageException("--highway mlp needs an MLP (--attn-only has none): give --highway attn");
+        }
     }
 
     private static void positive(String option, int value) {
@@ -329,7 +337,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             return new GptConfig(vocab, seq, dModel, layers, heads, dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), 1e-5f, true,
                     GptConfig.Norm.valueOf(norm.toUpperCase()), kind, GptConfig.Positional.valueOf(positional.toUpperCase()))
-                    .withAttention(attention.kind());
+                    .withAttention(attention.kind()).withHighway(highway.settings());
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage());
         }
