@@ -161,4 +161,16 @@ class ModelCommandsTest {
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--weights").contains("f32 or bf16").doesNotContain("at dev.");
     }
+
+    @Test
+    void benchBf16ReportsLogitErrorAgreementAndGreedyTokens() throws Exception {
+        Path text = tmp.resolve("t.txt");
+        Files.writeString(text, "hello world, hello abc");
+        MainTest.Result r = run("bench", "bf16", "--model", dir.toString(), "--file", text.toString(), "--tokens", "16",
+                "--greedy-prompt", "4", "--greedy", "5");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("t.txt, first 16 tokens").containsPattern("max \\|logit error\\| +[0-9.e-]+")
+                .containsPattern("top-1 agreement +[0-9.]+ % of 16 positions").containsPattern("greedy +[0-5] of 5 tokens");
+        assertThat(run("bench", "bf16", "--greedy-prompt", "0").code()).isEqualTo(2);
+    }
 }
