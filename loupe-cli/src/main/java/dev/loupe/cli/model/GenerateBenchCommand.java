@@ -52,15 +52,20 @@ public final class GenerateBenchCommand implements Runnable {
         if (prompt < 1 || tokens < 1 || warmup < 0) throw new UsageException("--prompt and --tokens must be positive, --warmup ≥ 0");
         int ctx = prompt + warmup + tokens;
         Gpt base = shape.create(ctx);
-        Map<WeightFormat, StepTimes> times = new EnumMap<>(WeightFormat.class);
+        Map<WeightFormat, StepTimes> times = new EnumMap<>(WeightFormat.class), cpu = new EnumMap<>(WeightFormat.class);
         for (WeightFormat f : formats) {
             Gpt m = f == WeightFormat.BF16 ? base.toBf16() : base;
-            times.put(f, time(m, f));
+            StepTimes[] wallAndCpu = time(m, f);
+            times.put(f, wallAndCpu[0]);
+            if (wallAndCpu[1] != null) cpu.put(f, wallAndCpu[1]);
         }
         System.out.printf(Locale.ROOT, "KV-cache decoding, batch 1, %s, matmul %s, %d steps after %d warm-up; load average %s%n",
                 shape.describe(), Matmul.backend().name(), tokens, warmup, StepTimes.loadAverage());
         System.out.println("             " + StepTimes.header("tok/s"));
         times.forEach(InferenceBenchShape::row);
+        cpu.forEach((f, t) -> System.out.printf(Locale.ROOT, "  loupe %s on-CPU: %.1f ms per step of %.1f (%.0f %% of %d cores' time; the "
+                + "rest the step waited for a core)%n", f.label(), t.mean(), times.get(f).mean(), 100 * t.mean() / times.get(f).mean(),
+                dev.loupe.tensor.Parallel.threads()));
         StepTimes torch = shape.peer("decode", ctx, List.of("--prompt", "" + prompt, "--warmup", "" + warmup, "--tokens", "" + tokens));
         StepTimes f32 = times.get(WeightFormat.F32), bf16 = times.get(WeightFormat.BF16);
         if (torch != null) {
@@ -72,8 +77,12 @@ public final class GenerateBenchCommand implements Runnable {
         System.out.println("  load average at the end: " + StepTimes.loadAverage());
     }
 
-    /** Prompt, warm-up, then {@link #tokens} timed greedy steps of {@code m}. */
-    private StepTimes time(Gpt m, WeightFormat f) {
+    /**
+     * Prompt, warm-up, then {@link #tokens} timed greedy steps of {@code m}: the wall-clock step times,
+     * and the process's CPU time per step divided by the thread count (null where the JVM cannot tell;
+     * the kernel counts it in scheduler ticks, so only its mean over many steps is meaningful).
+     */
+    private StepTimes[] time(Gpt m, WeightFormat f) {
         KvCache cache = m.newCache(prompt + warmup + tokens);
         Sampler greedy = Sampler.greedy();
         int[] promptIds = new int[prompt];
@@ -82,12 +91,17 @@ public final class GenerateBenchCommand implements Runnable {
         int tok = greedy.sample(m.decode(promptIds, cache).select(0, prompt - 1));
         for (int i = 0; i < warmup; i++) tok = greedy.sample(m.decodeStep(tok, cache));
         System.err.printf(Locale.ROOT, "bench: %s: timing %d steps…%n", f.label(), tokens);
-        double[] ms = new double[tokens];
+        double[] ms = new double[tokens], cpuMs = new double[tokens];
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var sun = os instanceof com.sun.management.OperatingSystemMXBean b ? b : null;
         for (int i = 0; i < tokens; i++) {
+            long c0 = sun == null ? 0 : sun.getProcessCpuTime();
             long t0 = System.nanoTime();
             tok = greedy.sample(m.decodeStep(tok, cache));
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            if (sun != null) cpuMs[i] = (sun.getProcessCpuTime() - c0) / 1e6 / dev.loupe.tensor.Parallel.threads();
         }
-        return StepTimes.of(ms);
+        boolean cpuKnown = sun != null && sun.getProcessCpuTime() >= 0;
+        return new StepTimes[] {StepTimes.of(ms), cpuKnown ? StepTimes.of(cpuMs) : null};
     }
 }

@@ -1,5 +1,6 @@
 package dev.loupe.tensor.bf16;
 
+import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.Scratch;
 import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.matmul.Matmul;
@@ -10,8 +11,8 @@ import java.util.Arrays;
  * Products of float32 activations with bfloat16 weights ({@link Bf16Matrix}), accumulated in float32:
  * {@code y = x · W} (W stored [in, out], GPT-2's Conv1D) and {@code y = x · Wᵀ} (W stored [out, in],
  * the unembedding). One row (a decoding step) runs the bandwidth-bound Vector API kernels of
- * {@link Bf16Gemv}; several rows (a prompt, a full forward) widen W block by block into a reused
- * float32 panel and multiply it with the active matmul backend, so the arithmetic there is exactly
+ * {@link Bf16Gemv}; several rows (a prompt, a full forward) widen W block by block (on all threads)
+ * into a reused float32 panel and multiply it with the active matmul backend, so the arithmetic there is exactly
  * float32 GEMM on the bfloat16 values.
  */
 public final class Bf16Products {
@@ -31,8 +32,10 @@ public final class Bf16Products {
         int nb = Math.max(16, Math.min(n, PANEL / Math.max(1, k)));          // columns per panel
         float[] panel = Scratch.panel(k * nb);
         for (int j0 = 0; j0 < n; j0 += nb) {
-            int cols = Math.min(nb, n - j0);
-            for (int p = 0; p < k; p++) w.widen(p * n + j0, cols, panel, p * cols);   // W[:, j0:j0+cols] → [k, cols]
+            int cols = Math.min(nb, n - j0), c0 = j0;
+            Parallel.forRange(k, 64, (p0, p1) -> {                                  // W[:, j0:j0+cols] → [k, cols]
+                for (int p = p0; p < p1; p++) w.widen(p * n + c0, cols, panel, p * cols);
+            });
             Matmul.backend().sgemm(false, false, m, cols, k, 1f, x.data(), x.offset(), k,
                     panel, 0, cols, 0f, y.data(), y.offset() + j0, n);
         }
@@ -49,8 +52,8 @@ public final class Bf16Products {
         int nb = Math.max(16, Math.min(n, PANEL / Math.max(1, k)));          // rows of W per panel
         float[] panel = Scratch.panel(k * nb);
         for (int j0 = 0; j0 < n; j0 += nb) {
-            int rows = Math.min(nb, n - j0);
-            w.widen(j0 * k, rows * k, panel, 0);                                 // W[j0:j0+rows, :] → [rows, k]
+            int rows = Math.min(nb, n - j0), r0 = j0;
+            Parallel.forRange(rows, 64, (a, b) -> w.widen((r0 + a) * k, (b - a) * k, panel, a * k));   // W[j0:j0+rows, :] → [rows, k]
             Matmul.backend().sgemm(false, true, m, rows, k, 1f, x.data(), x.offset(), k,
                     panel, 0, k, 0f, y.data(), y.offset() + j0, n);
         }
