@@ -54,7 +54,7 @@ public final class GenerateBenchCommand implements Runnable {
         Gpt base = shape.create(ctx);
         Map<WeightFormat, StepTimes> times = new EnumMap<>(WeightFormat.class), cpu = new EnumMap<>(WeightFormat.class);
         for (WeightFormat f : formats) {
-            Gpt m = f == WeightFormat.BF16 ? base.toBf16() : base;
+            Gpt m = InferenceBenchShape.in(base, f);
             StepTimes[] wallAndCpu = time(m, f);
             times.put(f, wallAndCpu[0]);
             if (wallAndCpu[1] != null) cpu.put(f, wallAndCpu[1]);

@@ -61,6 +61,11 @@ public final class InferenceBenchShape {
         return Gpt.create(c, 1);
     }
 
+    /** {@code base} (float32) with its weight matrices in format {@code f}. */
+    static Gpt in(Gpt base, WeightFormat f) {
+        return f == WeightFormat.BF16 ? base.toBf16() : base;
+    }
+
     /** The shape for the headline, e.g. "12 layers × d_model 768, vocab 50257". */
     String describe() {
         return String.format(Locale.ROOT, "%d layers × d_model %d, vocab %d, %d threads", layers, dModel, vocab, Parallel.threads());

@@ -50,7 +50,7 @@ public final class PrefillBenchCommand implements Runnable {
         Arrays.fill(ids, 464 % base.config().vocabSize());
         Map<WeightFormat, StepTimes> times = new EnumMap<>(WeightFormat.class);
         for (WeightFormat f : formats) {
-            Gpt m = f == WeightFormat.BF16 ? base.toBf16() : base;
+            Gpt m = InferenceBenchShape.in(base, f);
             double[] ms = new double[repeat];
             System.err.printf(Locale.ROOT, "bench: %s: %d warm-up and %d timed passes of %d tokens…%n", f.label(), warmup, repeat, tokens);
             for (int i = -warmup; i < repeat; i++) {

@@ -26,12 +26,22 @@ class Bf16ProductsTest {
         Bf16Matrix w = Bf16Matrix.of(Tensor.randn(2, 0.5f, k, n));
         Tensor y = Tensor.zeros(m, n).fill(Float.NaN);     // overwritten, never read
         Bf16Products.xW(x, w, y);
-        Tensor wf = w.toTensor();
+        assertEqualsFloat64(x, y, (p, j) -> w.get(p, j));
+    }
+
+    /** Weight (p, j) of the product: W[p, j] for x·W, W[j, p] for x·Wᵀ. */
+    interface Weight {
+        float at(int p, int j);
+    }
+
+    /** y [m, n] against Σ_p x[i, p]·w(p, j) summed in float64, within the float32 accumulation bound. */
+    private static void assertEqualsFloat64(Tensor x, Tensor y, Weight w) {
+        int m = x.dim(0), k = x.dim(1), n = y.dim(1);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double ref = 0, abs = 0;
                 for (int p = 0; p < k; p++) {
-                    double t = (double) x.get(i, p) * wf.get(p, j);
+                    double t = (double) x.get(i, p) * w.at(p, j);
                     ref += t;
                     abs += Math.abs(t);
                 }
@@ -47,17 +57,7 @@ class Bf16ProductsTest {
         Bf16Matrix w = Bf16Matrix.of(Tensor.randn(4, 0.5f, n, k));   // [n, k], as the unembedding
         Tensor y = Tensor.zeros(m, n).fill(Float.NaN);
         Bf16Products.xWt(x, w, y);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double ref = 0, abs = 0;
-                for (int p = 0; p < k; p++) {
-                    double t = (double) x.get(i, p) * w.get(j, p);
-                    ref += t;
-                    abs += Math.abs(t);
-                }
-                assertThat((double) y.get(i, j)).as("[%d, %d]", i, j).isCloseTo(ref, org.assertj.core.data.Offset.offset(4 * Math.sqrt(k) * EPS * abs + 1e-30));
-            }
-        }
+        assertEqualsFloat64(x, y, (p, j) -> w.get(j, p));
     }
 
     @ParameterizedTest
