@@ -157,6 +157,12 @@ class ModelCommandsTest {
         int[] greedy = new Generator(gpt.toBf16(), Sampler.greedy()).generate(tok.encode("hel"), 8);
         assertThat(g.out().strip()).isEqualTo(tok.decode(greedy).strip());
         assertThat(run("lens", "--model", dir.toString(), "--text", "hello", "--weights", "bf16").code()).isZero();
+        assertThat(run("attention", "--model", dir.toString(), "--text", "hello", "--weights", "bf16",
+                "--out", tmp.resolve("a.html").toString()).code()).isZero();
+        assertThat(run("ablate", "--model", dir.toString(), "--text", "hello", "--heads", "L1H0", "--weights", "bf16",
+                "--out", tmp.resolve("ab").toString()).code()).isZero();
+        assertThat(run("cache", "--model", dir.toString(), "--text", "hello", "--hooks", "blocks.*.attn.hook_pattern",
+                "--weights", "bf16", "--out", tmp.resolve("c.npz").toString()).code()).isZero();
         MainTest.Result bad = run("logits", "--model", dir.toString(), "--text", "hello", "--weights", "int4");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--weights").contains("f32 or bf16").doesNotContain("at dev.");
