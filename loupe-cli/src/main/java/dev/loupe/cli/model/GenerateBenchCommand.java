@@ -63,8 +63,8 @@ public final class GenerateBenchCommand implements Runnable {
                 shape.describe(), Matmul.backend().name(), tokens, warmup, StepTimes.loadAverage());
         System.out.println("             " + StepTimes.header("tok/s"));
         times.forEach(InferenceBenchShape::row);
-        cpu.forEach((f, t) -> System.out.printf(Locale.ROOT, "  loupe %s on-CPU: %.1f ms per step of %.1f (%.0f %% of %d cores' time; the "
-                + "rest the step waited for a core)%n", f.label(), t.mean(), times.get(f).mean(), 100 * t.mean() / times.get(f).mean(),
+        cpu.forEach((f, t) -> System.out.printf(Locale.ROOT, "  loupe %s on-CPU: %.1f ms per step of %.1f (%.0f %% of %d cores' time; off "
+                + "the CPU, a thread waited for a core or for the other threads)%n", f.label(), t.mean(), times.get(f).mean(), 100 * t.mean() / times.get(f).mean(),
                 dev.loupe.tensor.Parallel.threads()));
         StepTimes torch = shape.peer("decode", ctx, List.of("--prompt", "" + prompt, "--warmup", "" + warmup, "--tokens", "" + tokens));
         StepTimes f32 = times.get(WeightFormat.F32), bf16 = times.get(WeightFormat.BF16);
