@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""PyTorch peer for `loupe bench generate`: KV-cache decoding of a GPT-2-shaped model (random
-weights, batch 1, float32), timed like Loupe's side: feed the prompt, warm up, then time each
-single-token step. Prints one JSON object. Exit code 3 when torch is missing."""
+"""PyTorch peer for `loupe bench generate` and `loupe bench prefill`, on a GPT-2-shaped model (random
+weights, batch 1, float32), timed like Loupe's side. Decode mode: feed the prompt, warm up, then
+time each single-token step with a KV cache. Prefill mode: time full forward passes (logits of every
+position) over --prompt tokens after --warmup untimed ones. Prints one JSON object with the mean,
+median, p90 and max step in ms. Exit code 3 when torch is missing."""
 import argparse
 import json
 import math
@@ -18,6 +20,7 @@ ap = argparse.ArgumentParser()
 for name, default in [("threads", 2), ("layers", 12), ("d", 768), ("heads", 12), ("vocab", 50257),
                       ("ctx", 1024), ("prompt", 16), ("warmup", 4), ("tokens", 32)]:
     ap.add_argument("--" + name, type=int, default=default)
+ap.add_argument("--mode", choices=["decode", "prefill"], default="decode")
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
@@ -55,19 +58,49 @@ def step(token, pos):  # one token at position pos -> logits [V]
     return wte @ ln(x, lnf)
 
 
+def forward(ids):  # full causal forward of ids [T] -> logits [T, V]
+    T = len(ids)
+    x = wte[ids] + wpe[:T]
+    mask = torch.ones(T, T).tril().bool()
+    for w in layers:
+        q, k, v = (ln(x, w["ln1"]) @ w["wa"] + w["ba"]).split(d, dim=-1)
+        q, k, v = (t.view(T, H, dh).transpose(0, 1) for t in (q, k, v))   # [H, T, dh]
+        att = (q @ k.transpose(-1, -2) / math.sqrt(dh)).masked_fill(~mask, float("-inf"))
+        z = (att.softmax(-1) @ v).transpose(0, 1).reshape(T, d)
+        x = x + z @ w["wp"] + w["bp"]
+        h = torch.nn.functional.gelu(ln(x, w["ln2"]) @ w["wf"] + w["bf"], approximate="tanh")
+        x = x + h @ w["wq"] + w["bq"]
+    return ln(x, lnf) @ wte.t()
+
+
+def stats(times):
+    ms = sorted(1000 * t for t in times)
+    return {"steps": len(ms), "mean_step_ms": sum(ms) / len(ms), "median_step_ms": statistics.median(ms),
+            "p90_step_ms": ms[math.ceil(0.9 * len(ms)) - 1], "max_step_ms": ms[-1]}
+
+
 with torch.no_grad():
-    tok, pos = 464, 0
-    for _ in range(a.prompt):
-        step(tok, pos)
-        pos += 1
-    for _ in range(a.warmup):
-        tok = int(step(tok, pos).argmax())
-        pos += 1
     times = []
-    for _ in range(a.tokens):
-        t0 = time.perf_counter()
-        tok = int(step(tok, pos).argmax())
-        times.append(time.perf_counter() - t0)
-        pos += 1
-print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(),
-                  "tokens_per_s": a.tokens / sum(times), "median_step_ms": 1000 * statistics.median(times)}))
+    if a.mode == "prefill":
+        ids = torch.full((a.prompt,), 464 % a.vocab, dtype=torch.long)
+        for i in range(a.warmup + a.tokens):
+            t0 = time.perf_counter()
+            forward(ids)
+            if i >= a.warmup:
+                times.append(time.perf_counter() - t0)
+    else:
+        tok, pos = 464 % a.vocab, 0
+        for _ in range(a.prompt):
+            step(tok, pos)
+            pos += 1
+        for _ in range(a.warmup):
+            tok = int(step(tok, pos).argmax())
+            pos += 1
+        for _ in range(a.tokens):
+            t0 = time.perf_counter()
+            tok = int(step(tok, pos).argmax())
+            times.append(time.perf_counter() - t0)
+            pos += 1
+out = {"version": torch.__version__, "threads": torch.get_num_threads(), "tokens_per_s": a.tokens / sum(times)}
+out.update(stats(times))
+print(json.dumps(out))

@@ -12,9 +12,12 @@ import dev.loupe.tensor.Tensor;
  * the cached positions followed by the new ones. {@link #logits} holds dLoss/dlogits after
  * {@link Gpt#forwardBackward} (the buffer is reused to save B·T·V floats, as llm.c does).
  *
- * <p>Training buffers keep every block's pattern (backward needs them). Inference buffers
- * ({@link #forInference}) share one pattern tensor between the blocks: a 1024-token GPT-2-small
- * forward then holds 48 MiB of patterns instead of 576 MiB.
+ * <p>Training buffers keep every block's activations (backward needs them). Inference buffers
+ * ({@link #forInference}) share one {@link Block.State} between the blocks (each block overwrites
+ * what the previous one left; the residual stream is still kept per layer): a 1024-token
+ * GPT-2-small forward then holds 48 MiB of patterns instead of 576 MiB and about 60 MiB of other
+ * block activations instead of 700 MiB, which a full forward used to allocate, fill and hand to the
+ * garbage collector pass after pass (copying it between generations took seconds; docs/performance.md).
  *
  * <p>Not thread-safe: one forward at a time per buffer.
  */
@@ -44,7 +47,7 @@ public final class Activations {
         this(c, batch, seqLen, keyCapacity, false);
     }
 
-    /** Buffers for a forward pass only: the blocks share one attention pattern buffer. */
+    /** Buffers for a forward pass only: the blocks share one state (attention pattern included). */
     static Activations forInference(GptConfig c, int batch, int seqLen, int keyCapacity) {
         return new Activations(c, batch, seqLen, keyCapacity, true);
     }
@@ -57,9 +60,9 @@ public final class Activations {
         this.keyCapacity = keyCapacity;
         this.residual = new ResidualStream(c.nLayer(), rows, c.dModel());
         this.blocks = new Block.State[c.nLayer()];
-        Tensor shared = sharedPattern ? Tensor.zeros(batch, c.nHead(), seqLen, keyCapacity) : null;
+        Block.State shared = sharedPattern ? new Block.State(c, batch, seqLen, keyCapacity) : null;
         for (int l = 0; l < blocks.length; l++) {
-            blocks[l] = sharedPattern ? new Block.State(c, batch, seqLen, shared) : new Block.State(c, batch, seqLen, keyCapacity);
+            blocks[l] = sharedPattern ? shared : new Block.State(c, batch, seqLen, keyCapacity);
         }
         this.inferenceOnly = sharedPattern;
         boolean ln = c.hasLayerNorm();
@@ -71,7 +74,7 @@ public final class Activations {
 
     /** Gradient buffers for the backward pass, allocated on first use (inference never needs them). */
     Scratch scratch() {
-        if (inferenceOnly) throw new IllegalStateException("inference buffers share one attention pattern: no backward pass");
+        if (inferenceOnly) throw new IllegalStateException("inference buffers share one block state: no backward pass");
         if (scratch == null) scratch = new Scratch(config, batch, seqLen);
         return scratch;
     }

@@ -64,7 +64,7 @@ public final class Attention {
         this.qkv = qkv;
         this.proj = proj;
         this.nHead = nHead;
-        this.dModel = proj.weight.dim(0);
+        this.dModel = proj.inFeatures();
         this.dHead = dModel / nHead;
         this.scale = (float) (1.0 / Math.sqrt(dHead));
         this.kind = kind;
@@ -75,24 +75,33 @@ public final class Attention {
         this.logAlphaGrad = kind.lsAlphaLearned() ? logAlphaGrad : null;
     }
 
+    /** The weight of {@code l} as float32, or a clear error for a model held in bfloat16. */
+    private static Tensor float32(Linear l) {
+        if (l.weight == null) {
+            throw new dev.loupe.LoupeException("this model holds its weights in bfloat16 for inference; reading weight "
+                    + "matrices needs float32 weights (load it without --weights bf16)");
+        }
+        return l.weight;
+    }
+
     /** W_Q^h [d_model, d_head]: columns h·d_head … of c_attn's q block (a view). */
     public Tensor wQ(int h) {
-        return qkv.weight.slice(1, h * dHead, (h + 1) * dHead);
+        return float32(qkv).slice(1, h * dHead, (h + 1) * dHead);
     }
 
     /** W_K^h [d_model, d_head] (a view of c_attn's k block). */
     public Tensor wK(int h) {
-        return qkv.weight.slice(1, dModel + h * dHead, dModel + (h + 1) * dHead);
+        return float32(qkv).slice(1, dModel + h * dHead, dModel + (h + 1) * dHead);
     }
 
     /** W_V^h [d_model, d_head] (a view of c_attn's v block). */
     public Tensor wV(int h) {
-        return qkv.weight.slice(1, 2 * dModel + h * dHead, 2 * dModel + (h + 1) * dHead);
+        return float32(qkv).slice(1, 2 * dModel + h * dHead, 2 * dModel + (h + 1) * dHead);
     }
 
     /** W_O^h [d_head, d_model]: rows h·d_head … of c_proj (a view). */
     public Tensor wO(int h) {
-        return proj.weight.slice(0, h * dHead, (h + 1) * dHead);
+        return float32(proj).slice(0, h * dHead, (h + 1) * dHead);
     }
 
     /**
@@ -236,7 +245,8 @@ public final class Attention {
         Tensor result = Tensor.zeros(batch, seqLen, nHead, dModel);
         Tensor perHead = result.reshape(n, nHead, dModel);
         for (int h = 0; h < nHead; h++) {
-            Matmul.gemm(false, false, 1f, s.z.slice(1, h * dHead, (h + 1) * dHead), wO(h), 0f, perHead.select(1, h));
+            Tensor wOh = proj.weightBf16 == null ? wO(h) : proj.weightBf16.rowsToTensor(h * dHead, (h + 1) * dHead); // [d_head, d]
+            Matmul.gemm(false, false, 1f, s.z.slice(1, h * dHead, (h + 1) * dHead), wOh, 0f, perHead.select(1, h));
         }
         hooks.fire(resultName, result);
         float[] r = result.data(), o = out.contiguousData();

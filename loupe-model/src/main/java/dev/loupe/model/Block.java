@@ -180,8 +180,8 @@ public final class Block {
         public final Tensor qkv;
         /**
          * Softmax attention pattern [B, n_head, T, keys] ({@code attn.hook_pattern}), masked entries 0.
-         * In inference buffers ({@link Activations#forInference}) all blocks share one pattern tensor,
-         * so after the pass it holds the last block's pattern. Linear and least-squares attention
+         * In inference buffers ({@link Activations#forInference}) all blocks share one state, so after
+         * the pass it holds the last block's pattern (and its other activations). Linear and least-squares attention
          * compute no pattern in the fused pass (their kernels never form it); it is filled only when
          * hooks are attached (read {@code hook_pattern} through {@link Gpt#runWithCache}).
          */
@@ -212,7 +212,7 @@ public final class Block {
             this(c, batch, seqLen, Tensor.zeros(batch, c.nHead(), seqLen, keyCapacity));
         }
 
-        /** With a given pattern buffer [B, n_head, T, keyCapacity] (shared between blocks for inference). */
+        /** With a given pattern buffer [B, n_head, T, keyCapacity]. */
         State(GptConfig c, int batch, int seqLen, Tensor pattern) {
             int n = batch * seqLen, d = c.dModel();
             boolean pre = c.norm() == GptConfig.Norm.PRE, hasMlp = c.mlp() != GptConfig.Mlp.NONE;

@@ -3,6 +3,7 @@ package dev.loupe.model;
 import dev.loupe.LoupeException;
 import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.bf16.Bf16Matrix;
 import dev.loupe.tensor.ops.Ops;
 
 /**
@@ -15,20 +16,35 @@ import dev.loupe.tensor.ops.Ops;
  * </pre>
  */
 public final class Embedding {
-    /** W_E [V, d_model]. */
+    /** W_E [V, d_model]; null when held in bfloat16 ({@link #weightBf16}). */
     public final Tensor weight;
+    /** W_E [V, d_model] in bfloat16 for inference ({@code --weights bf16}), else null. */
+    public final Bf16Matrix weightBf16;
     final Tensor dWeight;
 
     public Embedding(Tensor weight, Tensor dWeight) {
         this.weight = weight;
+        this.weightBf16 = null;
         this.dWeight = dWeight;
+    }
+
+    /** An inference-only embedding over bfloat16 W_E [V, d_model]: rows are widened (exactly) as looked up. */
+    public Embedding(Bf16Matrix weight) {
+        this.weight = null;
+        this.weightBf16 = weight;
+        this.dWeight = null;
     }
 
     /** x [N, d] (overwritten) = W_E[ids]. Throws a {@link LoupeException} for an id outside [0, V). */
     public void forward(int[] ids, Tensor x) {
-        int v = weight.dim(0), d = weight.dim(1);
+        int v = weight != null ? weight.dim(0) : weightBf16.rows(), d = weight != null ? weight.dim(1) : weightBf16.cols();
         for (int id : ids) {
             if (id < 0 || id >= v) throw new LoupeException("token id " + id + " is outside the vocabulary [0, " + v + ")");
+        }
+        if (weightBf16 != null) {
+            float[] xd = x.contiguousData();
+            for (int r = 0; r < ids.length; r++) weightBf16.widenRow(ids[r], xd, x.offset() + r * d);
+            return;
         }
         float[] w = weight.contiguousData(), xd = x.contiguousData();
         int wo = weight.offset(), xo = x.offset();

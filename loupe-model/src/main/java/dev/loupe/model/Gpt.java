@@ -2,6 +2,7 @@ package dev.loupe.model;
 
 import dev.loupe.LoupeException;
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.bf16.Bf16Matrix;
 import dev.loupe.tensor.ops.Ops;
 
 import java.util.Arrays;
@@ -54,12 +55,19 @@ public final class Gpt implements TrainableModel {
 
     private Activations workspace;
     private final Hooks hooks;
+    /** The weight matrices held in bfloat16 ({@link WeightFormat#BF16}); empty for a float32 model. */
+    private final Map<String, Bf16Matrix> matricesBf16;
 
     private Gpt(GptConfig c, Map<String, Tensor> parameters, boolean frozen) {
+        this(c, parameters, Map.of(), frozen);
+    }
+
+    private Gpt(GptConfig c, Map<String, Tensor> parameters, Map<String, Bf16Matrix> bf16, boolean frozen) {
         // the config layer knows both variants; the model's forward and backward learn them next
         if (c.moe() != null) throw new dev.loupe.LoupeException("this Loupe build cannot run mixture-of-experts models yet");
         this.config = c;
         this.params = Collections.unmodifiableMap(parameters);
+        this.matricesBf16 = Collections.unmodifiableMap(bf16);
         Map<String, Tensor> g = new LinkedHashMap<>();
         parameters.forEach((k, v) -> {
             if (!frozen || v.rank() == 1) g.put(k, Tensor.zeros(v.shape()));
@@ -67,7 +75,8 @@ public final class Gpt implements TrainableModel {
         this.buffers = Collections.unmodifiableMap(g);
         this.grads = frozen ? Map.of() : buffers;
 
-        embedding = new Embedding(p("wte.weight"), g.get("wte.weight"));   // gradients null when frozen
+        embedding = bf16.containsKey("wte.weight") ? new Embedding(bf16.get("wte.weight"))
+                : new Embedding(p("wte.weight"), g.get("wte.weight"));   // gradients null when frozen
         positions = switch (c.positional()) {
             case LEARNED -> PositionalEncoding.learned(p("wpe.weight"), g.get("wpe.weight"));
             case SINUSOIDAL -> PositionalEncoding.sinusoidal(c.nPositions(), c.dModel());
@@ -87,7 +96,7 @@ public final class Gpt implements TrainableModel {
         }
         lnFinal = layerNorm("ln_f");
         String wu = c.tied() ? "wte.weight" : "lm_head.weight";
-        unembedding = new Unembedding(p(wu), g.get(wu));
+        unembedding = bf16.containsKey(wu) ? new Unembedding(bf16.get(wu)) : new Unembedding(p(wu), g.get(wu));
         hooks = new Hooks(c);
     }
 
@@ -96,6 +105,8 @@ public final class Gpt implements TrainableModel {
     }
 
     private Linear linear(String prefix) {
+        Bf16Matrix half = matricesBf16.get(prefix + ".weight");
+        if (half != null) return new Linear(half, p(prefix + ".bias"), buffers.get(prefix + ".bias"));
         return new Linear(p(prefix + ".weight"), p(prefix + ".bias"), buffers.get(prefix + ".weight"), buffers.get(prefix + ".bias"));
     }
 
@@ -163,6 +174,77 @@ public final class Gpt implements TrainableModel {
         return fromWeights(c, weights, true);
     }
 
+    /**
+     * Whether {@link WeightFormat#BF16} holds the tensor {@code name} of this configuration in bfloat16:
+     * every weight matrix (c_attn, c_proj, c_fc, W_E, lm_head) but the positions {@code wpe} (read by
+     * row, a small share). Vectors (biases, LayerNorm γ and β) always stay float32.
+     */
+    public static boolean heldInBf16(GptConfig c, String name) {
+        int[] shape = c.expectedShapes().get(name);
+        return shape != null && shape.length == 2 && !name.equals("wpe.weight");
+    }
+
+    /**
+     * An inference-only model whose weight matrices are bfloat16 ({@link WeightFormat#BF16}):
+     * {@code matrices} holds exactly the tensors {@link #heldInBf16} names, {@code vectors} every other
+     * tensor of the configuration, in float32. Forward passes, hooks, caches and decoding work as for a
+     * float32 model (activations float32, products accumulated in float32); training and reading
+     * weight matrices as float32 tensors ({@code Linear.weight}, circuits) do not: those fields are
+     * null and {@link Attention#wQ} and friends refuse with a clear error.
+     */
+    public static Gpt withBf16Matrices(GptConfig c, Map<String, Tensor> vectors, Map<String, Bf16Matrix> matrices) {
+        Map<String, Tensor> floats = new LinkedHashMap<>();
+        Map<String, Bf16Matrix> halves = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : c.expectedShapes().entrySet()) {
+            String name = e.getKey();
+            int[] shape = e.getValue();
+            if (heldInBf16(c, name)) {
+                Bf16Matrix m = matrices.get(name);
+                if (m == null) throw new LoupeException("weights: bfloat16 matrix '" + name + "' is missing");
+                if (m.rows() != shape[0] || m.cols() != shape[1]) {
+                    throw new LoupeException("weights: tensor '" + name + "' has shape [" + m.rows() + ", " + m.cols()
+                            + "], expected " + Arrays.toString(shape));
+                }
+                halves.put(name, m);
+            } else {
+                Tensor t = vectors.get(name);
+                if (t == null) throw new LoupeException("weights: tensor '" + name + "' is missing");
+                if (!Arrays.equals(t.shape(), shape)) {
+                    throw new LoupeException("weights: tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                            + ", expected " + Arrays.toString(shape));
+                }
+                floats.put(name, t.contiguous());
+            }
+        }
+        return new Gpt(c, floats, halves, true);
+    }
+
+    /**
+     * This model with its weight matrices rounded to bfloat16 (nearest, ties to even, as PyTorch's
+     * {@code .to(torch.bfloat16)}) for inference; the other tensors are shared, not copied. A model
+     * already in bfloat16 is returned as it is.
+     */
+    public Gpt toBf16() {
+        if (weightFormat() == WeightFormat.BF16) return this;
+        Map<String, Tensor> vectors = new LinkedHashMap<>();
+        Map<String, Bf16Matrix> matrices = new LinkedHashMap<>();
+        params.forEach((name, t) -> {
+            if (heldInBf16(config, name)) matrices.put(name, Bf16Matrix.of(t));
+            else vectors.put(name, t);
+        });
+        return withBf16Matrices(config, vectors, matrices);
+    }
+
+    /** How this model holds its weight matrices. */
+    public WeightFormat weightFormat() {
+        return matricesBf16.isEmpty() ? WeightFormat.F32 : WeightFormat.BF16;
+    }
+
+    /** The bfloat16 weight matrices by name (empty for a float32 model, whose matrices are in {@link #parameters()}). */
+    public Map<String, Bf16Matrix> bf16Matrices() {
+        return matricesBf16;
+    }
+
     private static Gpt fromWeights(GptConfig c, Map<String, Tensor> weights, boolean frozen) {
         Map<String, Tensor> byName = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : weights.entrySet()) {
@@ -219,6 +301,7 @@ public final class Gpt implements TrainableModel {
 
     @Override
     public float forwardBackward(int[] inputs, int[] targets, int batch, int seqLen) {
+        if (!matricesBf16.isEmpty()) throw new LoupeException("a model with bfloat16 weights is for inference only: train in float32");
         Activations a = forward(inputs, batch, seqLen, null);                // training: never hooked
         float loss = CrossEntropy.lossAndGradient(a.logits, targets);   // logits ← dL/dlogits
         backward(inputs, a);

@@ -1,6 +1,8 @@
 package dev.loupe.model;
 
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.bf16.Bf16Matrix;
+import dev.loupe.tensor.bf16.Bf16Products;
 import dev.loupe.tensor.matmul.Matmul;
 import dev.loupe.tensor.ops.Ops;
 
@@ -30,8 +32,10 @@ public final class Linear {
         void backward(Tensor dy, Tensor x, Tensor dx);
     }
 
-    /** W [in, out]. */
+    /** W [in, out]; null when the layer holds its weight in bfloat16 ({@link #weightBf16}). */
     public final Tensor weight;
+    /** W [in, out] in bfloat16 for inference ({@code --weights bf16}), else null. */
+    public final Bf16Matrix weightBf16;
     /** b [out], or null for a layer without bias (attention with {@code attn_bias: false}). */
     public final Tensor bias;
     final Tensor dWeight;
@@ -41,14 +45,38 @@ public final class Linear {
     /** A layer over live parameter tensors and their gradients (same shapes); bias and dBias may both be null, dWeight is null when frozen. */
     public Linear(Tensor weight, Tensor bias, Tensor dWeight, Tensor dBias) {
         this.weight = weight;
+        this.weightBf16 = null;
         this.bias = bias;
         this.dWeight = dWeight;
         this.dBias = dBias;
     }
 
+    /**
+     * An inference-only layer whose weight W [in, out] is held in bfloat16 (products accumulate in
+     * float32, see {@link Bf16Products}); the bias stays float32. It has no weight gradient.
+     */
+    public Linear(Bf16Matrix weight, Tensor bias, Tensor dBias) {
+        this.weight = null;
+        this.weightBf16 = weight;
+        this.bias = bias;
+        this.dWeight = null;
+        this.dBias = dBias;
+    }
+
+    /** Rows of W: the input width. */
+    public int inFeatures() {
+        return weight != null ? weight.dim(0) : weightBf16.rows();
+    }
+
+    /** Columns of W: the output width. */
+    public int outFeatures() {
+        return weight != null ? weight.dim(1) : weightBf16.cols();
+    }
+
     /** {@code y = x·W + b}; x [N, in], y [N, out] (overwritten). */
     public void forward(Tensor x, Tensor y) {
-        Matmul.gemm(false, false, 1f, x, weight, 0f, y);
+        if (weightBf16 != null) Bf16Products.xW(x, weightBf16, y);
+        else Matmul.gemm(false, false, 1f, x, weight, 0f, y);
         if (bias != null) Ops.addInto(y, bias);
         if (adapter != null) adapter.forward(x, y);
     }

@@ -35,6 +35,8 @@ public final class AttentionCommand implements Callable<Integer> {
 
     @Mixin
     ModelText modelText;
+    @Mixin
+    dev.loupe.cli.model.WeightsOption weights;
 
 
     @Option(names = "--layer", paramLabel = "L", description = "Only this layer (default: every layer; required for .png/.svg).")
@@ -55,7 +57,7 @@ public final class AttentionCommand implements Callable<Integer> {
         if (!format.equals("html") && (layer == null || head == null)) {
             throw new UsageException("--out " + format + " draws one head: give --layer and --head (or write .html for many)");
         }
-        ModelText.Opened opened = modelText.open();
+        ModelText.Opened opened = modelText.open(weights.format());
         LoadedGpt m = opened.model();
         Gpt gpt = m.model();
         int layers = gpt.config().nLayer(), heads = gpt.config().nHead();

@@ -45,6 +45,8 @@ import java.util.function.ToDoubleFunction;
 public final class AblateCommand implements Callable<Integer> {
     @Mixin
     ModelText input;
+    @Mixin
+    dev.loupe.cli.model.WeightsOption weights;
 
     @Mixin
     MetricOptions metric;
@@ -78,7 +80,7 @@ public final class AblateCommand implements Callable<Integer> {
             throw new UsageException(allHeads ? "--all-heads ablates every head: give no --heads/--neurons/--layers with it"
                     : "say what to ablate: --heads L1H3, --neurons L0N17, --layers L1 or --all-heads");
         }
-        ModelText.Opened opened = input.open();
+        ModelText.Opened opened = input.open(weights.format());
         LoadedGpt m = opened.model();
         Gpt gpt = m.model();
         GptConfig c = gpt.config();

@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
 public final class CacheCommand implements Callable<Integer> {
     @Mixin
     ModelText input;
+    @Mixin
+    dev.loupe.cli.model.WeightsOption weights;
 
     @Option(names = "--hooks", required = true, split = ",", paramLabel = "PATTERN",
             description = "Hook names or glob patterns, e.g. 'blocks.*.attn.hook_pattern,hook_embed'.")
@@ -47,7 +49,7 @@ public final class CacheCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!out.getFileName().toString().endsWith(".npz")) throw new UsageException("--out must name an .npz file, got " + out);
-        ModelText.Opened opened = input.open();
+        ModelText.Opened opened = input.open(weights.format());
         var gpt = opened.model().model();
         int[] ids = opened.input().ids();
         List<String> all = HookPoints.table(gpt.config(), 1, ids.length).stream().map(HookPoint::name).toList();

@@ -1,103 +1,107 @@
 package dev.loupe.cli.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.cli.UsageException;
-import dev.loupe.cli.bench.TorchPeer;
+import dev.loupe.cli.bench.StepTimes;
 import dev.loupe.model.Gpt;
-import dev.loupe.model.GptConfig;
 import dev.loupe.model.KvCache;
 import dev.loupe.model.Sampler;
-import dev.loupe.tensor.Parallel;
+import dev.loupe.model.WeightFormat;
 import dev.loupe.tensor.matmul.Matmul;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * {@code loupe bench generate}: KV-cache decoding speed (PERFORMANCE.md P4), batch 1, of a model with
- * GPT-2 small's shape and random weights, next to PyTorch decoding the same shape in the same run.
+ * {@code loupe bench generate}: KV-cache decoding speed (PERFORMANCE.md P4, P4b), batch 1, of a model
+ * with GPT-2 small's shape and random weights, with float32 and bfloat16 weights, next to PyTorch
+ * decoding the same shape in the same run. Reports the mean rate and the mean, median, p90 and
+ * maximum step, so slow outlier steps show.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Measure KV-cache decoding (tokens/s, batch 1, float32) of a model with GPT-2 small's shape "
-                + "(12 layers, d_model 768, 12 heads, vocabulary 50257) and random weights: the prompt fills the "
-                + "cache, a few steps warm up the JIT, then each greedy one-token step is timed. PyTorch decodes the "
-                + "same shape with its own KV cache in the same run when /usr/bin/python3 has torch; compare the ratio.",
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure KV-cache decoding (batch 1) of a model with GPT-2 small's shape (12 layers, d_model "
+                + "768, 12 heads, vocabulary 50257) and random weights: the prompt fills the cache, warm-up steps let "
+                + "the JIT compile, then each greedy one-token step is timed. Each --weights format (float32, bfloat16) "
+                + "is timed in turn; PyTorch (float32) decodes the same shape with its own KV cache in the same run "
+                + "when /usr/bin/python3 has torch. Prints tokens/s (the mean over all timed steps) and the mean, "
+                + "median, p90 and max step in ms, the ratios, and the load average: compare ratios, not absolute "
+                + "figures, on a shared machine.",
                 ""},
         footer = {"%nExamples:",
                 "  loupe bench generate",
+                "  loupe bench generate --weights f32 --tokens 64",
                 "  loupe bench generate --layers 4 --d-model 256 --heads 4 --tokens 64 --no-peer"})
 public final class GenerateBenchCommand implements Runnable {
-    @Option(names = "--layers", defaultValue = "12", description = "Blocks (default: ${DEFAULT-VALUE}).")
-    int layers;
-    @Option(names = "--d-model", defaultValue = "768", description = "Residual width (default: ${DEFAULT-VALUE}).")
-    int dModel;
-    @Option(names = "--heads", defaultValue = "12", description = "Attention heads (default: ${DEFAULT-VALUE}).")
-    int heads;
-    @Option(names = "--vocab", defaultValue = "50257", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
-    int vocab;
+    @Mixin
+    InferenceBenchShape shape;
     @Option(names = "--prompt", defaultValue = "16", description = "Prompt tokens fed before timing (default: ${DEFAULT-VALUE}).")
     int prompt;
-    @Option(names = "--tokens", defaultValue = "32", description = "Timed decoding steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tokens", defaultValue = "256", description = "Timed decoding steps (default: ${DEFAULT-VALUE}).")
     int tokens;
-    @Option(names = "--warmup", defaultValue = "4", description = "Untimed steps before timing (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "16", description = "Untimed steps before timing (default: ${DEFAULT-VALUE}).")
     int warmup;
-    @Option(names = "--no-peer", description = "Skip the PyTorch peer.")
-    boolean noPeer;
 
     @Override
     public void run() {
-        if (layers < 1 || dModel < 1 || heads < 1 || dModel % heads != 0 || vocab < 1 || prompt < 1 || tokens < 1 || warmup < 0) {
-            throw new UsageException("sizes must be positive and --d-model a multiple of --heads");
-        }
+        List<WeightFormat> formats = shape.formats();
+        if (prompt < 1 || tokens < 1 || warmup < 0) throw new UsageException("--prompt and --tokens must be positive, --warmup ≥ 0");
         int ctx = prompt + warmup + tokens;
-        GptConfig c = GptConfig.gpt2(vocab, Math.max(1024, ctx), dModel, layers, heads);
-        System.err.printf(Locale.ROOT, "bench: creating a %d-layer d_model %d model with random weights…%n", layers, dModel);
-        Gpt m = Gpt.create(c, 1);
-        KvCache cache = m.newCache(ctx);
+        Gpt base = shape.create(ctx);
+        Map<WeightFormat, StepTimes> times = new EnumMap<>(WeightFormat.class), cpu = new EnumMap<>(WeightFormat.class);
+        for (WeightFormat f : formats) {
+            Gpt m = InferenceBenchShape.in(base, f);
+            StepTimes[] wallAndCpu = time(m, f);
+            times.put(f, wallAndCpu[0]);
+            if (wallAndCpu[1] != null) cpu.put(f, wallAndCpu[1]);
+        }
+        System.out.printf(Locale.ROOT, "KV-cache decoding, batch 1, %s, matmul %s, %d steps after %d warm-up; load average %s%n",
+                shape.describe(), Matmul.backend().name(), tokens, warmup, StepTimes.loadAverage());
+        System.out.println("             " + StepTimes.header("tok/s"));
+        times.forEach(InferenceBenchShape::row);
+        cpu.forEach((f, t) -> System.out.printf(Locale.ROOT, "  loupe %s on-CPU: %.1f ms per step of %.1f (%.0f %% of %d cores' time; off "
+                + "the CPU, a thread waited for a core or for the other threads)%n", f.label(), t.mean(), times.get(f).mean(), 100 * t.mean() / times.get(f).mean(),
+                dev.loupe.tensor.Parallel.threads()));
+        StepTimes torch = shape.peer("decode", ctx, List.of("--prompt", "" + prompt, "--warmup", "" + warmup, "--tokens", "" + tokens));
+        StepTimes f32 = times.get(WeightFormat.F32), bf16 = times.get(WeightFormat.BF16);
+        if (torch != null) {
+            times.forEach((f, t) -> System.out.printf(Locale.ROOT, "  loupe %s / torch tokens/s: %.2f%n", f.label(), t.perSecond() / torch.perSecond()));
+        }
+        if (f32 != null && bf16 != null) {
+            System.out.printf(Locale.ROOT, "  loupe bf16 / loupe f32 tokens/s: %.2f%n", bf16.perSecond() / f32.perSecond());
+        }
+        System.out.println("  load average at the end: " + StepTimes.loadAverage());
+    }
+
+    /**
+     * Prompt, warm-up, then {@link #tokens} timed greedy steps of {@code m}: the wall-clock step times,
+     * and the process's CPU time per step divided by the thread count (null where the JVM cannot tell;
+     * the kernel counts it in scheduler ticks, so only its mean over many steps is meaningful).
+     */
+    private StepTimes[] time(Gpt m, WeightFormat f) {
+        KvCache cache = m.newCache(prompt + warmup + tokens);
         Sampler greedy = Sampler.greedy();
         int[] promptIds = new int[prompt];
-        Arrays.fill(promptIds, 464 % vocab);
-        System.err.println("bench: prompt and warm-up…");
+        Arrays.fill(promptIds, 464 % m.config().vocabSize());
+        System.err.printf(Locale.ROOT, "bench: %s: prompt and warm-up…%n", f.label());
         int tok = greedy.sample(m.decode(promptIds, cache).select(0, prompt - 1));
         for (int i = 0; i < warmup; i++) tok = greedy.sample(m.decodeStep(tok, cache));
-        System.err.printf(Locale.ROOT, "bench: timing %d steps…%n", tokens);
-        double[] ms = new double[tokens];
+        System.err.printf(Locale.ROOT, "bench: %s: timing %d steps…%n", f.label(), tokens);
+        double[] ms = new double[tokens], cpuMs = new double[tokens];
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var sun = os instanceof com.sun.management.OperatingSystemMXBean b ? b : null;
         for (int i = 0; i < tokens; i++) {
+            long c0 = sun == null ? 0 : sun.getProcessCpuTime();
             long t0 = System.nanoTime();
             tok = greedy.sample(m.decodeStep(tok, cache));
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            if (sun != null) cpuMs[i] = (sun.getProcessCpuTime() - c0) / 1e6 / dev.loupe.tensor.Parallel.threads();
         }
-        double total = Arrays.stream(ms).sum();
-        double loupe = tokens / (total / 1000);
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
-        System.out.printf(Locale.ROOT, "KV-cache decoding, batch 1, %d layers × d_model %d, vocab %d, %d threads, matmul %s%n",
-                layers, dModel, vocab, Parallel.threads(), Matmul.backend().name());
-        System.out.printf(Locale.ROOT, "  loupe: %6.1f tokens/s (median step %.1f ms)%n", loupe, sorted[tokens / 2]);
-        if (noPeer) return;
-        String peer;
-        try {
-            System.err.println("bench: PyTorch peer…");
-            peer = TorchPeer.runScript("/bench/torch_generate.py", Parallel.threads(), List.of(
-                    "--layers", "" + layers, "--d", "" + dModel, "--heads", "" + heads, "--vocab", "" + vocab,
-                    "--ctx", "" + Math.max(1024, ctx), "--prompt", "" + prompt, "--warmup", "" + warmup, "--tokens", "" + tokens));
-        } catch (TorchPeer.Absent e) {
-            System.out.println("No peer: " + e.getMessage() + "; Loupe's figure alone.");
-            return;
-        }
-        try {
-            JsonNode j = new ObjectMapper().readTree(peer);
-            double t = j.get("tokens_per_s").asDouble();
-            System.out.printf(Locale.ROOT, "  torch: %6.1f tokens/s (median step %.1f ms; torch %s, %d threads)%n",
-                    t, j.get("median_step_ms").asDouble(), j.get("version").asText(), j.get("threads").asInt());
-            System.out.printf(Locale.ROOT, "  loupe/torch: %.2f%n", loupe / t);
-        } catch (IOException e) {
-            System.out.println("No peer: unreadable output from the torch peer; Loupe's figure alone.");
-        }
+        boolean cpuKnown = sun != null && sun.getProcessCpuTime() >= 0;
+        return new StepTimes[] {StepTimes.of(ms), cpuKnown ? StepTimes.of(cpuMs) : null};
     }
 }

@@ -39,6 +39,8 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     NonFiniteOption nonFinite;
+    @Mixin
+    WeightsOption weights;
 
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory with its tokenizer, or a hub name fetched with 'loupe fetch' (gpt2).")
@@ -90,7 +92,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage());
         }
-        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed(), adapter);
+        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed(), adapter, weights.format());
         sae.attach(m.model());
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (input.ids != null) return generateIds(m, sampler, input.ids, out);

@@ -30,6 +30,8 @@ import java.util.concurrent.Callable;
 public final class LensCommand implements Callable<Integer> {
     @Mixin
     ModelText modelText;
+    @Mixin
+    WeightsOption weights;
 
     @Mixin
     SaeSpliceOption sae;
@@ -45,7 +47,7 @@ public final class LensCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (top < 1) throw new UsageException("--top must be at least 1, got " + top);
-        ModelText.Opened opened = modelText.open();
+        ModelText.Opened opened = modelText.open(weights.format());
         LoadedGpt m = opened.model();
         sae.attach(m.model());
         BosText in = opened.input();

@@ -3,6 +3,7 @@ package dev.loupe.cli.model;
 import dev.loupe.LoupeException;
 import dev.loupe.cli.ModelRef;
 import dev.loupe.model.Gpt;
+import dev.loupe.model.WeightFormat;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.tokens.Tokenizer;
 import dev.loupe.tokens.Tokenizers;
@@ -28,9 +29,25 @@ public record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
      * {@code allowNonFinite} loads weights holding NaN or Inf ({@link NonFiniteOption}).
      */
     public static LoadedGpt open(ModelRef ref, boolean allowNonFinite, dev.loupe.cli.lora.AdapterOption adapter) {
+        return open(ref, allowNonFinite, adapter, WeightFormat.F32);
+    }
+
+    /**
+     * As {@link #open(ModelRef, boolean, dev.loupe.cli.lora.AdapterOption)} with the weight matrices in
+     * {@code format}: bfloat16 reads them as such ({@link ModelDirectory#readBf16}: BF16 tensors as
+     * stored, half the memory); with an adapter the merged float32 weights are rounded.
+     */
+    public static LoadedGpt open(ModelRef ref, boolean allowNonFinite, dev.loupe.cli.lora.AdapterOption adapter, WeightFormat format) {
         Path dir = ref.dir();
-        ModelDirectory.LoadedModel m = adapter == null ? ModelDirectory.read(dir, allowNonFinite) : adapter.read(dir, allowNonFinite);
-        return new LoadedGpt(Gpt.fromWeights(m.config(), m.weights()), Tokenizers.load(dir), dir);
+        Gpt gpt;
+        if (format == WeightFormat.BF16 && adapter == null) {
+            gpt = ModelDirectory.readBf16(dir, allowNonFinite).gpt();
+        } else {
+            ModelDirectory.LoadedModel m = adapter == null ? ModelDirectory.read(dir, allowNonFinite) : adapter.read(dir, allowNonFinite);
+            gpt = Gpt.fromWeights(m.config(), m.weights());
+            if (format == WeightFormat.BF16) gpt = gpt.toBf16();
+        }
+        return new LoadedGpt(gpt, Tokenizers.load(dir), dir);
     }
 
     /** The tokenizer, or a clear error saying why text cannot be used with this model. */

@@ -30,6 +30,8 @@ import java.util.concurrent.Callable;
 public final class LogitsCommand implements Callable<Integer> {
     @Mixin
     NonFiniteOption nonFinite;
+    @Mixin
+    WeightsOption weights;
 
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory (config.json + model.safetensors, tokenizer files for --text), "
@@ -65,7 +67,7 @@ public final class LogitsCommand implements Callable<Integer> {
         if (out != null && !out.getFileName().toString().endsWith(".npy")) {
             throw new UsageException("--out must name a .npy file, got " + out);
         }
-        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed(), adapter);
+        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed(), adapter, weights.format());
         int[] ids = input.ids != null ? input.ids : m.requireTokenizer("--text").encode(input.text);
         if (ids.length == 0) throw new LoupeException("no tokens: the input is empty");
         Gpt gpt = m.model();

@@ -1,6 +1,7 @@
 package dev.loupe.cli.model;
 
 import dev.loupe.cli.ModelRef;
+import dev.loupe.model.WeightFormat;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -30,9 +31,14 @@ public final class ModelText {
         return text;
     }
 
-    /** Loads the model and encodes the text with its tokenizer. */
+    /** Loads the model (float32) and encodes the text with its tokenizer. */
     public Opened open() {
-        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed());
+        return open(WeightFormat.F32);
+    }
+
+    /** Loads the model with its weight matrices in {@code format} ({@link WeightsOption}) and encodes the text. */
+    public Opened open(WeightFormat format) {
+        LoadedGpt m = LoadedGpt.open(model, nonFinite.allowed(), null, format);
         return new Opened(m, BosText.encode(m.requireTokenizer("--text"), text, prependBos));
     }
 }

@@ -123,11 +123,60 @@ class ModelCommandsTest {
     }
 
     @Test
-    void benchGenerateReportsTokensPerSecond() {
+    void benchGenerateReportsStepStatisticsForBothWeightFormats() {
         MainTest.Result r = run("bench", "generate", "--layers", "1", "--d-model", "32", "--heads", "2", "--vocab", "100",
-                "--prompt", "3", "--tokens", "4", "--warmup", "1", "--no-peer");
+                "--prompt", "3", "--tokens", "10", "--warmup", "1", "--no-peer");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).containsPattern("loupe: +[0-9.]+ tokens/s");
+        assertThat(r.out()).contains("tok/s").contains("mean ms").contains("p90").contains("load average")
+                .containsPattern("loupe f32 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+")
+                .containsPattern("loupe bf16 +[0-9.]+").containsPattern("loupe bf16 / loupe f32 tokens/s: [0-9.]+");
         assertThat(run("bench", "generate", "--d-model", "30", "--heads", "4", "--no-peer").code()).isEqualTo(2);
+        assertThat(run("bench", "generate", "--weights", "fp8", "--no-peer").code()).isEqualTo(2);
+    }
+
+    @Test
+    void benchPrefillTimesFullForwardPasses() {
+        MainTest.Result r = run("bench", "prefill", "--layers", "1", "--d-model", "32", "--heads", "2", "--vocab", "100",
+                "--tokens", "16", "--repeat", "2", "--warmup", "0", "--weights", "bf16", "--no-peer");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("16 tokens").containsPattern("loupe bf16 +[0-9.]+").doesNotContain("loupe f32");
+    }
+
+    @Test
+    void weightsBf16RunsTheModelWithRoundedWeights() {
+        Path f32 = tmp.resolve("f32.npy"), bf16 = tmp.resolve("bf16.npy");
+        assertThat(run("logits", "--model", dir.toString(), "--text", "hello", "--out", f32.toString()).code()).isZero();
+        MainTest.Result r = run("logits", "--model", dir.toString(), "--text", "hello", "--out", bf16.toString(), "--weights", "bf16");
+        assertThat(r.code()).isZero();
+        Tensor expected = gpt.toBf16().logits(tok.encode("hello"), 1, 5).reshape(5, tok.vocabSize());
+        assertThat(Npy.read(bf16).maxAbsDiff(expected)).isZero();               // the same model as Gpt.toBf16
+        assertThat(Npy.read(bf16).maxAbsDiff(Npy.read(f32))).isGreaterThan(0f); // and not the float32 one
+        MainTest.Result g = run("generate", "--model", dir.toString(), "--prompt", "hel", "--max-tokens", "8", "--temperature", "0",
+                "--weights", "bf16");
+        assertThat(g.code()).isZero();
+        int[] greedy = new Generator(gpt.toBf16(), Sampler.greedy()).generate(tok.encode("hel"), 8);
+        assertThat(g.out().strip()).isEqualTo(tok.decode(greedy).strip());
+        assertThat(run("lens", "--model", dir.toString(), "--text", "hello", "--weights", "bf16").code()).isZero();
+        assertThat(run("attention", "--model", dir.toString(), "--text", "hello", "--weights", "bf16",
+                "--out", tmp.resolve("a.html").toString()).code()).isZero();
+        assertThat(run("ablate", "--model", dir.toString(), "--text", "hello", "--heads", "L1H0", "--weights", "bf16",
+                "--out", tmp.resolve("ab").toString()).code()).isZero();
+        assertThat(run("cache", "--model", dir.toString(), "--text", "hello", "--hooks", "blocks.*.attn.hook_pattern",
+                "--weights", "bf16", "--out", tmp.resolve("c.npz").toString()).code()).isZero();
+        MainTest.Result bad = run("logits", "--model", dir.toString(), "--text", "hello", "--weights", "int4");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--weights").contains("f32 or bf16").doesNotContain("at dev.");
+    }
+
+    @Test
+    void benchBf16ReportsLogitErrorAgreementAndGreedyTokens() throws Exception {
+        Path text = tmp.resolve("t.txt");
+        Files.writeString(text, "hello world, hello abc");
+        MainTest.Result r = run("bench", "bf16", "--model", dir.toString(), "--file", text.toString(), "--tokens", "16",
+                "--greedy-prompt", "4", "--greedy", "5");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("t.txt, first 16 tokens").containsPattern("max \\|logit error\\| +[0-9.e-]+")
+                .containsPattern("top-1 agreement +[0-9.]+ % of 16 positions").containsPattern("greedy +[0-5] of 5 tokens");
+        assertThat(run("bench", "bf16", "--greedy-prompt", "0").code()).isEqualTo(2);
     }
 }

@@ -2,6 +2,8 @@ package dev.loupe.model.io;
 
 import dev.loupe.LoupeException;
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.bf16.BFloat16;
+import dev.loupe.tensor.bf16.Bf16Matrix;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,6 +29,18 @@ public final class FiniteWeights {
         throw new LoupeException(file + ": tensor '" + name + "' holds " + v + " at " + Arrays.toString(index(c.shape(), bad))
                 + " (element " + bad + " of " + c.size() + "): non-finite weights make every prediction NaN;"
                 + " --allow-nonfinite loads the model anyway");
+    }
+
+    /** As {@link #require(Path, String, Tensor)} for a bfloat16 matrix (exponent bits all ones: NaN or ±Inf). */
+    public static void require(Path file, String name, Bf16Matrix m) {
+        short[] d = m.data();
+        for (int i = 0; i < d.length; i++) {
+            if ((d[i] & 0x7F80) == 0x7F80) {
+                throw new LoupeException(file + ": tensor '" + name + "' holds " + BFloat16.toFloat(d[i]) + " at "
+                        + Arrays.toString(index(new int[] {m.rows(), m.cols()}, i)) + " (element " + i + " of " + d.length
+                        + "): non-finite weights make every prediction NaN; --allow-nonfinite loads the model anyway");
+            }
+        }
     }
 
     /**

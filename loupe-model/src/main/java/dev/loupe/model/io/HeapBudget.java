@@ -19,17 +19,22 @@ public final class HeapBudget {
      * @throws LoupeException "WHAT: the model has N parameters (X GB as float32) but the JVM heap has Y GB free ..."
      */
     public static void require(String what, GptConfig c) {
+        require(what, c, 4, "float32");
+    }
+
+    /** As {@link #require(String, GptConfig)} for weights of {@code bytesPerParameter} bytes ({@code format} names them). */
+    public static void require(String what, GptConfig c, int bytesPerParameter, String format) {
         long params = c.parameterCount();
-        long bytes = params > Long.MAX_VALUE / 4 ? Long.MAX_VALUE : 4 * params;
+        long bytes = params > Long.MAX_VALUE / bytesPerParameter ? Long.MAX_VALUE : bytesPerParameter * params;
         Runtime rt = Runtime.getRuntime();
         if (bytes <= free(rt)) return;
         System.gc(); // only near the limit: garbage may be what stands in the way
         long free = free(rt);
         if (bytes <= free) return;
-        throw new LoupeException(String.format(Locale.ROOT, "%s: the model has %,d parameters (%s as float32: %d layers,"
+        throw new LoupeException(String.format(Locale.ROOT, "%s: the model has %,d parameters (%s as %s: %d layers,"
                         + " n_embd %d, vocab %d) but the JVM heap has %s free of %s at most; raise it with"
                         + " LOUPE_JVM_OPTS=-Xmx... if the configuration is right",
-                what, params, gb(bytes), c.nLayer(), c.dModel(), c.vocabSize(), gb(free), gb(rt.maxMemory())));
+                what, params, gb(bytes), format, c.nLayer(), c.dModel(), c.vocabSize(), gb(free), gb(rt.maxMemory())));
     }
 
     private static long free(Runtime rt) {

@@ -6,6 +6,7 @@ import dev.loupe.LoupeException;
 import dev.loupe.model.io.Safetensors.DType;
 import dev.loupe.model.io.Safetensors.Entry;
 import dev.loupe.tensor.Tensor;
+import dev.loupe.tensor.bf16.Bf16Matrix;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -260,6 +261,25 @@ public final class SafetensorsFile implements AutoCloseable {
             default -> throw new AssertionError(e.dtype());
         }
         return Tensor.of(out, e.shape().clone());
+    }
+
+    /**
+     * The matrix {@code name} in bfloat16: BF16 data as it is stored (no widening, no copy through
+     * float32), F32/F16/F64 read as float32 then rounded to nearest, ties to even (as PyTorch's
+     * {@code .to(torch.bfloat16)}; F16's 10 mantissa bits become bfloat16's 7).
+     *
+     * @throws LoupeException if there is no such tensor, it is not a float type, or not a matrix
+     */
+    public Bf16Matrix readBf16(String name) {
+        Entry e = entries.get(name);
+        if (e == null) throw error(file, name, "no such tensor in the file");
+        if (e.shape().length != 2) throw error(file, name, "shape " + Arrays.toString(e.shape()) + " is not a matrix");
+        if (e.dtype() != DType.BF16) return Bf16Matrix.of(read(name));
+        if (!arena.scope().isAlive()) throw new IllegalStateException(file + " is closed");
+        int n = (int) e.elements();
+        short[] out = new short[n];
+        MemorySegment.copy(data.asSlice(e.begin(), e.end() - e.begin()), Safetensors.I16_LE, 0, out, 0, n);
+        return Bf16Matrix.wrap(out, e.shape()[0], e.shape()[1]);
     }
 
     /** Every float tensor, in file order; non-float tensors (masks, ids) are skipped. */

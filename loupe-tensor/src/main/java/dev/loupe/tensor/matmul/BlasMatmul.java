@@ -28,22 +28,28 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * until BLAS returns (a garbage collection waits for the product), acceptable for products of
  * milliseconds; copying GPT-2-sized operands off-heap would cost more than the product.
  *
- * <p>Single-row products (m = 1, KV-cache decoding) go to {@code cblas_sgemv}: OpenBLAS's sgemm
- * with M = 1 is about 5× slower than its sgemv. OpenBLAS's own thread pool is set to
- * {@link Parallel#threads()} so that both backends use the same number of cores.
+ * <p>Single-row products (m = 1, KV-cache decoding) do not go to BLAS but to the pure-Java
+ * matrix–vector kernels ({@link Gemv}, through {@link JavaMatmul}): OpenBLAS's sgemm with M = 1 is
+ * about 5× slower than its sgemv, and its sgemv, fast alone on a quiet machine, is the slowest and
+ * least steady part of decoding on a busy one (its worker threads, another pool beside Loupe's,
+ * measured 4–10 GB/s against the Java kernel's 18–28 GB/s on the same matrices at load average 20;
+ * docs/performance.md). With this, decoding runs on one thread pool and its result does not depend
+ * on the thread count. OpenBLAS's own thread pool is set to {@link Parallel#threads()} so that both
+ * backends use the same number of cores.
  *
  * <p>Create with {@link #load()}, which returns empty when no library is found.
  */
 public final class BlasMatmul implements MatmulBackend {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 
+    /** Single-row products: the pure-Java matrix–vector kernels (see the class comment). */
+    private static final JavaMatmul SINGLE_ROW = new JavaMatmul();
+
     private final MethodHandle sgemm;
-    private final MethodHandle sgemv;
     private final String library;
 
-    private BlasMatmul(MethodHandle sgemm, MethodHandle sgemv, String library) {
+    private BlasMatmul(MethodHandle sgemm, String library) {
         this.sgemm = sgemm;
-        this.sgemv = sgemv;
         this.library = library;
     }
 
@@ -81,24 +87,13 @@ public final class BlasMatmul implements MatmulBackend {
                       float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
         if (m <= 0 || n <= 0) return;
+        if (m == 1) {
+            SINGLE_ROW.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
         try {
-            if (m == 1 && k > 0) {
-                // sgemm ignores C when beta == 0 (the BLAS specification); sgemv scales y by beta,
-                // and 0 · NaN = NaN in some versions, so clear y first.
-                if (beta == 0f) java.util.Arrays.fill(c, cOff, cOff + n, 0f);
-                // y[n] = alpha · op(B)ᵀ x + beta · y, with op(B) = B [k, n] or Bᵀ (B stored [n, k]).
-                int incx = transA ? lda : 1;
-                if (transB) {
-                    sgemv.invokeExact(ROW_MAJOR, NO_TRANS, n, k, alpha, slice(b, bOff), ldb,
-                            slice(a, aOff), incx, beta, slice(c, cOff), 1);
-                } else {
-                    sgemv.invokeExact(ROW_MAJOR, TRANS, k, n, alpha, slice(b, bOff), ldb,
-                            slice(a, aOff), incx, beta, slice(c, cOff), 1);
-                }
-            } else {
-                sgemm.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS,
-                        m, n, k, alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
-            }
+            sgemm.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS,
+                    m, n, k, alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
         } catch (Throwable t) {
             throw new IllegalStateException("BLAS call failed: " + t, t);
         }
@@ -149,17 +144,14 @@ public final class BlasMatmul implements MatmulBackend {
                 try {
                     SymbolLookup lib = isPath ? SymbolLookup.libraryLookup(Path.of(cand), Arena.global())
                             : SymbolLookup.libraryLookup(cand, Arena.global());
-                    Optional<MemorySegment> gemm = lib.find("cblas_sgemm"), gemv = lib.find("cblas_sgemv");
-                    if (gemm.isEmpty() || gemv.isEmpty()) {
-                        why.append(cand).append(": no cblas_sgemm/cblas_sgemv; ");
+                    Optional<MemorySegment> gemm = lib.find("cblas_sgemm");
+                    if (gemm.isEmpty()) {
+                        why.append(cand).append(": no cblas_sgemm; ");
                         continue;
                     }
                     Linker.Option critical = Linker.Option.critical(true);
                     MethodHandle sgemm = linker.downcallHandle(gemm.get(), FunctionDescriptor.ofVoid(
                             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
-                            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
-                    MethodHandle sgemv = linker.downcallHandle(gemv.get(), FunctionDescriptor.ofVoid(
-                            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
                             ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
                     lib.find("openblas_set_num_threads").ifPresent(f -> {
                         try {
@@ -168,7 +160,7 @@ public final class BlasMatmul implements MatmulBackend {
                             throw new LoupeException("openblas_set_num_threads failed in " + cand, t);
                         }
                     });
-                    return Optional.of(new BlasMatmul(sgemm, sgemv, cand));
+                    return Optional.of(new BlasMatmul(sgemm, cand));
                 } catch (IllegalArgumentException | IllegalCallerException e) {
                     why.append(cand).append(": ").append(e.getMessage()).append("; ");
                 }

@@ -2,6 +2,7 @@ package dev.loupe.tensor.matmul;
 
 import dev.loupe.tensor.LaneSum;
 import dev.loupe.tensor.Parallel;
+import dev.loupe.tensor.Scratch;
 import jdk.incubator.vector.FloatVector;
 
 import static dev.loupe.tensor.matmul.MicroKernel.L;
@@ -18,70 +19,84 @@ import static dev.loupe.tensor.matmul.MicroKernel.S;
 final class Gemv {
     /** Output elements per thread below which splitting costs more than it saves. */
     private static final int MIN_WORK_PER_THREAD = 1 << 15;
-    /** Output columns accumulated at once by the axpy form: 8 KB, stays in L1 across all of k. */
-    private static final int AXPY_BLOCK = 2048;
+    /** Output columns accumulated at once by the axpy form: 16 KB, stays in L1 across a piece. */
+    private static final int AXPY_BLOCK = 4096;
+    /** Rows of M per piece of the axpy form (a bound on the thread count's influence: none). */
+    static final int K_PIECE = 128;
 
     private Gemv() {}
 
     /**
      * y[yOff + j·yStride] = alpha · Σ_p x[xOff + p] · M[mOff + p·ld + j] + beta · y, for j in [0, n):
      * M is [k, n] row-major, x is [k] contiguous.
+     *
+     * <p>M is cut into pieces of {@link #K_PIECE} rows: each piece is one contiguous stretch of memory
+     * (for a weight matrix), streamed start to end by one thread into its own partial sum [n], and the
+     * partial sums are added in piece order. Splitting the output columns instead would have each
+     * thread read short strided runs of every row, which streams more slowly.
      */
     static void axpyForm(int n, int k, float alpha, float[] x, int xOff, float[] m, int mOff, int ld,
                          float beta, float[] y, int yOff, int yStride) {
-        int parts = parts((long) n * k, n / L);
-        Parallel.forRange(parts, 1, (from, to) -> {
-            float[] acc = new float[Math.min(AXPY_BLOCK, n)];
-            for (int t = from; t < to; t++) {
-                int j0 = split(n, parts, t), j1 = split(n, parts, t + 1);
-                for (int b0 = j0; b0 < j1; b0 += AXPY_BLOCK) {
-                    int b1 = Math.min(j1, b0 + AXPY_BLOCK);
-                    axpyBlock(b0, b1, k, x, xOff, m, mOff, ld, acc);
-                    for (int j = b0; j < b1; j++) {
-                        int yi = yOff + j * yStride;
-                        y[yi] = MicroKernel.combine(acc[j - b0], y[yi], alpha, beta);
-                    }
+        int pieces = Math.max(1, (k + K_PIECE - 1) / K_PIECE);
+        float[] partial = Scratch.floats(pieces * n);
+        int minPieces = (int) Math.max(1, MIN_WORK_PER_THREAD / ((long) K_PIECE * n));   // per thread
+        Parallel.forRange(pieces, minPieces, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                int p0 = c * K_PIECE, p1 = Math.min(k, p0 + K_PIECE);
+                for (int b0 = 0; b0 < n; b0 += AXPY_BLOCK) {
+                    int b1 = Math.min(n, b0 + AXPY_BLOCK);
+                    axpyBlock(b0, b1, p0, p1, x, xOff, m, mOff, ld, partial, c * n);
                 }
             }
         });
+        for (int j = 0; j < n; j++) {
+            float s = partial[j];
+            for (int c = 1; c < pieces; c++) s += partial[c * n + j];
+            int yi = yOff + j * yStride;
+            y[yi] = MicroKernel.combine(s, y[yi], alpha, beta);
+        }
     }
 
-    /** acc[j - j0] = Σ_p x[p] · M[p, j] for j in [j0, j1), four rows of M per sweep over acc. */
-    private static void axpyBlock(int j0, int j1, int k, float[] x, int xOff, float[] m, int mOff, int ld, float[] acc) {
+    /**
+     * acc[aOff + j] = Σ_{p in [p0, p1)} x[p] · M[p, j] for j in [j0, j1), four rows of M per sweep
+     * over acc.
+     */
+    private static void axpyBlock(int j0, int j1, int p0, int p1, float[] x, int xOff, float[] m, int mOff, int ld,
+                                  float[] acc, int aOff) {
         int w = j1 - j0;
-        java.util.Arrays.fill(acc, 0, w, 0f);
+        java.util.Arrays.fill(acc, aOff + j0, aOff + j1, 0f);
         int vEnd = j0 + S.loopBound(w);
-        int p = 0;
-        for (; p + 4 <= k; p += 4) {
+        int p = p0;
+        for (; p + 4 <= p1; p += 4) {
             float x0 = x[xOff + p], x1 = x[xOff + p + 1], x2 = x[xOff + p + 2], x3 = x[xOff + p + 3];
             FloatVector v0 = FloatVector.broadcast(S, x0), v1 = FloatVector.broadcast(S, x1);
             FloatVector v2 = FloatVector.broadcast(S, x2), v3 = FloatVector.broadcast(S, x3);
             int r0 = mOff + p * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
             for (int j = j0; j < vEnd; j += L) {
-                FloatVector yv = FloatVector.fromArray(S, acc, j - j0);
+                FloatVector yv = FloatVector.fromArray(S, acc, aOff + j);
                 yv = v0.fma(FloatVector.fromArray(S, m, r0 + j), yv);
                 yv = v1.fma(FloatVector.fromArray(S, m, r1 + j), yv);
                 yv = v2.fma(FloatVector.fromArray(S, m, r2 + j), yv);
                 yv = v3.fma(FloatVector.fromArray(S, m, r3 + j), yv);
-                yv.intoArray(acc, j - j0);
+                yv.intoArray(acc, aOff + j);
             }
             for (int j = vEnd; j < j1; j++) {
-                float yv = acc[j - j0];
+                float yv = acc[aOff + j];
                 yv = Math.fma(x0, m[r0 + j], yv);
                 yv = Math.fma(x1, m[r1 + j], yv);
                 yv = Math.fma(x2, m[r2 + j], yv);
                 yv = Math.fma(x3, m[r3 + j], yv);
-                acc[j - j0] = yv;
+                acc[aOff + j] = yv;
             }
         }
-        for (; p < k; p++) {
+        for (; p < p1; p++) {
             float x0 = x[xOff + p];
             FloatVector v0 = FloatVector.broadcast(S, x0);
             int r0 = mOff + p * ld;
             for (int j = j0; j < vEnd; j += L) {
-                v0.fma(FloatVector.fromArray(S, m, r0 + j), FloatVector.fromArray(S, acc, j - j0)).intoArray(acc, j - j0);
+                v0.fma(FloatVector.fromArray(S, m, r0 + j), FloatVector.fromArray(S, acc, aOff + j)).intoArray(acc, aOff + j);
             }
-            for (int j = vEnd; j < j1; j++) acc[j - j0] = Math.fma(x0, m[r0 + j], acc[j - j0]);
+            for (int j = vEnd; j < j1; j++) acc[aOff + j] = Math.fma(x0, m[r0 + j], acc[aOff + j]);
         }
     }
 
