@@ -28,7 +28,7 @@ public final class HighwayGate {
     public HighwayGate(Linear linear, HighwaySettings.Mode mode) {
         this.linear = linear;
         this.mode = mode;
-        this.width = linear.weight.dim(1);
+        this.width = linear.outFeatures();
     }
 
     /** T [N, w] (overwritten) = σ(u [N, d] · W_T + b_T). */
