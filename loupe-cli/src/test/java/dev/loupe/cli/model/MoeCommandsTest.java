@@ -93,7 +93,9 @@ class MoeCommandsTest {
         for (String[] ok : List.of(new String[] {"lens", "--model", dir.toString(), "--text", TEXT},
                 new String[] {"attention", "--model", dir.toString(), "--text", TEXT, "--layer", "1", "--head", "0", "--out", tmp.resolve("a.svg").toString()},
                 new String[] {"circuits", "--model", dir.toString(), "--top", "2"},
-                new String[] {"logits", "--model", dir.toString(), "--text", TEXT, "--top", "2"})) {
+                new String[] {"logits", "--model", dir.toString(), "--text", TEXT, "--top", "2"},
+                new String[] {"patch", "--model", dir.toString(), "--clean", "abcdabcd", "--corrupted", "abcdabce"},
+                new String[] {"generate", "--model", dir.toString(), "--prompt", "abc", "--max-tokens", "5", "--seed", "1"})) {
             MainTest.Result r = run(ok);
             assertThat(r.code()).as(String.join(" ", ok) + ": " + r.err()).isZero();
         }
