@@ -249,18 +249,10 @@ class MixtureOfExpertsTest {
         assertThat(again.logits(ids, B, T).toArray()).isEqualTo(m.logits(ids, B, T).toArray());
     }
 
-    /** Cached decoding (one position at a time, N = 1 per mixture pass) equals the full forward. */
+    /** Cached decoding (one position at a time, N = 1 per mixture pass; then in chunks) equals the full forward. */
     @ParameterizedTest(name = "{index}: {0}")
     @MethodSource("dev.loupe.model.MoeModels#variants")
     void cachedDecodingEqualsTheFullForward(GptConfig c) {
-        Gpt m = TinyModels.randomModel(c, 11);
-        int n = c.nPositions();
-        int[] ids = TinyModels.tokens(12, n, c.vocabSize());
-        Tensor full = m.logits(ids, 1, n).reshape(n, c.vocabSize());
-        KvCache cache = m.newCache(n);
-        for (int t = 0; t < n; t++) {
-            Tensor step = m.decodeStep(ids[t], cache);
-            assertThat(step.maxAbsDiff(full.select(0, t))).as("%s position %d", MoeModels.describe(c), t).isLessThan(1e-4f);
-        }
+        new KvCacheTest().tokenByTokenDecodingEqualsTheFullForward(c);
     }
 }

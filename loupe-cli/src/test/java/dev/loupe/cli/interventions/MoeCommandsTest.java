@@ -1,4 +1,4 @@
-package dev.loupe.cli.model;
+package dev.loupe.cli.interventions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,10 +9,7 @@ import dev.loupe.cli.MainTest;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.MoeSettings;
-import dev.loupe.model.io.ModelDirectory;
-import dev.loupe.tensor.Tensor;
 import dev.loupe.tokens.CharTokenizer;
-import dev.loupe.tokens.Tokenizers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,14 +38,8 @@ class MoeCommandsTest {
     void tinyMixture() {
         GptConfig c = new GptConfig(tok.vocabSize(), 16, 16, 2, 2, 32, 1e-5f, true, GptConfig.Norm.PRE,
                 GptConfig.Mlp.GELU, GptConfig.Positional.LEARNED).withMoe(MoeSettings.of(4, 2, 8));
-        gpt = Gpt.create(c, 5);
-        for (Tensor t : gpt.parameters().values()) {
-            float[] d = t.contiguousData();
-            for (int i = 0; i < d.length; i++) d[i] *= 10;
-        }
         dir = tmp.resolve("m");
-        ModelDirectory.write(dir, c, gpt.parameters());
-        Tokenizers.save(tok, dir);
+        gpt = InterventionCommandsTest.writeModel(c, tok, dir);
     }
 
     @Test
