@@ -61,10 +61,10 @@ public final class MoeOptions {
     }
 
     /**
-     * The settings the flags describe, or null without {@code --moe-experts}; {@code mlpWidth} is the
-     * default d_expert. Bad values are usage errors.
+     * The settings the flags describe, or null without {@code --moe-experts}; {@code mlpWidth} gives the
+     * default d_expert (asked only when it is needed). Bad values are usage errors.
      */
-    public MoeSettings settings(int mlpWidth, boolean hasMlp) {
+    public MoeSettings settings(java.util.function.IntSupplier mlpWidth, boolean hasMlp) {
         if (strayFlags()) throw new UsageException("the --moe-* and --d-expert flags need --moe-experts E");
         if (experts == null) return null;
         if (!hasMlp) throw new UsageException("--moe-experts needs MLPs: it cannot be combined with --attn-only");
@@ -74,7 +74,7 @@ public final class MoeOptions {
             default -> throw new UsageException("--moe-router must be softmax_topk or topk_softmax, got " + router);
         };
         try {
-            return new MoeSettings(experts, topK, dExpert != null ? dExpert : mlpWidth, r, auxCoef, zCoef, capacity,
+            return new MoeSettings(experts, topK, dExpert != null ? dExpert : mlpWidth.getAsInt(), r, auxCoef, zCoef, capacity,
                     layers == null ? null : new ArrayList<>(layers));
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage().replace("invalid model configuration: moe.experts", "--moe-experts")

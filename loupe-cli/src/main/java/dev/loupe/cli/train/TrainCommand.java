@@ -301,7 +301,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalBatches < 0) throw new UsageException("--eval-batches must not be negative, got " + evalBatches);
         if (checkpointEvery < 0) throw new UsageException("--checkpoint-every must not be negative, got " + checkpointEvery);
         attention.kind(); // a bad attention flag is a usage error before anything is read
-        moe.settings(dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), !attnOnly); // so is a bad MoE flag
+        moe.settings(this::mlpWidth, !attnOnly); // so is a bad MoE flag
     }
 
     private static void positive(String option, int value) {
@@ -326,13 +326,18 @@ public final class TrainCommand implements Callable<Integer> {
                 positional.equals("learned"));
     }
 
+    /** The MLP width the options give: --d-mlp, or 4 × d-model. */
+    private int mlpWidth() {
+        return dMlp != null ? dMlp : GptConfig.mlpWidth(dModel);
+    }
+
     private GptConfig config(int vocab) {
         GptConfig.Mlp kind = attnOnly ? GptConfig.Mlp.NONE : GptConfig.Mlp.valueOf(mlp.toUpperCase());
         try {
-            return new GptConfig(vocab, seq, dModel, layers, heads, dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), 1e-5f, true,
+            return new GptConfig(vocab, seq, dModel, layers, heads, mlpWidth(), 1e-5f, true,
                     GptConfig.Norm.valueOf(norm.toUpperCase()), kind, GptConfig.Positional.valueOf(positional.toUpperCase()))
                     .withAttention(attention.kind())
-                    .withMoe(moe.settings(dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), !attnOnly));
+                    .withMoe(moe.settings(this::mlpWidth, !attnOnly));
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage());
         }
