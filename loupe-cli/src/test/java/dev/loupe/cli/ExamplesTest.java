@@ -66,13 +66,15 @@ class ExamplesTest {
 
     @BeforeAll
     static void models() {
-        write(tmp.resolve("runs/quickstart/attn-only-2l"), CharTokenizer.fromCorpus(QUICKSTART_ALPHABET), GptConfig.Mlp.NONE, 32);
-        write(tmp.resolve("runs/shakespeare"), CharTokenizer.fromCorpus(SHAKESPEARE_CHARS), GptConfig.Mlp.GELU, 64);
+        write(tmp.resolve("runs/quickstart/attn-only-2l"), CharTokenizer.fromCorpus(QUICKSTART_ALPHABET), GptConfig.Mlp.NONE, 32, null);
+        write(tmp.resolve("runs/shakespeare"), CharTokenizer.fromCorpus(SHAKESPEARE_CHARS), GptConfig.Mlp.GELU, 64, null);
+        write(tmp.resolve("runs/moe"), CharTokenizer.fromCorpus(SHAKESPEARE_CHARS), GptConfig.Mlp.GELU, 64,
+                dev.loupe.model.MoeSettings.of(4, 2, 16));                  // what 'loupe train --moe-experts' makes
     }
 
-    private static void write(Path dir, CharTokenizer tok, GptConfig.Mlp mlp, int context) {
+    private static void write(Path dir, CharTokenizer tok, GptConfig.Mlp mlp, int context, dev.loupe.model.MoeSettings moe) {
         GptConfig c = new GptConfig(tok.vocabSize(), context, 16, 2, 2, 64, 1e-5f, true, GptConfig.Norm.PRE, mlp,
-                GptConfig.Positional.LEARNED);
+                GptConfig.Positional.LEARNED).withMoe(moe);
         ModelDirectory.write(dir, c, Gpt.create(c, 1).parameters());
         Tokenizers.save(tok, dir);
     }

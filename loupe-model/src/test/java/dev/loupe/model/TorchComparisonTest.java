@@ -61,9 +61,18 @@ class TorchComparisonTest {
         TorchReference.assumeAvailable();
         work = Files.createTempDirectory("loupe-torch");
         cases = new ArrayList<>();
+        results = runTorch(variants(), work, cases);
+    }
+
+    /**
+     * Writes a random model of each configuration into {@code work}, adds its {@link Case} to
+     * {@code cases}, and asks PyTorch, in one process, for each one's logits (job 2i) and loss and
+     * gradients (job 2i + 1).
+     */
+    static List<JsonNode> runTorch(List<GptConfig> configs, Path work, List<Case> cases) {
         List<List<String>> jobs = new ArrayList<>();
         long seed = 1;
-        for (GptConfig c : variants()) {
+        for (GptConfig c : configs) {
             Gpt m = TinyModels.randomModel(c, seed);
             Path dir = work.resolve("m" + seed);
             ModelDirectory.write(dir, c, m.parameters());
@@ -75,11 +84,16 @@ class TorchComparisonTest {
             jobs.add(TorchReference.gradsJob(dir, k.stream, B, T, k.grads));
             seed++;
         }
-        results = TorchReference.runJobs(jobs, work);
+        return TorchReference.runJobs(jobs, work);
     }
 
     @AfterAll
     static void cleanUp() throws IOException {
+        delete(work);
+    }
+
+    /** Deletes a temporary directory tree (nothing when null). */
+    static void delete(Path work) throws IOException {
         if (work == null) return;
         try (Stream<Path> s = Files.walk(work)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -31,7 +31,7 @@ final class TestModels {
         return write(dir, GptConfig.gpt2(50257, 1024, 768, 12, 12), CharTokenizer.fromCorpus(ALPHABET));
     }
 
-    private static Path write(Path dir, GptConfig config, CharTokenizer tok) {
+    static Path write(Path dir, GptConfig config, CharTokenizer tok) {
         Gpt gpt = Gpt.create(config, 1);
         ModelDirectory.write(dir, config, gpt.parameters());
         Tokenizers.save(tok, dir);

@@ -44,14 +44,20 @@ class InterventionCommandsTest {
     void tinyModel() {
         GptConfig c = new GptConfig(tok.vocabSize(), 16, 16, 2, 2, 32, 1e-5f, true, GptConfig.Norm.PRE,
                 GptConfig.Mlp.GELU, GptConfig.Positional.LEARNED);
-        gpt = Gpt.create(c, 5);
+        dir = tmp.resolve("m");
+        gpt = writeModel(c, tok, dir);
+    }
+
+    /** A model of {@code c} with GPT-2's initialisation × 10 (so its predictions are sharp), written with {@code tok} to {@code dir}. */
+    static Gpt writeModel(GptConfig c, CharTokenizer tok, Path dir) {
+        Gpt gpt = Gpt.create(c, 5);
         for (Tensor t : gpt.parameters().values()) {
             float[] d = t.contiguousData();
             for (int i = 0; i < d.length; i++) d[i] *= 10;
         }
-        dir = tmp.resolve("m");
         ModelDirectory.write(dir, c, gpt.parameters());
         Tokenizers.save(tok, dir);
+        return gpt;
     }
 
     @Test
