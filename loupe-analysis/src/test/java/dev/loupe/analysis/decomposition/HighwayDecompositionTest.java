@@ -67,6 +67,22 @@ class HighwayDecompositionTest {
         }
     }
 
+    /** Both variants at once: a gated mixture-of-experts layer gives each expert a term scaled by the MLP's path factor. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("settings")
+    void gatedExpertTermsSumToTheFinalResidual(HighwaySettings h) {
+        GptConfig c = new GptConfig(13, 16, 12, 3, 3, 20, 1e-5f, false, GptConfig.Norm.PRE, GptConfig.Mlp.GELU,
+                GptConfig.Positional.LEARNED).withHighway(h)
+                .withMoe(new dev.loupe.model.MoeSettings(4, 2, 10, null, 0.01f, 0.001f, null, List.of(0, 2)));
+        Gpt gpt = TestModels.of(c, 33);
+        ResidualDecomposition rd = ResidualDecomposition.compute(gpt, TestModels.tokens(6, T, 13));
+        assertThat(rd.components()).hasSize(2 + 9 + 4 + 1 + 4 + 1);   // embeds, heads, L0 experts, L1 MLP, L2 experts, bias
+        assertThat(rd.components().stream().map(ResidualDecomposition.Component::label)).contains("L0E3", "L1MLP", "L2E0");
+        float scale = 0;
+        for (float v : rd.residual().toArray()) scale = Math.max(scale, Math.abs(v));
+        assertThat(rd.sum().maxAbsDiff(rd.residual())).isLessThan(1e-6f * 16 * Math.max(1, scale));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("settings")
     void sharesAddUpAndTheEmbeddingIsCarriedByEveryCarryGate(HighwaySettings h) {
