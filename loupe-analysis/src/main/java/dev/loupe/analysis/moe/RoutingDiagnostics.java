@@ -74,34 +74,64 @@ public final class RoutingDiagnostics {
         List<Integer> moe = moeLayers(c);
         if (seq < 1 || seq > c.nPositions()) throw new IllegalArgumentException("seq must be in 1.." + c.nPositions() + ", got " + seq);
         if (tokens.length == 0) throw new LoupeException("no tokens to route");
-        int experts = c.moe().experts();
-        List<LayerDiagnostics> diag = new ArrayList<>();
-        for (int l : moe) diag.add(new LayerDiagnostics(l, experts, s.keep(), s.before()));
-        List<CoActivation> co = new ArrayList<>();
-        for (int i = 0; i + 1 < moe.size(); i++) co.add(new CoActivation(moe.get(i), experts, moe.get(i + 1), experts));
+        Builder b = new Builder(moe, c.moe().experts(), s);
         Set<String> names = new HashSet<>();
         for (int l : moe) names.addAll(Arrays.asList(LayerRouting.hookNames(l)));
         long windows = (tokens.length + seq - 1L) / seq;
-        int[] promptIds = null;
-        List<LayerRouting> prompt = null;
         for (long w = 0; w < windows; w++) {
             int start = (int) (w * seq), end = Math.min(tokens.length, start + seq);
             int[] ids = Arrays.copyOfRange(tokens, start, end);
             ActivationCache cache = gpt.runWithCache(ids, 1, ids.length, names::contains).cache();
             List<LayerRouting> routing = new ArrayList<>();
-            for (int i = 0; i < moe.size(); i++) {
-                LayerRouting r = LayerRouting.fromCache(cache, moe.get(i));
-                diag.get(i).add(r, ids, start);
-                routing.add(r);
-            }
-            for (int i = 0; i < co.size(); i++) co.get(i).add(routing.get(i), routing.get(i + 1));
-            if (w == 0) {
-                promptIds = ids;
-                prompt = List.copyOf(routing);
-            }
+            for (int l : moe) routing.add(LayerRouting.fromCache(cache, l));
+            b.add(ids, start, routing);
             progress.step(w + 1, windows);
         }
-        return new RoutingDiagnostics(List.copyOf(diag), List.copyOf(co), promptIds, prompt);
+        return b.build();
+    }
+
+    /**
+     * Accumulates the routing of sequences at the given MoE layers; the first sequence added is the
+     * prompt. {@link #over} feeds it from a model's hooks; anything else that has routing (a test, a
+     * distributed job) may feed it directly.
+     */
+    public static final class Builder {
+        private final List<Integer> layers;
+        private final List<LayerDiagnostics> diag = new ArrayList<>();
+        private final List<CoActivation> co = new ArrayList<>();
+        private int[] promptIds;
+        private List<LayerRouting> prompt;
+
+        /** For MoE layers {@code layers} (in order) of {@code experts} experts each. */
+        public Builder(List<Integer> layers, int experts, Settings s) {
+            if (layers.isEmpty()) throw new IllegalArgumentException("no MoE layer");
+            this.layers = List.copyOf(layers);
+            for (int l : layers) diag.add(new LayerDiagnostics(l, experts, s.keep(), s.before()));
+            for (int i = 0; i + 1 < layers.size(); i++) co.add(new CoActivation(layers.get(i), experts, layers.get(i + 1), experts));
+        }
+
+        /** One sequence: its ids [T], the corpus position of ids[0], and its routing at each MoE layer (layer order). */
+        public Builder add(int[] ids, long start, List<LayerRouting> routing) {
+            if (routing.size() != layers.size()) throw new IllegalArgumentException(routing.size() + " routings for " + layers.size() + " MoE layers");
+            for (int i = 0; i < routing.size(); i++) {
+                if (routing.get(i).layer() != layers.get(i)) {
+                    throw new IllegalArgumentException("routing " + i + " is of layer " + routing.get(i).layer() + ", expected " + layers.get(i));
+                }
+                diag.get(i).add(routing.get(i), ids, start);
+            }
+            for (int i = 0; i < co.size(); i++) co.get(i).add(routing.get(i), routing.get(i + 1));
+            if (promptIds == null) {
+                promptIds = ids.clone();
+                prompt = List.copyOf(routing);
+            }
+            return this;
+        }
+
+        /** The diagnostics of everything added (at least one sequence). */
+        public RoutingDiagnostics build() {
+            if (promptIds == null) throw new IllegalStateException("no sequence added");
+            return new RoutingDiagnostics(List.copyOf(diag), List.copyOf(co), promptIds, prompt);
+        }
     }
 
     /** One {@link LayerDiagnostics} per MoE layer, in layer order. */

@@ -1,10 +1,10 @@
-package dev.loupe.cli.interventions;
+package dev.loupe.experiments.report;
 
 import java.util.List;
 import java.util.Locale;
 
 /**
- * A labelled heatmap as inline SVG with a colour bar: rows × columns of numbers, a diverging
+ * A labelled heatmap as inline SVG (the intervention commands' and the MoE routing reports' pictures) with a colour bar: rows × columns of numbers, a diverging
  * blue–white–red scale symmetric about 0 (so the sign reads at a glance), cell values printed when
  * the grid is small, text light on dark cells.
  *
@@ -13,11 +13,11 @@ import java.util.Locale;
  * @param columns column labels (e.g. "H0", or the tokens)
  * @param values  [rows][columns]
  */
-record Heatmap(String title, List<String> rows, List<String> columns, double[][] values) {
+public record Heatmap(String title, List<String> rows, List<String> columns, double[][] values) {
     private static final int CELL = 34, LEFT = 60, TOP = 70, BAR = 14;
 
     /** The SVG element. */
-    String svg() {
+    public String svg() {
         double max = 1e-12;
         for (double[] r : values) for (double v : r) if (Double.isFinite(v)) max = Math.max(max, Math.abs(v));
         int w = Math.max(LEFT + CELL * columns.size() + 90, 9 * title.length() + 10), h = TOP + CELL * rows.size() + 20; // the title fits
@@ -56,7 +56,7 @@ record Heatmap(String title, List<String> rows, List<String> columns, double[][]
     }
 
     /** A whole page: a heading, a paragraph, the heatmaps. */
-    static String page(String heading, String note, List<Heatmap> maps) {
+    public static String page(String heading, String note, List<Heatmap> maps) {
         StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
                 .append(esc(heading)).append("</title></head>\n<body style=\"font-family:sans-serif;margin:2em\">\n<h1>")
                 .append(esc(heading)).append("</h1>\n<p>").append(esc(note)).append("</p>\n");
@@ -76,7 +76,7 @@ record Heatmap(String title, List<String> rows, List<String> columns, double[][]
         return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    static String esc(String s) {
+    public static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }
