@@ -43,6 +43,15 @@ The variants of GptConfig (SPEC M1):
               out_t = q_t^T (alpha I + sum_{s<=t} k_s k_s^T)^-1 sum_{s<=t} k_s v_s^T, computed here by an
               explicit torch.linalg.solve per position, autograd through the solves; alpha = "ls_alpha", or
               exp(h.{i}.attn.ls_log_alpha[head]) when "ls_alpha_learned"). Neither kind scales by 1/sqrt(d_head).
+  moe         "moe": {"experts": E, "top_k": k, "d_expert", "router", "aux_loss_coef", "z_loss_coef",
+              "capacity_factor", "layers"} (SPEC "Variants"): g = u W_gate, p = softmax(g), the top-k experts
+              by p with weights p / sum of the kept p (topk_softmax: softmax of the kept g), experts of the
+              model's MLP kind; dispatched per expert with index_select / index_add_ (a straightforward
+              PyTorch MoE). grads and train differentiate LM loss + aux + z, with aux = aux_loss_coef * E *
+              sum_e f_e P_e (f_e = slots routed to e / (N k), not differentiated; P_e = mean_t p_te) and
+              z = z_loss_coef * mean_t logsumexp(g_t)^2, summed over the MoE layers, and drop slots beyond
+              the capacity ceil(capacity_factor * N * k / E) (first choices first, in position order);
+              the reported loss is the LM loss, aux and z are reported beside it.
 Weights are kept in GPT-2's Conv1D orientation ([in, out], y = x W + b), under GPT-2's names, so
 gradients come out under the same names as the weights.
 
@@ -160,6 +169,13 @@ class Config:
         self.ls_alpha = loupe.get("ls_alpha", 1.0)
         self.ls_alpha_learned = loupe.get("ls_alpha_learned", False)
         assert self.attention in ("softmax", "linear", "least_squares"), self.attention
+        self.moe = loupe.get("moe")
+        if self.moe is not None:
+            self.moe = dict({"router": "softmax_topk", "aux_loss_coef": 0.01, "z_loss_coef": 0.001,
+                             "capacity_factor": None, "layers": None}, **self.moe)
+
+    def is_moe_layer(self, l):
+        return self.moe is not None and (self.moe["layers"] is None or l in self.moe["layers"])
         assert self.d_model % self.n_head == 0
 
 
@@ -188,6 +204,8 @@ class Gpt:
         self.params = {k: torch.tensor(v, dtype=torch.float32, requires_grad=True) for k, v in weights.items()}
         self.lora = {}  # module path (h.0.attn.c_attn) -> (A [r, in], B [out, r], scale)
         self.trainable = self.params  # what grads and train differentiate and update
+        self.training = False  # MoE capacity drops slots in training passes only
+        self.router_terms = []  # (aux, z) of each MoE layer in the last forward
 
     def add_adapter(self, adapter_dir):
         with open(os.path.join(adapter_dir, "adapter_config.json")) as f:
@@ -261,20 +279,71 @@ class Gpt:
         return (q.unsqueeze(-2) @ solved).squeeze(-2)
 
     def mlp(self, x, l):
-        h = self.linear(x, f"h.{l}.mlp.c_fc")
+        if self.cfg.is_moe_layer(l):
+            return self.moe(x, l)
+        return self.dense_mlp(x, f"h.{l}.mlp", self.cfg.d_mlp)
+
+    def dense_mlp(self, x, prefix, width):
+        h = self.linear(x, f"{prefix}.c_fc")
         if self.cfg.mlp == "gelu":
             h = gelu_tanh(h)
         elif self.cfg.mlp == "relu":
             h = F.relu(h)
         elif self.cfg.mlp == "swiglu":
-            gate, up = h.split(self.cfg.d_mlp, dim=-1)
+            gate, up = h.split(width, dim=-1)
             h = F.silu(gate) * up
         else:
             raise ValueError(self.cfg.mlp)
-        return self.linear(h, f"h.{l}.mlp.c_proj")
+        return self.linear(h, f"{prefix}.c_proj")
+
+    def moe(self, u, l):  # u [B, T, C] -> [B, T, C]; appends (aux, z) to self.router_terms
+        m = self.cfg.moe
+        E, k = m["experts"], m["top_k"]
+        shape = u.shape
+        x = u.reshape(-1, shape[-1])  # [N, C]
+        N = x.shape[0]
+        g = x @ self.params[f"h.{l}.mlp.gate.weight"]  # [N, E]
+        p = F.softmax(g, dim=-1)
+        top_p, idx = torch.topk(p, k, dim=-1)  # [N, k]
+        if m["router"] == "topk_softmax":
+            w = F.softmax(torch.gather(g, 1, idx), dim=-1)
+        else:
+            w = top_p / top_p.sum(dim=-1, keepdim=True)
+        f = torch.bincount(idx.reshape(-1), minlength=E).float() / (N * k)
+        aux = m["aux_loss_coef"] * E * (f * p.mean(dim=0)).sum()
+        z = m["z_loss_coef"] * (torch.logsumexp(g, dim=-1) ** 2).mean()
+        self.router_terms.append((aux, z))
+        keep = torch.ones_like(idx, dtype=torch.bool)
+        if self.training and m["capacity_factor"] is not None:
+            cap = math.ceil(m["capacity_factor"] * N * k / E)
+            used = torch.zeros(E, dtype=torch.long)
+            for c in range(k):  # first choices first, in position order
+                onehot = F.one_hot(idx[:, c], E)  # [N, E]
+                position = ((torch.cumsum(onehot, dim=0) + used) * onehot).sum(dim=1)  # 1-based slot in its expert
+                keep[:, c] = position <= cap
+                used = used + onehot.sum(dim=0)
+        out = torch.zeros_like(x)
+        for e in range(E):
+            tok, choice = torch.nonzero((idx == e) & keep, as_tuple=True)
+            if tok.numel() == 0:
+                continue
+            y = self.dense_mlp(x.index_select(0, tok), f"h.{l}.mlp.experts.{e}", m["d_expert"])
+            out.index_add_(0, tok, y * w[tok, choice].unsqueeze(1))
+        return out.reshape(shape)
+
+    def zero_missing_grads(self):
+        """A gradient of zeros for parameters no token reached (an MoE expert without tokens), as Loupe has."""
+        for p in self.trainable.values():
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
+
+    def router_loss(self):
+        """aux + z of the last forward, summed over the MoE layers (0 for a dense model)."""
+        return sum((a + z for a, z in self.router_terms), torch.tensor(0.0))
 
     def forward(self, ids):  # ids [B, T] -> logits [B, T, V]
         cfg, p = self.cfg, self.params
+        self.router_terms = []
         T = ids.shape[1]
         x = p["wte.weight"][ids]
         if cfg.positional == "learned":
@@ -364,12 +433,21 @@ def cmd_loss(model, a):
         return {"loss": model.loss(x, y, a.last_only).item()}
 
 
+def router_report(model):
+    """The MoE terms of the last forward, summed over layers (empty for a dense model)."""
+    if not model.router_terms:
+        return {}
+    return {"aux": sum(a.item() for a, _ in model.router_terms), "z": sum(z.item() for _, z in model.router_terms)}
+
+
 def cmd_grads(model, a):
     x, y = batch(token_stream(a), a.index, a.batch, a.seq)
+    model.training = True
     loss = model.loss(x, y, a.last_only)
-    loss.backward()
+    (loss + model.router_loss()).backward()
+    model.zero_missing_grads()
     write_safetensors(a.out, {k: p.grad.numpy() for k, p in model.trainable.items()})
-    return {"loss": loss.item(), "out": a.out}
+    return dict({"loss": loss.item(), "out": a.out}, **router_report(model))
 
 
 def cmd_train(model, a):
@@ -380,12 +458,17 @@ def cmd_train(model, a):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(a.beta1, a.beta2), eps=a.eps, foreach=False)
-    losses, lrs, norms = [], [], []
+    losses, lrs, norms, auxes, zs = [], [], [], [], []
+    model.training = True
     for it in range(a.steps):
         x, y = batch(tokens, it, a.batch, a.seq)
         opt.zero_grad(set_to_none=True)
         loss = model.loss(x, y, a.last_only)
-        loss.backward()
+        (loss + model.router_loss()).backward()
+        model.zero_missing_grads()
+        r = router_report(model)
+        auxes.append(r.get("aux", 0.0))
+        zs.append(r.get("z", 0.0))
         if a.grad_clip > 0:
             norm = torch.nn.utils.clip_grad_norm_(list(params.values()), a.grad_clip)
         else:
@@ -404,7 +487,10 @@ def cmd_train(model, a):
         with open(os.path.join(a.model, "config.json")) as src, \
                 open(os.path.join(a.out_model, "config.json"), "w") as dst:
             dst.write(src.read())
-    return {"losses": losses, "lrs": lrs, "grad_norms": norms}
+    result = {"losses": losses, "lrs": lrs, "grad_norms": norms}
+    if model.router_terms:
+        result.update({"aux": auxes, "z": zs})
+    return result
 
 
 def run(argv):

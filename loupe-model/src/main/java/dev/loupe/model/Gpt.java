@@ -56,8 +56,7 @@ public final class Gpt implements TrainableModel {
     private final Hooks hooks;
 
     private Gpt(GptConfig c, Map<String, Tensor> parameters, boolean frozen) {
-        // the config layer knows both variants; the model's forward and backward learn them next
-        if (c.moe() != null) throw new dev.loupe.LoupeException("this Loupe build cannot run mixture-of-experts models yet");
+        // the config layer knows the highway variant; the model's forward and backward learn it next
         if (c.highway() != null) throw new dev.loupe.LoupeException("this Loupe build cannot run highway-gated models yet");
         this.config = c;
         this.params = Collections.unmodifiableMap(parameters);
@@ -82,6 +81,7 @@ public final class Gpt implements TrainableModel {
                     p(h + "attn.ls_log_alpha"), g.get(h + "attn.ls_log_alpha"));
             LayerNorm ln2 = c.mlp() == GptConfig.Mlp.NONE ? null : layerNorm(h + "ln_2");
             Mlp mlp = c.mlp() == GptConfig.Mlp.NONE ? null
+                    : c.isMoeLayer(i) ? new Mlp(mixture(h + "mlp."))
                     : new Mlp(c.mlp(), linear(h + "mlp.c_fc"), linear(h + "mlp.c_proj"));
             blocks[i] = new Block(c.norm(), ln1, attn, ln2, mlp);
         }
@@ -97,6 +97,17 @@ public final class Gpt implements TrainableModel {
 
     private Linear linear(String prefix) {
         return new Linear(p(prefix + ".weight"), p(prefix + ".bias"), buffers.get(prefix + ".weight"), buffers.get(prefix + ".bias"));
+    }
+
+    /** The mixture of experts under {@code prefix} ("h.3.mlp."): router {@code gate} and experts {@code experts.{e}}. */
+    private MixtureOfExperts mixture(String prefix) {
+        MoeSettings m = config.moe();
+        Mlp[] experts = new Mlp[m.experts()];
+        for (int e = 0; e < experts.length; e++) {
+            String x = prefix + "experts." + e + ".";
+            experts[e] = new Mlp(config.mlp(), linear(x + "c_fc"), linear(x + "c_proj"));
+        }
+        return new MixtureOfExperts(config.mlp(), m, linear(prefix + "gate"), experts);
     }
 
     /** The LayerNorm under {@code prefix}, or null when the model has none (norm NONE). */
@@ -211,10 +222,48 @@ public final class Gpt implements TrainableModel {
 
     @Override
     public float forwardBackward(int[] inputs, int[] targets, int batch, int seqLen) {
-        Activations a = forward(inputs, batch, seqLen, null);                // training: never hooked
-        float loss = CrossEntropy.lossAndGradient(a.logits, targets);   // logits ← dL/dlogits
-        backward(inputs, a);
-        return loss;
+        dropOverCapacity(true);                                         // MoE capacity: training steps only
+        try {
+            Activations a = forward(inputs, batch, seqLen, null);            // training: never hooked
+            float loss = CrossEntropy.lossAndGradient(a.logits, targets);   // logits ← dL/dlogits
+            backward(inputs, a);                                            // + the MoE aux and z gradients
+            return loss;
+        } finally {
+            dropOverCapacity(false);
+        }
+    }
+
+    private void dropOverCapacity(boolean on) {
+        for (Block b : blocks) if (b.mlp != null && b.mlp.isMixture()) b.mlp.mixture.dropOverCapacity(on);
+    }
+
+    /**
+     * The mixture-of-experts terms of the last forward pass, summed over the MoE layers: the aux
+     * load-balancing loss and the router z-loss (already multiplied by their coefficients), and the
+     * (token, choice) slots dropped over capacity out of all slots. {@link #forwardBackward} returns
+     * the language-model loss alone; its gradients are those of LM + aux + z. All zero for a dense model.
+     */
+    public RouterLosses routerLosses() {
+        double aux = 0, z = 0;
+        long dropped = 0, slots = 0;
+        for (Block b : blocks) {
+            if (b.mlp == null || !b.mlp.isMixture()) continue;
+            MixtureOfExperts m = b.mlp.mixture;
+            aux += m.auxLoss();
+            z += m.zLoss();
+            dropped += m.dropped();
+            slots += m.slots();
+        }
+        return new RouterLosses(aux, z, dropped, slots);
+    }
+
+    /** See {@link #routerLosses()}. */
+    public record RouterLosses(double aux, double z, long dropped, long slots) {}
+
+    /** The mixture of experts of layer {@code l}, or null when its MLP is dense (or absent). */
+    public MixtureOfExperts mixture(int l) {
+        Mlp m = blocks[l].mlp;
+        return m == null ? null : m.mixture;
     }
 
     @Override

@@ -44,9 +44,12 @@ public final class HookPoints {
             out.add(p(l, "hook_resid_mid", new int[] {b, t, d}, "residual stream between attention and MLP"));
             if (mlp) {
                 if (pre) addLn2(out, l, b, t, d, true);
-                out.add(p(l, "mlp.hook_pre", new int[] {b, t, Mlp.hiddenWidth(c)},
-                        c.mlp() == GptConfig.Mlp.SWIGLU ? "MLP pre-activation, gate | up" : "MLP pre-activation (neurons)"));
-                out.add(p(l, "mlp.hook_post", new int[] {b, t, c.dMlp()}, "MLP activation (neurons)"));
+                if (c.isMoeLayer(l)) addMixture(out, c, l, b, t);
+                else {
+                    out.add(p(l, "mlp.hook_pre", new int[] {b, t, Mlp.hiddenWidth(c)},
+                            c.mlp() == GptConfig.Mlp.SWIGLU ? "MLP pre-activation, gate | up" : "MLP pre-activation (neurons)"));
+                    out.add(p(l, "mlp.hook_post", new int[] {b, t, c.dMlp()}, "MLP activation (neurons)"));
+                }
                 out.add(p(l, "hook_mlp_out", new int[] {b, t, d}, "MLP output post·W_out + b_out"));
                 if (post) addLn2(out, l, b, t, d, false);
             }
@@ -58,6 +61,28 @@ public final class HookPoints {
         }
         return out;
     }
+
+    /**
+     * A mixture-of-experts layer's hook points (SPEC §"Variants"): the router's logits, the chosen
+     * experts' weights and indices, then each expert's pre-activation and activation on the
+     * positions routed to it — {@link #ROUTED} rows, in position order
+     * ({@link MixtureOfExperts#routedTokens}), without a batch dimension.
+     */
+    private static void addMixture(List<HookPoint> out, GptConfig c, int l, int b, int t) {
+        MoeSettings m = c.moe();
+        int e = m.experts(), k = m.topK(), de = m.dExpert(), up = c.mlp() == GptConfig.Mlp.SWIGLU ? 2 * de : de;
+        out.add(p(l, "mlp.hook_router_logits", new int[] {b, t, e}, "router logits g = u·W_gate per expert"));
+        out.add(p(l, "mlp.hook_expert_weights", new int[] {b, t, k}, "renormalised weights of the chosen experts"));
+        out.add(p(l, "mlp.hook_expert_indices", new int[] {b, t, k}, "the chosen experts (as floats; edit to force one)"));
+        for (int x = 0; x < e; x++) {
+            out.add(p(l, "mlp.experts." + x + ".hook_pre", new int[] {ROUTED, up},
+                    "expert " + x + " pre-activation on its routed positions" + (up == de ? "" : ", gate | up")));
+            out.add(p(l, "mlp.experts." + x + ".hook_post", new int[] {ROUTED, de}, "expert " + x + " activation on its routed positions"));
+        }
+    }
+
+    /** The size of a dimension that varies from pass to pass: the positions routed to an expert (shown as n_e). */
+    public static final int ROUTED = -1;
 
     private static void addLn1(List<HookPoint> out, int l, int b, int t, int d, boolean pre) {
         out.add(p(l, "ln1.hook_scale", new int[] {b, t, 1}, "LN1 scale √(var + ε) per position"));
