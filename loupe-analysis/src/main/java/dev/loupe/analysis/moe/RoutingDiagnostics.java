@@ -65,11 +65,21 @@ public final class RoutingDiagnostics {
         return l;
     }
 
+    /** Sees each window's routing at every MoE layer (layer order); {@code start} is the position of its first token. */
+    public interface WindowListener {
+        void window(int start, List<LayerRouting> routing);
+    }
+
     /**
      * Routes {@code tokens} through {@code gpt} in consecutive windows of {@code seq} tokens (the last
      * may be shorter) and accumulates the diagnostics; {@code progress} hears after every window.
      */
     public static RoutingDiagnostics over(Gpt gpt, int[] tokens, int seq, Settings s, Steps progress) {
+        return over(gpt, tokens, seq, s, progress, (start, routing) -> { });
+    }
+
+    /** As {@link #over(Gpt, int[], int, Settings, Steps)}, also showing {@code listener} every window's routing. */
+    public static RoutingDiagnostics over(Gpt gpt, int[] tokens, int seq, Settings s, Steps progress, WindowListener listener) {
         GptConfig c = gpt.config();
         List<Integer> moe = moeLayers(c);
         if (seq < 1 || seq > c.nPositions()) throw new IllegalArgumentException("seq must be in 1.." + c.nPositions() + ", got " + seq);
@@ -85,6 +95,7 @@ public final class RoutingDiagnostics {
             List<LayerRouting> routing = new ArrayList<>();
             for (int l : moe) routing.add(LayerRouting.fromCache(cache, l));
             b.add(ids, start, routing);
+            listener.window(start, routing);
             progress.step(w + 1, windows);
         }
         return b.build();

@@ -44,4 +44,19 @@ class CoActivationTest {
         assertThat(MutualInformation.bits(new long[][] {{0, 0}, {0, 0}})).isZero();
         assertThat(MutualInformation.rowEntropyBits(new long[][] {{2, 0}, {1, 1}, {0, 4}})).isCloseTo(1.5, within(1e-12));
     }
+
+    @Test
+    void sourcesRoutedToExpertsOfTheirOwnCarryTheSourceEntropy() {
+        LabelledRouting specialised = new LabelledRouting(0, 2, 3);
+        specialised.add(topOne(0, 3, 0, 0, 2, 2), new byte[] {0, 0, 1, 1});
+        assertThat(specialised.joint()).isDeepEqualTo(new long[][] {{2, 0, 0}, {0, 0, 2}});
+        assertThat(specialised.mutualInformationBits()).isCloseTo(1, within(1e-12));
+        assertThat(specialised.labelEntropyBits()).isCloseTo(1, within(1e-12));
+        assertThat(specialised.purity()).containsExactly(1.0, 1.0);
+
+        LabelledRouting blind = new LabelledRouting(0, 2, 3);
+        blind.add(topOne(0, 3, 0, 1, 0, 1), new byte[] {0, 0, 1, 1});   // each source split evenly over E0 and E1
+        assertThat(blind.mutualInformationBits()).isCloseTo(0, within(1e-12));
+        assertThat(blind.purity()).containsExactly(0.5, 0.5);
+    }
 }
