@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 MonosemanticityReproduction.class,
                 GrokkingReproduction.class,
                 InContextRegressionReproduction.class,
+                MoeSpecialisationCommand.class,
         },
         description = {"Reproduce a paper's finding on small models trained here: train on a generated corpus or task (a minute "
                 + "or a few on 2 cores), read the models with Loupe's analyses and write a report that says plainly what matched "
@@ -35,9 +36,12 @@ import picocli.CommandLine.Command;
                 "                 generalise through a few key Fourier frequencies",
                 "  in-context-regression",
                 "                 attention as gradient descent (von Oswald et al. 2023):",
-                "                 linear, softmax and least-squares layers vs GD and ridge"},
+                "                 linear, softmax and least-squares layers vs GD and ridge",
+                "  moe-specialisation",
+                "                 mixture of experts (Switch, Fedus et al. 2021): collapse",
+                "                 without the load-balancing loss, experts by source with it"},
         footer = {"%nExamples:", "  loupe reproduce bigram", "  loupe reproduce skip-trigrams --out runs/skip",
                 "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition", "  loupe reproduce grokking",
-                "  loupe reproduce in-context-regression"})
+                "  loupe reproduce in-context-regression", "  loupe reproduce moe-specialisation"})
 public final class ReproduceCommand {
 }
