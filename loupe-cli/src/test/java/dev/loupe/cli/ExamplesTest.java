@@ -58,6 +58,13 @@ class ExamplesTest {
     static void models() {
         write(tmp.resolve("runs/quickstart/attn-only-2l"), CharTokenizer.fromCorpus(QUICKSTART_ALPHABET), GptConfig.Mlp.NONE, 32);
         write(tmp.resolve("runs/shakespeare"), CharTokenizer.fromCorpus(SHAKESPEARE_CHARS), GptConfig.Mlp.GELU, 64);
+        for (String run : List.of("with-aux", "without-aux")) {   // stand-ins for the models 'loupe reproduce moe-specialisation' trains
+            Path dir = tmp.resolve("runs/reproduce-moe-specialisation").resolve(run);
+            GptConfig c = new GptConfig(dev.loupe.experiments.moe.MixedSources.tokenizer().vocabSize(), 64, 16, 2, 2, 16, 1e-5f, true,
+                    GptConfig.Norm.PRE, GptConfig.Mlp.GELU, GptConfig.Positional.LEARNED).withMoe(dev.loupe.model.MoeSettings.of(4, 2, 8));
+            ModelDirectory.write(dir, c, Gpt.create(c, 1).parameters());
+            Tokenizers.save(dev.loupe.experiments.moe.MixedSources.tokenizer(), dir);
+        }
     }
 
     private static void write(Path dir, CharTokenizer tok, GptConfig.Mlp mlp, int context) {

@@ -3,24 +3,32 @@ package dev.loupe.analysis.moe;
 /**
  * Which experts tokens of each label go to, e.g. each token's source in a mixed corpus: joint counts
  * J [labels][E] of (token, choice) slots — J[s][e] = slots of tokens labelled s routed to expert e —
- * and the mutual information between label and expert. Specialisation by source shows as a J with one
+ * and the mutual information between label and expert. Counting only each token's first choice (the
+ * router's favourite) makes J a joint distribution of (label, expert) over tokens for any k; counting
+ * every choice spreads each token over its k experts and caps the information lower. Specialisation by source shows as a J with one
  * dominant expert per row and an I(source; expert) near H(source); routing blind to the source as
  * I ≈ 0.
  */
 public final class LabelledRouting {
     private final int layer;
     private final long[][] joint;
+    private final boolean firstChoice;
 
-    /** Empty counts for layer {@code layer}, {@code labels} labels and {@code experts} experts. */
-    public LabelledRouting(int layer, int labels, int experts) {
+    /**
+     * Empty counts for layer {@code layer}, {@code labels} labels and {@code experts} experts, of each
+     * token's first choice only ({@code firstChoice}) or of all its k choices.
+     */
+    public LabelledRouting(int layer, int labels, int experts, boolean firstChoice) {
         this.layer = layer;
+        this.firstChoice = firstChoice;
         joint = new long[labels][experts];
     }
 
     /** Adds one sequence's routing; {@code labels} [T] are its tokens' labels. */
     public void add(LayerRouting r, byte[] labels) {
         if (labels.length != r.tokens()) throw new IllegalArgumentException(labels.length + " labels for " + r.tokens() + " tokens");
-        for (int t = 0; t < r.tokens(); t++) for (int j = 0; j < r.topK(); j++) joint[labels[t]][r.expert(t, j)]++;
+        int k = firstChoice ? Math.min(1, r.topK()) : r.topK();
+        for (int t = 0; t < r.tokens(); t++) for (int j = 0; j < k; j++) joint[labels[t]][r.expert(t, j)]++;
     }
 
     public int layer() { return layer; }

@@ -47,16 +47,28 @@ class CoActivationTest {
 
     @Test
     void sourcesRoutedToExpertsOfTheirOwnCarryTheSourceEntropy() {
-        LabelledRouting specialised = new LabelledRouting(0, 2, 3);
+        LabelledRouting specialised = new LabelledRouting(0, 2, 3, false);
         specialised.add(topOne(0, 3, 0, 0, 2, 2), new byte[] {0, 0, 1, 1});
         assertThat(specialised.joint()).isDeepEqualTo(new long[][] {{2, 0, 0}, {0, 0, 2}});
         assertThat(specialised.mutualInformationBits()).isCloseTo(1, within(1e-12));
         assertThat(specialised.labelEntropyBits()).isCloseTo(1, within(1e-12));
         assertThat(specialised.purity()).containsExactly(1.0, 1.0);
 
-        LabelledRouting blind = new LabelledRouting(0, 2, 3);
+        LabelledRouting blind = new LabelledRouting(0, 2, 3, false);
         blind.add(topOne(0, 3, 0, 1, 0, 1), new byte[] {0, 0, 1, 1});   // each source split evenly over E0 and E1
         assertThat(blind.mutualInformationBits()).isCloseTo(0, within(1e-12));
         assertThat(blind.purity()).containsExactly(0.5, 0.5);
+    }
+
+    @Test
+    void firstChoiceCountsOneSlotPerTokenAllChoicesK() {
+        LayerRouting r = new LayerRouting(0, 3, new float[6], new int[] {2, 0, 1, 0}, new float[] {0.6f, 0.4f, 0.7f, 0.3f});
+        LabelledRouting first = new LabelledRouting(0, 2, 3, true), all = new LabelledRouting(0, 2, 3, false);
+        first.add(r, new byte[] {0, 1});
+        all.add(r, new byte[] {0, 1});
+        assertThat(first.joint()).isDeepEqualTo(new long[][] {{0, 0, 1}, {0, 1, 0}});
+        assertThat(first.mutualInformationBits()).isCloseTo(1, within(1e-12));
+        assertThat(all.joint()).isDeepEqualTo(new long[][] {{1, 0, 1}, {1, 1, 0}});
+        assertThat(all.mutualInformationBits()).isCloseTo(0.5, within(1e-12));   // H(E) 1.5 − H(E|S) 1
     }
 }

@@ -35,7 +35,7 @@ final class MoeSpecialisationCommand implements Callable<Integer> {
     @Option(names = "--experts", paramLabel = "E", description = "Experts per MoE layer, 2–16 (default: 4).")
     Integer experts;
 
-    @Option(names = "--top-k", paramLabel = "K", description = "Experts per token, 1–E (default: 1).")
+    @Option(names = "--top-k", paramLabel = "K", description = "Experts per token, 1–E (default: 2; with 1 the router gets no gradient from the language-model loss).")
     Integer topK;
 
     @Option(names = "--aux-loss-coef", paramLabel = "A", description = "α of the load-balancing loss in the run that has it (default: 0.01).")

@@ -23,7 +23,7 @@ class MoeSpecialisationCommandTest {
                 "--experts", "3", "--top-k", "2");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("reproduce moe-specialisation: training the MoE without aux loss (3 experts, top-2, α 0.0)",
-                "training the dense model (d_mlp 128)", "step 20/20", "windows routed");
+                "training the dense model (d_mlp 64)", "step 20/20", "windows routed");
         JsonNode j = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         assertThat(j.get("experts").asInt()).isEqualTo(3);
         assertThat(j.get("runs").get(0).get("layers").get(0).get("counts")).hasSize(3);

@@ -50,9 +50,13 @@ public final class MoeSpecialisation {
             if (chars < 10 * SEQ) throw new IllegalArgumentException("the corpus needs at least " + 10 * SEQ + " characters, got " + chars);
         }
 
-        /** What {@code loupe reproduce moe-specialisation} runs: 800 steps, 4 experts, top-1, d_e 64, α 0.01, β 0.001, 400 000 characters. */
+        /**
+         * What {@code loupe reproduce moe-specialisation} runs: 800 steps, 4 experts, top-2, d_e 32 (dense d_mlp 64), α 0.01,
+         * β 0.001, 400 000 characters. Top-2, because with top-1 the renormalised kept weight is always 1 and the router
+         * learns nothing from the language-model loss (only from the aux and z losses).
+         */
         public static Settings defaults() {
-            return new Settings(800, 4, 1, 64, 0.01f, 0.001f, 400_000, 1);
+            return new Settings(800, 4, 2, 32, 0.01f, 0.001f, 400_000, 1);
         }
     }
 
@@ -67,7 +71,7 @@ public final class MoeSpecialisation {
      * @param parameters   all parameters
      * @param active       parameters used per token (MoE: the k routed experts and the router; dense: all)
      * @param routing      routing diagnostics on the held-out text (null for the dense model)
-     * @param bySource     per MoE layer, source × expert counts on the held-out text (empty for the dense model)
+     * @param bySource     per MoE layer, source × first-choice expert counts on the held-out text (empty for the dense model)
      */
     public record Run(String name, Gpt gpt, float lossFirst, float lossLast, double heldOutLoss, long parameters, long active,
                       RoutingDiagnostics routing, List<LabelledRouting> bySource) {
@@ -124,7 +128,7 @@ public final class MoeSpecialisation {
         if (c.moe() == null) return new Run(name, gpt, loss[0], loss[1], heldOut, total, total, null, List.of());
         progress.detail("routing " + heldIds.length + " held-out tokens");
         List<LabelledRouting> bySource = new ArrayList<>();
-        for (int l : RoutingDiagnostics.moeLayers(c)) bySource.add(new LabelledRouting(l, MixedSources.SOURCES.size(), c.moe().experts()));
+        for (int l : RoutingDiagnostics.moeLayers(c)) bySource.add(new LabelledRouting(l, MixedSources.SOURCES.size(), c.moe().experts(), true));
         RoutingDiagnostics routing = RoutingDiagnostics.over(gpt, heldIds, SEQ, RoutingDiagnostics.Settings.defaults(),
                 (done, all) -> progress.step(done, all, "windows routed"), (start, rs) -> {
                     for (int i = 0; i < rs.size(); i++) {

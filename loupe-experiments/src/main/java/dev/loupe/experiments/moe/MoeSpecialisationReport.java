@@ -46,6 +46,14 @@ public final class MoeSpecialisationReport {
                 MoeSpecialisation.LAYERS, MoeSpecialisation.D_MODEL, MoeSpecialisation.HEADS, MoeSpecialisation.SEQ, s.experts(), s.dExpert(),
                 s.topK(), s.zLossCoef(), s.auxLossCoef(), s.topK() * s.dExpert(), s.steps(), MoeSpecialisation.BATCH, MoeSpecialisation.SEQ,
                 MoeSpecialisation.LR);
+        if (s.topK() == 1) {
+            r.paragraph("Top-1 note: with k = 1 the renormalised kept weight w = p_e / p_e is always 1, so the language-model loss "
+                    + "sends no gradient to the router; it learns only from the aux and z losses (Switch Transformer multiplies by the "
+                    + "un-renormalised p_e instead). Collapse or balance here is then the work of those losses and of drift, not of "
+                    + "experts competing for tokens.");
+        }
+        r.line("I(source; expert) below is over each token's first-choice expert, on the held-out text.");
+        r.line("");
         r.line("| run | parameters (active) | train loss first → last | held-out loss | load CV per layer | dead experts | router entropy "
                 + "per layer (nats, uniform ln %d = %.2f) | I(source; expert) per layer (bits) |", s.experts(), Math.log(s.experts()));
         r.line("|---|---|---|---|---|---|---|---|");
@@ -101,7 +109,8 @@ public final class MoeSpecialisationReport {
 
     private static void sourceTables(Report r, MoeSpecialisation.Run run) {
         for (LabelledRouting src : run.bySource()) {
-            r.line("Share of each source's slots per expert, %s, layer %d (I = %.3f bits):", run.name(), src.layer(), src.mutualInformationBits());
+            r.line("Share of each source's tokens by their first-choice expert, %s, layer %d (I = %.3f bits):", run.name(), src.layer(),
+                    src.mutualInformationBits());
             r.line("");
             StringBuilder head = new StringBuilder("| source |"), rule = new StringBuilder("|---|");
             long[][] j = src.joint();
@@ -162,7 +171,7 @@ public final class MoeSpecialisationReport {
                 s.append("<h3>Layer ").append(l.layer()).append("</h3>\n");
                 RoutingHtml.summary(s, l);
                 RoutingHtml.gramMaps(s, l, run.name() + ": ");
-                s.append("<div class=\"maps\"><div>").append(new Heatmap(String.format(Locale.ROOT, "source → expert share, I = %.3f bits",
+                s.append("<div class=\"maps\"><div>").append(new Heatmap(String.format(Locale.ROOT, "source → first-choice expert, I = %.3f bits",
                         src.mutualInformationBits()), sources, RoutingHtml.experts(l.experts()), shares(src.joint())).svg()).append("</div></div>\n");
             }
         }

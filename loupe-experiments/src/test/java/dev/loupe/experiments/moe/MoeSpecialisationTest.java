@@ -52,7 +52,7 @@ class MoeSpecialisationTest {
         assertThat(x.dense().active()).isEqualTo(x.dense().parameters());
 
         String md = MoeSpecialisationReport.write(out, x);
-        assertThat(md).contains("without aux loss", "with aux loss", "dense", "I(source; expert)");
+        assertThat(md).contains("without aux loss", "with aux loss", "dense", "I(source; expert)", "Top-1 note");
         assertThat(md.split("\\*\\*(NOT )?MATCHED\\*\\*", -1)).hasSize(5);
         var json = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         assertThat(json.get("reproduction").asText()).isEqualTo("moe-specialisation");
@@ -60,7 +60,7 @@ class MoeSpecialisationTest {
         assertThat(json.get("runs").get(1).get("layers").get(0).get("source_expert_counts")).hasSize(4);
         assertThat(json.get("findings")).hasSize(4);
         String html = Files.readString(out.resolve("report.html"));
-        assertThat(html).contains("RᵀR (layer 1)", "source → expert share").doesNotContain("<script");
+        assertThat(html).contains("RᵀR (layer 1)", "source → first-choice expert").doesNotContain("<script");
         for (String dir : List.of("without-aux", "with-aux", "dense")) {
             var m = ModelDirectory.read(out.resolve(dir));
             assertThat(Gpt.fromWeights(m.config(), m.weights()).config()).isEqualTo(x.runs().get(List.of("without-aux", "with-aux", "dense").indexOf(dir)).gpt().config());
