@@ -23,6 +23,7 @@ final class StaticAssets {
     StaticAssets() {
         add("index.html", "text/html; charset=utf-8");
         add("app.js", "text/javascript; charset=utf-8");
+        add("routing.js", "text/javascript; charset=utf-8");
         add("style.css", "text/css; charset=utf-8");
     }
 
