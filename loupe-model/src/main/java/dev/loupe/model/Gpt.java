@@ -243,6 +243,7 @@ public final class Gpt implements TrainableModel {
      * (token, choice) slots dropped over capacity out of all slots. {@link #forwardBackward} returns
      * the language-model loss alone; its gradients are those of LM + aux + z. All zero for a dense model.
      */
+    @Override
     public RouterLosses routerLosses() {
         double aux = 0, z = 0;
         long dropped = 0, slots = 0;
@@ -256,9 +257,6 @@ public final class Gpt implements TrainableModel {
         }
         return new RouterLosses(aux, z, dropped, slots);
     }
-
-    /** See {@link #routerLosses()}. */
-    public record RouterLosses(double aux, double z, long dropped, long slots) {}
 
     /** The mixture of experts of layer {@code l}, or null when its MLP is dense (or absent). */
     public MixtureOfExperts mixture(int l) {

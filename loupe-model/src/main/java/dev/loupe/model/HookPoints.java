@@ -50,7 +50,8 @@ public final class HookPoints {
                             c.mlp() == GptConfig.Mlp.SWIGLU ? "MLP pre-activation, gate | up" : "MLP pre-activation (neurons)"));
                     out.add(p(l, "mlp.hook_post", new int[] {b, t, c.dMlp()}, "MLP activation (neurons)"));
                 }
-                out.add(p(l, "hook_mlp_out", new int[] {b, t, d}, "MLP output post·W_out + b_out"));
+                out.add(p(l, "hook_mlp_out", new int[] {b, t, d}, c.isMoeLayer(l)
+                        ? "mixture output Σ_e R[:, e]·Expert_e(u)" : "MLP output post·W_out + b_out"));
                 if (post) addLn2(out, l, b, t, d, false);
             }
             out.add(p(l, "hook_resid_post", new int[] {b, t, d}, "residual stream leaving the block"));

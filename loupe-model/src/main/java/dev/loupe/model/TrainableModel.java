@@ -34,6 +34,14 @@ public interface TrainableModel {
      */
     float forwardBackward(int[] inputs, int[] targets, int batch, int seqLen);
 
+    /**
+     * The mixture-of-experts terms (aux, z, dropped slots) of the last {@link #forwardBackward}, whose
+     * gradients it added; {@link RouterLosses#NONE} for a model without mixtures.
+     */
+    default RouterLosses routerLosses() {
+        return RouterLosses.NONE;
+    }
+
     /** Mean cross-entropy loss without touching the gradients (evaluation). */
     float loss(int[] inputs, int[] targets, int batch, int seqLen);
 }

@@ -1,5 +1,6 @@
 package dev.loupe.train;
 
+import dev.loupe.model.RouterLosses;
 import dev.loupe.model.TrainableModel;
 import dev.loupe.tensor.Tensor;
 
@@ -51,9 +52,16 @@ public final class Trainer {
      * @param gradNorm       the global gradient norm before clipping
      * @param seconds        wall-clock seconds this step took
      * @param tokensPerSecond B·T / seconds
+     * @param router         the mixture-of-experts terms of the step ({@link RouterLosses#NONE} for a dense model);
+     *                       {@code loss} is the LM loss alone, the step's gradient is that of loss + aux + z
      */
     public record StepReport(long step, long steps, float loss, double lr, double gradNorm, double seconds,
-                             double tokensPerSecond) {}
+                             double tokensPerSecond, RouterLosses router) {
+        /** A step of a dense model. */
+        public StepReport(long step, long steps, float loss, double lr, double gradNorm, double seconds, double tokensPerSecond) {
+            this(step, steps, loss, lr, gradNorm, seconds, tokensPerSecond, RouterLosses.NONE);
+        }
+    }
 
     private final TrainableModel model;
     private final TrainingSettings settings;
@@ -136,7 +144,8 @@ public final class Trainer {
             step = current;
             double seconds = (System.nanoTime() - t0) / 1e9;
             history.steps().add(new TrainingHistory.StepPoint(step, loss, lr));
-            listener.onStep(new StepReport(step, settings.steps(), loss, lr, norm, seconds, batch.tokens() / seconds));
+            listener.onStep(new StepReport(step, settings.steps(), loss, lr, norm, seconds, batch.tokens() / seconds,
+                    model.routerLosses()));
 
             boolean last = step == settings.steps();
             if (!data.val().isEmpty() && settings.evalEvery() > 0 && (step % settings.evalEvery() == 0 || last)) {

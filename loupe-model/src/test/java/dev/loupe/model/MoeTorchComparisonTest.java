@@ -91,7 +91,7 @@ class MoeTorchComparisonTest {
         int[] targets = java.util.Arrays.copyOfRange(k.stream, 1, B * T + 1);
         k.model.zeroGradients();
         float loss = k.model.forwardBackward(inputs, targets, B, T);
-        Gpt.RouterLosses r = k.model.routerLosses();
+        RouterLosses r = k.model.routerLosses();
         assertThat((double) loss).as("LM loss").isCloseTo(torch.get("loss").asDouble(), within(1e-4 * Math.abs(loss)));
         assertThat(r.aux()).as("aux").isCloseTo(torch.get("aux").asDouble(), within(1e-6 + 1e-5 * r.aux()));
         assertThat(r.z()).as("z").isCloseTo(torch.get("z").asDouble(), within(1e-6 + 1e-5 * r.z()));

@@ -7,6 +7,7 @@ import dev.loupe.cli.UsageException;
 import dev.loupe.model.AttentionKind;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
+import dev.loupe.model.MoeSettings;
 import dev.loupe.tensor.Parallel;
 import dev.loupe.train.AdamW;
 import dev.loupe.train.LrSchedule;
@@ -41,9 +42,14 @@ import java.util.concurrent.TimeUnit;
                         + "For 124m the peak RSS is compared with params + grads + Adam moments + activations (llm.c's "
                         + "activation count). --attention adds linear and least-squares attention models of the same "
                         + "shapes, timed in the same run, with their speed relative to softmax (the PyTorch peer is "
-                        + "softmax only).", ""},
+                        + "softmax only). --moe adds, per shape, a mixture-of-experts model with the same active "
+                        + "parameters as the dense one (8 experts, top-2, d_expert = 2·d_model, so k·d_expert = the dense "
+                        + "4·d_model; aux and z losses on), its speed relative to dense, the expert load's coefficient of "
+                        + "variation, and a straightforward PyTorch MoE (index_select / index_add_ per expert) in the same run. "
+                        + "--vocab shrinks the vocabulary so the blocks, not the unembedding, dominate the step.", ""},
         footer = {"", "Examples:", "  loupe bench train", "  loupe bench train --config all --seq 64,256 --json",
-                "  loupe bench train --attention softmax,linear,least_squares --seq 64,256 --no-torch"})
+                "  loupe bench train --attention softmax,linear,least_squares --seq 64,256 --no-torch",
+                "  loupe bench train --moe --vocab 512 --seq 128"})
 public final class TrainBenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "small", description = "small | 124m | all (default: ${DEFAULT-VALUE}).")
     String config;
@@ -56,13 +62,20 @@ public final class TrainBenchCommand implements Callable<Integer> {
     @Option(names = "--attention", defaultValue = "softmax", split = ",", paramLabel = "KIND",
             description = "Attention kinds to time: softmax, linear (elu1, normalised), least_squares (α = 1) (default: ${DEFAULT-VALUE}).")
     List<String> attention;
+    @Option(names = "--moe", description = "Also time a mixture-of-experts model (8 experts, top-2) of the same active parameters.")
+    boolean moe;
+    @Option(names = "--vocab", defaultValue = "50257", description = "Vocabulary size (default: GPT-2's ${DEFAULT-VALUE}).")
+    int vocab;
     @Option(names = "--no-torch", description = "Do not run the PyTorch peer.")
     boolean noTorch;
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
 
     static final int WARMUP = 2;
-    static final int VOCAB = 50257;
+    /** The mixture timed by --moe: 8 experts, top-2, d_expert = 2·d_model (active width k·d_e = 4·d_model, the dense MLP's). */
+    static MoeSettings moeOf(Shape s) {
+        return new MoeSettings(8, 2, 2 * s.dModel(), MoeSettings.Router.SOFTMAX_TOPK, 0.01f, 0.001f, null, null);
+    }
 
     record Shape(String name, int layers, int dModel, int heads) {}
 
@@ -76,6 +89,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
         };
         if (steps < 5) throw new UsageException("--steps must be at least 5 (a median of fewer is noise), got " + steps);
         if (batch < 1 || Arrays.stream(seqs).anyMatch(t -> t < 1)) throw new UsageException("--batch and --seq must be positive");
+        if (vocab < 2) throw new UsageException("--vocab must be at least 2, got " + vocab);
         List<AttentionKind> kinds = new ArrayList<>();
         for (String a : attention) {
             AttentionKind k = switch (a) {
@@ -96,7 +110,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
                 for (AttentionKind kind : kinds) {
                     if (!json) System.err.printf("measuring %s %s B%d×T%d …%n", s.name(), kind.kindName(), batch, t);
                     resetPeakRss();   // the peak RSS reported is this configuration's, not the previous one's
-                    double loupeMs = measureLoupe(s, t, kind);
+                    double loupeMs = measureLoupe(s, t, kind, null).ms();
                     ObjectNode r = results.addObject();
                     r.put("config", s.name()).put("attention", kind.kindName()).put("batch", batch).put("seq", t)
                             .put("threads", Parallel.threads());
@@ -111,6 +125,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
                     }
                     if (s.name().equals("124m") && kind.isSoftmax()) memory(r, s, t);
                 }
+                if (moe) measureMoe(s, t, softmaxMs, torchMissing, script, om, results.addObject());
             }
         }
         if (json) {
@@ -120,12 +135,13 @@ public final class TrainBenchCommand implements Callable<Integer> {
             System.out.println(root.toPrettyString());
         } else {
             if (torchMissing != null) System.out.println("PyTorch peer not measured: " + torchMissing);
-            boolean kindsShown = kinds.size() > 1 || !kinds.getFirst().isSoftmax();
+            boolean kindsShown = kinds.size() > 1 || !kinds.getFirst().isSoftmax() || moe;
             System.out.printf("%-6s %-8s %s%14s %12s %14s %12s %8s%n", "config", "B×T", kindsShown ? String.format("%-14s %10s ",
-                    "attention", "vs softmax") : "", "Loupe ms/step", "Loupe tok/s", "torch ms/step", "torch tok/s", "ratio");
+                    moe ? "variant" : "attention", moe ? "vs base" : "vs softmax") : "", "Loupe ms/step", "Loupe tok/s", "torch ms/step", "torch tok/s", "ratio");
             for (var r : results) {
                 String kindColumns = !kindsShown ? "" : String.format("%-14s %10s ", r.get("attention").asText(),
-                        r.has("speed_vs_softmax") ? String.format("%.2f×", r.get("speed_vs_softmax").asDouble()) : "-");
+                        r.has("speed_vs_softmax") ? String.format("%.2f×", r.get("speed_vs_softmax").asDouble())
+                                : r.has("speed_vs_dense") ? String.format("%.2f×", r.get("speed_vs_dense").asDouble()) : "-");
                 System.out.printf("%-6s %-8s %s%14.0f %12.1f %14s %12s %8s%n", r.get("config").asText(),
                         r.get("batch").asInt() + "×" + r.get("seq").asInt(), kindColumns, r.get("loupe_ms_per_step").asDouble(),
                         r.get("loupe_tokens_per_s").asDouble(),
@@ -138,19 +154,53 @@ public final class TrainBenchCommand implements Callable<Integer> {
                             r.get("activations_mb").asDouble());
                 }
             }
-            if (kindsShown) System.out.println("vs softmax = softmax time / this kind's time, same shape, same run (> 1: faster than softmax)");
+            if (kindsShown) System.out.println("vs " + (moe ? "base" : "softmax") + " = softmax time / this kind's time, same shape, same run (> 1: faster than softmax)"
+                    + (moe ? "; for the MoE row: the dense model's time / the MoE's time" : ""));
+            if (moe) {
+                for (var r : results) {
+                    if (r.has("moe")) System.out.printf(java.util.Locale.ROOT, "%s B%d×T%d: %s; %,d parameters (dense %,d), "
+                            + "expert load CV %.3f (0 = perfectly balanced); the torch column is its PyTorch MoE%n", r.get("config").asText(),
+                            r.get("batch").asInt(), r.get("seq").asInt(), r.get("moe").asText(), r.get("parameters").asLong(),
+                            r.get("dense_parameters").asLong(), r.get("load_cv").asDouble());
+                }
+            }
             System.out.println("ratio = PyTorch time / Loupe time (> 1: Loupe is faster); medians of " + steps + " steps after "
                     + WARMUP + " warm-up steps, " + Parallel.threads() + " threads.");
         }
         return 0;
     }
 
+    /** The MoE row of --moe: Loupe's MoE step, its speed relative to dense, the load, and the PyTorch MoE. */
+    private void measureMoe(Shape s, int t, Double denseMs, String torchMissing, Path script, ObjectMapper om, ObjectNode r)
+            throws IOException, InterruptedException {
+        MoeSettings m = moeOf(s);
+        if (!json) System.err.printf("measuring %s moe E%d top-%d B%d×T%d …%n", s.name(), m.experts(), m.topK(), batch, t);
+        Timed moeRun = measureLoupe(s, t, AttentionKind.SOFTMAX, m);
+        String label = "moe E" + m.experts() + " top-" + m.topK();
+        r.put("config", s.name()).put("attention", label).put("batch", batch).put("seq", t).put("threads", Parallel.threads());
+        r.put("moe", String.format(java.util.Locale.ROOT, "%d experts, top-%d, d_expert %d", m.experts(), m.topK(), m.dExpert()));
+        r.put("loupe_ms_per_step", moeRun.ms()).put("loupe_tokens_per_s", batch * t / (moeRun.ms() / 1000));
+        if (denseMs != null) r.put("speed_vs_dense", denseMs / moeRun.ms());
+        r.put("load_cv", moeRun.loadCv());
+        GptConfig dense = GptConfig.gpt2(vocab, t, s.dModel(), s.layers(), s.heads());
+        r.put("parameters", dense.withMoe(m).parameterCount()).put("dense_parameters", dense.parameterCount());
+        if (torchMissing == null) {
+            ObjectNode torch = measureTorch(script, s, t, om, m);
+            double torchMs = torch.get("ms_per_step").asDouble();
+            r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", batch * t / (torchMs / 1000));
+            r.put("ratio", torchMs / moeRun.ms());
+        }
+    }
+
+    /** Median milliseconds per step, and for a mixture the mean over layers of the last step's expert-load CV. */
+    record Timed(double ms, double loadCv) {}
+
     /** Median milliseconds of a real training step ({@link Trainer}) after {@value #WARMUP} warm-up steps. */
-    private double measureLoupe(Shape s, int t, AttentionKind kind) {
-        GptConfig c = GptConfig.gpt2(VOCAB, t, s.dModel(), s.layers(), s.heads()).withAttention(kind);
+    private Timed measureLoupe(Shape s, int t, AttentionKind kind, MoeSettings moeSettings) {
+        GptConfig c = GptConfig.gpt2(vocab, t, s.dModel(), s.layers(), s.heads()).withAttention(kind).withMoe(moeSettings);
         Gpt model = Gpt.create(c, 1);
         SplittableRandom r = new SplittableRandom(2);
-        int[] tokens = r.ints((long) (batch + 1) * t * 4, 0, VOCAB).toArray();
+        int[] tokens = r.ints((long) (batch + 1) * t * 4, 0, vocab).toArray();
         int total = WARMUP + steps;
         TrainingSettings settings = new TrainingSettings(batch, t, total, new LrSchedule(1e-4, 1e-5, 0, total,
                 LrSchedule.Kind.CONSTANT), new AdamW.Settings(0.9, 0.95, 1e-8, 0.1), 1.0, "random", 1, 0, 0, 0);
@@ -161,12 +211,33 @@ public final class TrainBenchCommand implements Callable<Integer> {
                 if (rep.step() > WARMUP) ms.add(rep.seconds() * 1000);
             }
         }, null);
-        return median(ms);
+        double cv = 0;
+        int layers = 0;
+        for (int l = 0; l < c.nLayer(); l++) {
+            if (model.mixture(l) == null) continue;
+            cv += coefficientOfVariation(model.mixture(l).load());
+            layers++;
+        }
+        return new Timed(median(ms), layers == 0 ? 0 : cv / layers);
+    }
+
+    /** σ/μ of the per-expert counts. */
+    static double coefficientOfVariation(int[] counts) {
+        double mean = Arrays.stream(counts).average().orElse(0), var = 0;
+        for (int n : counts) var += (n - mean) * (n - mean);
+        return mean == 0 ? 0 : Math.sqrt(var / counts.length) / mean;
     }
 
     private ObjectNode measureTorch(Path script, Shape s, int t, ObjectMapper om) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), "" + s.layers(), "" + s.dModel(),
-                "" + s.heads(), "" + VOCAB, "" + batch, "" + t, "" + WARMUP, "" + steps);
+        return measureTorch(script, s, t, om, null);
+    }
+
+    /** bench/torch_train.py for the shape, dense or (m not null) with every MLP a mixture. */
+    private ObjectNode measureTorch(Path script, Shape s, int t, ObjectMapper om, MoeSettings m) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), "" + s.layers(), "" + s.dModel(),
+                "" + s.heads(), "" + vocab, "" + batch, "" + t, "" + WARMUP, "" + steps));
+        if (m != null) cmd.addAll(List.of("" + m.experts(), "" + m.topK(), "" + m.dExpert()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("OPENBLAS_NUM_THREADS", "2");
         pb.environment().put("OMP_NUM_THREADS", "2");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -182,13 +253,13 @@ public final class TrainBenchCommand implements Callable<Integer> {
     private void memory(ObjectNode r, Shape s, int t) {
         long peakKb = peakRssKb();
         if (peakKb <= 0) return;
-        GptConfig c = GptConfig.gpt2(VOCAB, t, s.dModel(), s.layers(), s.heads());
+        GptConfig c = GptConfig.gpt2(vocab, t, s.dModel(), s.layers(), s.heads());
         long n = c.expectedShapes().values().stream().mapToLong(sh -> Arrays.stream(sh).asLongStream().reduce(1, (a, b) -> a * b)).sum();
         long b = batch, d = s.dModel(), h = s.heads(), l = s.layers();
         // llm.c train_gpt2.c fill_in_activation_sizes: per layer 16·BTC + 2·BHTT + 4·BT (ln1, qkv, atty, preatt,
         // att, attproj, residual2, ln2, fch, fch_gelu, fcproj, residual3, means/rstds), plus encoded,
         // ln_f, logits and probs
-        long acts = l * (16 * b * t * d + 2 * b * h * t * t + 4 * b * t) + 2 * b * t * d + 2 * b * t + 2 * b * t * VOCAB;
+        long acts = l * (16 * b * t * d + 2 * b * h * t * t + 4 * b * t) + 2 * b * t * d + 2 * b * t + 2 * b * t * vocab;
         double stateMb = 4.0 * n * 4 / 1e6, actMb = acts * 4.0 / 1e6, peakMb = peakKb * 1024 / 1e6;
         r.put("peak_rss_mb", peakMb).put("state_mb", stateMb).put("activations_mb", actMb)
                 .put("rss_ratio", peakMb / (stateMb + actMb));

@@ -25,7 +25,11 @@ import java.util.Locale;
  * one JSON object per line per step ({@code {"step","loss","lr","tokens_per_s"}}), per
  * evaluation during the run ({@code {"step","val_loss","val_tokens"}}: a sample of the validation
  * set, {@code val_tokens} predicted tokens) and for the evaluation of the whole validation set at
- * the end ({@code {"step","final_val_loss","val_tokens"}}).
+ * the end ({@code {"step","final_val_loss","val_tokens"}}). For a mixture-of-experts model the
+ * loss stays the LM loss; the router terms come beside it as separate numbers: {@code aux} (the
+ * load-balancing loss) and {@code z} (the router z-loss), both already weighted by their
+ * coefficients and summed over the MoE layers, and {@code dropped} (slots over capacity) of
+ * {@code slots} — on the progress line as {@code aux 0.0102  z 0.0031  dropped 1.2%}.
  */
 public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,8 +69,13 @@ public final class ProgressReporter implements Trainer.Listener, AutoCloseable {
         double speed = tokensPerSecond > 0 ? tokensPerSecond : r.tokensPerSecond();
         ObjectNode line = JSON.createObjectNode().put("step", r.step()).put("loss", r.loss()).put("lr", r.lr())
                 .put("tokens_per_s", Math.round(r.tokensPerSecond() * 10) / 10.0);
-        writeLog(line);
         String msg = String.format(Locale.ROOT, "loss %.4f  lr %.2e  %,.0f tok/s", r.loss(), r.lr(), speed);
+        if (r.router().present()) {
+            line.put("aux", r.router().aux()).put("z", r.router().z()).put("dropped", r.router().dropped()).put("slots", r.router().slots());
+            msg += String.format(Locale.ROOT, "  aux %.4f  z %.4f", r.router().aux(), r.router().z());
+            if (r.router().dropped() > 0) msg += String.format(Locale.ROOT, "  dropped %.1f%%", 100.0 * r.router().dropped() / r.router().slots());
+        }
+        writeLog(line);
         if (bar != null) {
             bar.stepTo(r.step());
             bar.setExtraMessage(msg);

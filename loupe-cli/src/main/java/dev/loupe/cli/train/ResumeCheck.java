@@ -3,6 +3,7 @@ package dev.loupe.cli.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.GptConfig;
+import dev.loupe.model.MoeSettings;
 import dev.loupe.tokens.CharTokenizer;
 import dev.loupe.tokens.Tokenizer;
 import dev.loupe.train.Checkpoints;
@@ -77,6 +78,17 @@ final class ResumeCheck {
         v.put("--positional", lower(c.positional()));
         v.put("--mlp", lower(c.mlp()));
         v.put("--tokenizer", tokenizerName);
+        MoeSettings m = c.moe();
+        if (m != null) {                                       // the same command line resumes an MoE run
+            v.put("--moe-experts", m.experts());
+            v.put("--moe-top-k", m.topK());
+            v.put("--d-expert", m.dExpert());
+            v.put("--moe-router", m.router().configName());
+            v.put("--moe-aux-coef", m.auxLossCoef());
+            v.put("--moe-z-coef", m.zLossCoef());
+            v.put("--moe-capacity", m.capacityFactor());
+            v.put("--moe-layers", m.layers());
+        }
         v.put("--seq", s.seqLen());
         v.put("--batch", s.batch());
         v.put("--lr", s.schedule().lr());

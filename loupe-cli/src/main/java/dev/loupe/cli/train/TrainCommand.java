@@ -63,7 +63,8 @@ import java.util.concurrent.Callable;
                 "  loupe train --data shakespeare.txt --out runs/ao --layers 2 --attn-only --log-json runs/ao.jsonl",
                 "  loupe train --data tinyshakespeare/ --out runs/tok --loader shuffled --batch 4 --seq 64 --decay-all",
                 "  loupe train --data shakespeare.txt --out runs/lin --attention linear --steps 300",
-                "  loupe train --data shakespeare.txt --out runs/ls --attention least_squares --ls-alpha 1 --ls-alpha-learned"})
+                "  loupe train --data shakespeare.txt --out runs/ls --attention least_squares --ls-alpha 1 --ls-alpha-learned",
+                "  loupe train --data shakespeare.txt --out runs/moe --moe-experts 8 --moe-top-k 2 --d-expert 128 --steps 300"})
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE|DIR", description = "Training text, .bin token file, or directory of .bin files.")
@@ -98,6 +99,8 @@ public final class TrainCommand implements Callable<Integer> {
     String mlp;
     @CommandLine.Mixin
     AttentionOptions attention;
+    @CommandLine.Mixin
+    MoeOptions moe;
     @Option(names = "--tokenizer", defaultValue = "char", paramLabel = "char|gpt2|bpe:N",
             description = "Tokenizer of a new model: char (one token per character), gpt2 (GPT-2's 50,257-token BPE), "
                     + "bpe:N (a byte-level BPE of N ≥ 257 tokens learned from --data) (default: ${DEFAULT-VALUE}).")
@@ -156,7 +159,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that define the model; on resume or --init they must not contradict the existing model. */
     private static final List<String> SHAPE_OPTIONS = java.util.stream.Stream.concat(java.util.stream.Stream.of("--layers", "--d-model", "--heads",
-            "--d-mlp", "--attn-only", "--norm", "--positional", "--mlp", "--tokenizer"), AttentionOptions.NAMES.stream()).toList();
+            "--d-mlp", "--attn-only", "--norm", "--positional", "--mlp", "--tokenizer"),
+            java.util.stream.Stream.concat(AttentionOptions.NAMES.stream(), MoeOptions.NAMES.stream())).toList();
     /** Options a resumed run may change: where the data is, how long, and how it is measured and saved. */
     private static final List<String> RESUME_MAY_CHANGE = List.of("--data", "--val-data", "--out", "--steps", "--eval-every",
             "--eval-batches", "--checkpoint-every", "--log-json", "--debug", "--init", "--allow-nonfinite");
@@ -246,9 +250,12 @@ public final class TrainCommand implements Callable<Integer> {
                 loaded.data().valTokens());
         GptConfig c = model.config();
         long params = model.parameters().values().stream().mapToLong(t -> t.size()).sum();
-        err.printf("model: %d layers, d_model %d, %d heads, vocab %d, %,d parameters%s; %d threads%n",
+        err.printf("model: %d layers, d_model %d, %d heads, vocab %d, %,d parameters%s%s; %d threads%n",
                 c.nLayer(), c.dModel(), c.nHead(), c.vocabSize(), params,
-                c.attention().isSoftmax() ? "" : ", " + c.attention().describe() + " attention", Parallel.threads());
+                c.attention().isSoftmax() ? "" : ", " + c.attention().describe() + " attention",
+                c.moe() == null ? "" : String.format(java.util.Locale.ROOT, ", %d experts top-%d (d_expert %d) in %s",
+                        c.moe().experts(), c.moe().topK(), c.moe().dExpert(), c.moe().layers() == null ? "every layer" : "layers " + c.moe().layers()),
+                Parallel.threads());
 
         Trainer trainer = new Trainer(model, settings, loaded.data());
         saved.ifPresent(trainer::restore);
@@ -294,6 +301,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalBatches < 0) throw new UsageException("--eval-batches must not be negative, got " + evalBatches);
         if (checkpointEvery < 0) throw new UsageException("--checkpoint-every must not be negative, got " + checkpointEvery);
         attention.kind(); // a bad attention flag is a usage error before anything is read
+        moe.settings(dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), !attnOnly); // so is a bad MoE flag
     }
 
     private static void positive(String option, int value) {
@@ -323,7 +331,8 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             return new GptConfig(vocab, seq, dModel, layers, heads, dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), 1e-5f, true,
                     GptConfig.Norm.valueOf(norm.toUpperCase()), kind, GptConfig.Positional.valueOf(positional.toUpperCase()))
-                    .withAttention(attention.kind());
+                    .withAttention(attention.kind())
+                    .withMoe(moe.settings(dMlp != null ? dMlp : GptConfig.mlpWidth(dModel), !attnOnly));
         } catch (LoupeException e) {
             throw new UsageException(e.getMessage());
         }

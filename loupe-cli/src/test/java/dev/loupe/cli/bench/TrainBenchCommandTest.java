@@ -55,6 +55,23 @@ class TrainBenchCommandTest {
         assertThat(dev.loupe.cli.MainTest.run("bench", "train", "--attention", "sparse").code()).isEqualTo(2);
     }
 
+    /** --moe adds a mixture row of the same active width: its speed against dense, its load and its parameters. */
+    @Test
+    void timesAMixtureBesideTheDenseModelOfTheSameActiveParameters() throws Exception {
+        JsonNode results = runJson("--no-torch", "--batch", "1", "--seq", "8", "--vocab", "64", "--json", "--moe").get("results");
+        assertThat(results).hasSize(2);
+        JsonNode dense = results.get(0), moe = results.get(1);
+        assertThat(moe.get("attention").asText()).isEqualTo("moe E8 top-2");
+        assertThat(moe.get("moe").asText()).isEqualTo("8 experts, top-2, d_expert 512");
+        assertThat(moe.get("speed_vs_dense").asDouble()).isCloseTo(dense.get("loupe_ms_per_step").asDouble()
+                / moe.get("loupe_ms_per_step").asDouble(), org.assertj.core.data.Percentage.withPercentage(1e-6));
+        // 8 experts of half the dense width: about 4× the MLP parameters, the same active width
+        assertThat(moe.get("parameters").asLong()).isGreaterThan(moe.get("dense_parameters").asLong());
+        assertThat(moe.get("load_cv").asDouble()).isBetween(0.0, Math.sqrt(7));   // CV of 8 counts is at most √(E − 1)
+        assertThat(TrainBenchCommand.coefficientOfVariation(new int[] {2, 2, 2, 2})).isZero();
+        assertThat(TrainBenchCommand.coefficientOfVariation(new int[] {8, 0, 0, 0})).isCloseTo(Math.sqrt(3), org.assertj.core.data.Offset.offset(1e-12));
+    }
+
     @Test
     void medianOfOddAndEvenCounts() {
         assertThat(TrainBenchCommand.median(List.of(5.0, 1.0, 3.0))).isEqualTo(3.0);
