@@ -39,14 +39,7 @@ public final class CoActivation {
 
     /** P(expert j at layer b | expert i at layer a) [E_a][E_b]: rows of J normalised (0 rows stay 0). */
     public double[][] conditional() {
-        double[][] p = new double[joint.length][];
-        for (int i = 0; i < joint.length; i++) {
-            long s = 0;
-            for (long c : joint[i]) s += c;
-            p[i] = new double[joint[i].length];
-            for (int j = 0; j < p[i].length; j++) p[i][j] = s == 0 ? 0 : (double) joint[i][j] / s;
-        }
-        return p;
+        return MutualInformation.rowShares(joint);
     }
 
     /** Mutual information of the two layers' expert choices, bits. */

@@ -40,6 +40,11 @@ public final class LabelledRouting {
         return c;
     }
 
+    /** Per label, the share of its slots on each expert [labels][E] (rows of {@link #joint()} normalised). */
+    public double[][] shares() {
+        return MutualInformation.rowShares(joint);
+    }
+
     /** I(label; expert) in bits. */
     public double mutualInformationBits() {
         return MutualInformation.bits(joint);

@@ -43,4 +43,16 @@ public final class MutualInformation {
         for (double c : px) if (c > 0) h -= c / total * Math.log(c / total);
         return h / Math.log(2);
     }
+
+    /** Each row of joint counts [X][Y] divided by its sum: P(y | x) [X][Y] (a row with no counts stays 0). */
+    public static double[][] rowShares(long[][] joint) {
+        double[][] p = new double[joint.length][];
+        for (int i = 0; i < joint.length; i++) {
+            long s = 0;
+            for (long c : joint[i]) s += c;
+            p[i] = new double[joint[i].length];
+            for (int j = 0; j < p[i].length; j++) p[i][j] = s == 0 ? 0 : (double) joint[i][j] / s;
+        }
+        return p;
+    }
 }

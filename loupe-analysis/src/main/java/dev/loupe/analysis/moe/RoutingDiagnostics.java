@@ -60,7 +60,7 @@ public final class RoutingDiagnostics {
         for (int i = 0; i < c.nLayer(); i++) if (c.isMoeLayer(i)) l.add(i);
         if (l.isEmpty()) {
             throw new LoupeException("the model has no mixture-of-experts layer (its config.json has no loupe.moe), so it has no "
-                    + "routing to diagnose (loupe reproduce moe-specialisation trains small ones)");
+                    + "routing to diagnose (train one with 'loupe train --moe-experts 4 --moe-top-k 2 …' or 'loupe reproduce moe-specialisation')");
         }
         return l;
     }

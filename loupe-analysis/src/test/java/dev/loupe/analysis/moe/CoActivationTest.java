@@ -53,6 +53,7 @@ class CoActivationTest {
         assertThat(specialised.mutualInformationBits()).isCloseTo(1, within(1e-12));
         assertThat(specialised.labelEntropyBits()).isCloseTo(1, within(1e-12));
         assertThat(specialised.purity()).containsExactly(1.0, 1.0);
+        assertThat(specialised.shares()[1]).containsExactly(0.0, 0.0, 1.0);
 
         LabelledRouting blind = new LabelledRouting(0, 2, 3, false);
         blind.add(topOne(0, 3, 0, 1, 0, 1), new byte[] {0, 0, 1, 1});   // each source split evenly over E0 and E1

@@ -117,7 +117,7 @@ public final class MoeSpecialisationReport {
             for (int e = 0; e < j[0].length; e++) { head.append(" E").append(e).append(" |"); rule.append("---|"); }
             r.line("%s", head);
             r.line("%s", rule);
-            double[][] share = shares(j);
+            double[][] share = src.shares();
             for (int s = 0; s < j.length; s++) {
                 StringBuilder row = new StringBuilder("| " + MixedSources.SOURCES.get(s) + " |");
                 for (double v : share[s]) row.append(String.format(Locale.ROOT, " %.0f%% |", 100 * v));
@@ -125,18 +125,6 @@ public final class MoeSpecialisationReport {
             }
             r.line("");
         }
-    }
-
-    /** Rows of counts as shares of their row sums. */
-    static double[][] shares(long[][] j) {
-        double[][] p = new double[j.length][];
-        for (int s = 0; s < j.length; s++) {
-            long sum = 0;
-            for (long c : j[s]) sum += c;
-            p[s] = new double[j[s].length];
-            for (int e = 0; e < p[s].length; e++) p[s][e] = sum == 0 ? 0 : (double) j[s][e] / sum;
-        }
-        return p;
     }
 
     private static String perLayer(MoeSpecialisation.Run run, java.util.function.ToDoubleFunction<LayerDiagnostics> f) {
@@ -172,7 +160,7 @@ public final class MoeSpecialisationReport {
                 RoutingHtml.summary(s, l);
                 RoutingHtml.gramMaps(s, l, run.name() + ": ");
                 s.append("<div class=\"maps\"><div>").append(new Heatmap(String.format(Locale.ROOT, "source → first-choice expert, I = %.3f bits",
-                        src.mutualInformationBits()), sources, RoutingHtml.experts(l.experts()), shares(src.joint())).svg()).append("</div></div>\n");
+                        src.mutualInformationBits()), sources, RoutingHtml.experts(l.experts()), src.shares()).svg()).append("</div></div>\n");
             }
         }
         return s.append("</body></html>\n").toString();
