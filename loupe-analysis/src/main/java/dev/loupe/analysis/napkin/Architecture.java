@@ -49,11 +49,25 @@ public record Architecture(String name, long vocab, long context, long dModel, l
                         + String.join(", ", PRESETS.stream().map(Architecture::name).toList())));
     }
 
-    /** The architecture of a model directory's configuration. */
+    /**
+     * The architecture of a model directory's configuration. A mixture of experts in every layer
+     * counts E experts of width d_expert (d_ff here), k active per token, and the router; a mixture in
+     * only some layers ({@code moe.layers}) has layers of two kinds, which this uniform-layer model
+     * cannot count: that is an error rather than a wrong number.
+     */
     public static Architecture of(String name, GptConfig c) {
+        dev.loupe.model.MoeSettings moe = c.mlp() == GptConfig.Mlp.NONE ? null : c.moe();
+        if (moe != null && moe.experts() == 1) {
+            throw new LoupeException(name + ": napkin math counts a router only for two or more experts; this mixture has one");
+        }
+        if (moe != null && moe.layers() != null && moe.layers().size() != c.nLayer()) {
+            throw new LoupeException(name + ": napkin math counts models whose layers are alike; this one has mixture-of-experts"
+                    + " MLPs in layers " + moe.layers() + " only (config.json loupe.moe.layers) and dense MLPs elsewhere");
+        }
         return new Architecture(name, c.vocabSize(), c.nPositions(), c.dModel(), Math.max(1, c.nLayer()), c.nHead(),
-                c.mlp() == GptConfig.Mlp.NONE ? 0 : c.dMlp(), c.tied(), c.mlp() == GptConfig.Mlp.NONE,
-                c.mlp() == GptConfig.Mlp.SWIGLU, c.positional() == GptConfig.Positional.LEARNED, 1, 1);
+                c.mlp() == GptConfig.Mlp.NONE ? 0 : moe != null ? moe.dExpert() : c.dMlp(), c.tied(), c.mlp() == GptConfig.Mlp.NONE,
+                c.mlp() == GptConfig.Mlp.SWIGLU, c.positional() == GptConfig.Positional.LEARNED,
+                moe != null ? moe.experts() : 1, moe != null ? moe.topK() : 1);
     }
 
     /** k = d_ff / d, the MLP's expansion ratio. */
