@@ -65,7 +65,7 @@ public final class HookPoints {
 
     /**
      * A mixture-of-experts layer's hook points (SPEC §"Variants"): the router's logits, the chosen
-     * experts' weights and indices, then each expert's pre-activation and activation on the
+     * experts' indices and weights (in this order: a weights hook sees the indices' edits), then each expert's pre-activation and activation on the
      * positions routed to it — {@link #ROUTED} rows, in position order
      * ({@link MixtureOfExperts#routedTokens}), without a batch dimension.
      */
@@ -73,8 +73,8 @@ public final class HookPoints {
         MoeSettings m = c.moe();
         int e = m.experts(), k = m.topK(), de = m.dExpert(), up = c.mlp() == GptConfig.Mlp.SWIGLU ? 2 * de : de;
         out.add(p(l, "mlp.hook_router_logits", new int[] {b, t, e}, "router logits g = u·W_gate per expert"));
-        out.add(p(l, "mlp.hook_expert_weights", new int[] {b, t, k}, "renormalised weights of the chosen experts"));
         out.add(p(l, "mlp.hook_expert_indices", new int[] {b, t, k}, "the chosen experts (as floats; edit to force one)"));
+        out.add(p(l, "mlp.hook_expert_weights", new int[] {b, t, k}, "renormalised weights of the chosen experts"));
         for (int x = 0; x < e; x++) {
             out.add(p(l, "mlp.experts." + x + ".hook_pre", new int[] {ROUTED, up},
                     "expert " + x + " pre-activation on its routed positions" + (up == de ? "" : ", gate | up")));

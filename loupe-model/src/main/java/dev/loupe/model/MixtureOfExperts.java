@@ -190,8 +190,8 @@ public final class MixtureOfExperts {
 
     /**
      * As above, firing (when {@code hooks} is not null) {@code blocks.{layer}.mlp.hook_router_logits}
-     * [B, T, E], {@code hook_expert_weights} and {@code hook_expert_indices} [B, T, k] (indices as
-     * floats), then per expert {@code mlp.experts.{e}.hook_pre} [n_e, d_e or 2·d_e] and
+     * [B, T, E], {@code hook_expert_indices} and {@code hook_expert_weights} [B, T, k] (indices as
+     * floats; in this order), then per expert {@code mlp.experts.{e}.hook_pre} [n_e, d_e or 2·d_e] and
      * {@code hook_post} [n_e, d_e] on the rows routed to it (in position order, see
      * {@link #routedTokens}). Edits take effect: edited logits are routed afresh, edited weights
      * and indices are used as they are (an index must be a whole number in 0..E−1), which is how an
@@ -213,23 +213,24 @@ public final class MixtureOfExperts {
         combine(out);
     }
 
+    /** hook_expert_indices, then hook_expert_weights (so a weights hook can act on the experts the indices name). */
     private void fireRouting(Hooks hooks, int layer, int batch, int seqLen) {
         int n = rows;
-        Tensor w = Tensor.wrap(weight, 0, n * topK).reshape(batch, seqLen, topK);
-        hooks.fire(HookPoints.name(layer, "mlp.hook_expert_weights"), w);
         String name = HookPoints.name(layer, "mlp.hook_expert_indices");
-        if (!hooks.wants(name)) return;
-        Tensor idx = Tensor.zeros(batch, seqLen, topK);
-        float[] d = idx.data();
-        for (int i = 0; i < n * topK; i++) d[i] = index[i];
-        hooks.fire(name, idx);
-        for (int i = 0; i < n * topK; i++) {
-            float v = d[i];
-            if (v != Math.rint(v) || v < 0 || v >= nExperts) {
-                throw new LoupeException(name + ": an expert index must be a whole number in 0.." + (nExperts - 1) + ", got " + v);
+        if (hooks.wants(name)) {
+            Tensor idx = Tensor.zeros(batch, seqLen, topK);
+            float[] d = idx.data();
+            for (int i = 0; i < n * topK; i++) d[i] = index[i];
+            hooks.fire(name, idx);
+            for (int i = 0; i < n * topK; i++) {
+                float v = d[i];
+                if (v != Math.rint(v) || v < 0 || v >= nExperts) {
+                    throw new LoupeException(name + ": an expert index must be a whole number in 0.." + (nExperts - 1) + ", got " + v);
+                }
+                index[i] = (int) v;
             }
-            index[i] = (int) v;
         }
+        hooks.fire(HookPoints.name(layer, "mlp.hook_expert_weights"), Tensor.wrap(weight, 0, n * topK).reshape(batch, seqLen, topK));
     }
 
     /** aux and z for the current pass. */

@@ -32,6 +32,10 @@ public interface DashboardUnits {
         if (layer < 0 || layer >= gpt.config().nLayer() || gpt.blocks[layer].mlp == null) {
             throw new LoupeException("the model has no MLP in block " + layer);
         }
+        if (gpt.blocks[layer].mlp.isMixture()) {
+            throw new LoupeException("block " + layer + "'s MLP is a mixture of experts: its neurons belong to experts that see only "
+                    + "their routed positions, so there is no per-position neuron dashboard");
+        }
         String hook = HookPoints.name(layer, "mlp.hook_post");
         int n = gpt.config().dMlp();
         return new DashboardUnits() {

@@ -35,7 +35,8 @@ public record SaeHookPoint(String name, int layer, int width) {
             for (String r : RESIDUAL) out.add(new SaeHookPoint("blocks." + l + "." + r, l, c.dModel()));
             out.add(new SaeHookPoint("blocks." + l + ".attn.hook_z", l, c.dModel()));
             if (mlp) {
-                out.add(new SaeHookPoint("blocks." + l + ".mlp.hook_post", l, c.dMlp()));
+                // a mixture-of-experts layer has no mlp.hook_post over every position (each expert sees only its tokens)
+                if (!c.isMoeLayer(l)) out.add(new SaeHookPoint("blocks." + l + ".mlp.hook_post", l, c.dMlp()));
                 out.add(new SaeHookPoint("blocks." + l + ".hook_mlp_out", l, c.dModel()));
             }
         }

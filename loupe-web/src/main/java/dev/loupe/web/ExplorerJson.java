@@ -93,7 +93,8 @@ final class ExplorerJson {
             co.put("label", c.label());
             co.put("kind", c.kind().name().toLowerCase(Locale.ROOT));
             co.put("layer", c.layer());
-            co.put("head", c.head());
+            co.put("head", c.kind() == ResidualDecomposition.Kind.EXPERT ? -1 : c.head());
+            if (c.kind() == ResidualDecomposition.Kind.EXPERT) co.put("expert", c.head());
             co.put("attribution", attr[k]);
         }
         return o;

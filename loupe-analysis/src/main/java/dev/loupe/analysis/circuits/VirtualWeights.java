@@ -59,6 +59,16 @@ public final class VirtualWeights {
         return new Writer("L" + layer + "MLP.W_out", mlp(gpt, layer).proj.weight, 2 * layer + 2);
     }
 
+    /** W_out of expert e of layer l's mixture [d_expert, d_model]. */
+    public static Writer expertOutput(Gpt gpt, int layer, int expert) {
+        return new Writer("L" + layer + "E" + expert + ".W_out", expert(gpt, layer, expert).proj.weight, 2 * layer + 2);
+    }
+
+    /** W_in of expert e of layer l's mixture [d_model, d_expert] (SwiGLU: [d_model, 2·d_expert]). */
+    public static Reader expertInput(Gpt gpt, int layer, int expert) {
+        return new Reader("L" + layer + "E" + expert + ".W_in", expert(gpt, layer, expert).fc.weight, 2 * layer + 2);
+    }
+
     /** W_Q^{l,h} [d_model, d_head]. */
     public static Reader query(Gpt gpt, int layer, int head) {
         return new Reader(HeadId.name(layer, head) + ".W_Q", gpt.blocks[check(gpt, layer)].attn.wQ(head), 2 * layer + 1);
@@ -87,7 +97,20 @@ public final class VirtualWeights {
     private static Mlp mlp(Gpt gpt, int layer) {
         Mlp m = gpt.blocks[check(gpt, layer)].mlp;
         if (m == null) throw new LoupeException("layer " + layer + " has no MLP (attention-only model)");
+        if (m.isMixture()) {
+            throw new LoupeException("layer " + layer + "'s MLP is a mixture of " + m.mixture.experts.length
+                    + " experts: it has no single W_in/W_out; read an expert's (expertInput, expertOutput)");
+        }
         return m;
+    }
+
+    private static Mlp expert(Gpt gpt, int layer, int expert) {
+        dev.loupe.model.MixtureOfExperts moe = gpt.mixture(check(gpt, layer));
+        if (moe == null) throw new LoupeException("layer " + layer + "'s MLP is not a mixture of experts");
+        if (expert < 0 || expert >= moe.experts.length) {
+            throw new LoupeException("no expert " + expert + ": layer " + layer + " has experts 0–" + (moe.experts.length - 1));
+        }
+        return moe.experts[expert];
     }
 
     private static int check(Gpt gpt, int layer) {

@@ -5,6 +5,7 @@ import dev.loupe.model.ActivationCache;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
 import dev.loupe.model.HookPoints;
+import dev.loupe.model.MixtureOfExperts;
 import dev.loupe.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -23,6 +24,12 @@ import java.util.List;
  * no single head), as TransformerLens's {@code get_full_resid_decomposition}. Their sum equals the
  * model's final residual to float32 rounding.
  *
+ * <p>A mixture-of-experts layer has no single MLP term: each expert gets its own, {@code L{l}E{e}}
+ * (kind {@link Kind#EXPERT}, {@link Component#head()} = e), the block-diagonal dispatch identity
+ * MLP_l = Σ_e diag(R[:, e])·Expert_e(u) read off the pass: for each position routed to e,
+ * w · (expert e's cached {@code hook_post} · W_proj,e + b_proj,e). The experts' terms of a layer sum
+ * to its {@code hook_mlp_out}; an expert that no position chose contributes zeros.
+ *
  * <p>{@link #directLogitAttribution} reads each term through the final LayerNorm as the model did
  * (centred, divided by the cached ln_final scale of that position, times γ) and the unembedding;
  * with ln_final's β·W_U term the attributions add up to the logit.
@@ -33,9 +40,9 @@ import java.util.List;
  */
 public final class ResidualDecomposition {
     /** What a term is. */
-    public enum Kind { EMBED, POS_EMBED, HEAD, MLP, BIAS }
+    public enum Kind { EMBED, POS_EMBED, HEAD, MLP, BIAS, EXPERT }
 
-    /** One term: its label, kind, layer and head (−1 when not applicable) and value [T, d_model]. */
+    /** One term: its label, kind, layer and head (for an EXPERT its expert index; −1 when not applicable) and value [T, d_model]. */
     public record Component(String label, Kind kind, int layer, int head, Tensor value) {}
 
     private final Gpt gpt;
@@ -62,7 +69,8 @@ public final class ResidualDecomposition {
         int t = ids.length, d = c.dModel(), layers = c.nLayer();
         String last = layers == 0 ? null : HookPoints.name(layers - 1, "hook_resid_post");
         Gpt.CachedRun run = gpt.runWithCache(ids, 1, t, n -> n.equals("hook_embed") || n.equals("hook_pos_embed")
-                || n.endsWith("attn.hook_result") || n.endsWith("hook_mlp_out") || n.equals(last) || n.equals("ln_final.hook_scale"));
+                || n.endsWith("attn.hook_result") || n.endsWith("hook_mlp_out") || n.equals(last) || n.equals("ln_final.hook_scale")
+                || n.endsWith("hook_expert_weights") || n.endsWith("hook_expert_indices") || n.endsWith(".hook_post") && n.contains(".experts."));
         ActivationCache cache = run.cache();
         List<Component> out = new ArrayList<>();
         out.add(new Component("embed", Kind.EMBED, -1, -1, cache.get("hook_embed").reshape(t, d)));
@@ -73,7 +81,9 @@ public final class ResidualDecomposition {
             for (int h = 0; h < c.nHead(); h++) {
                 out.add(new Component(dev.loupe.analysis.circuits.HeadId.name(l, h), Kind.HEAD, l, h, result.select(1, h).contiguous()));
             }
-            if (c.mlp() != GptConfig.Mlp.NONE) {
+            if (c.isMoeLayer(l)) {
+                addExperts(out, gpt.mixture(l), cache, l, t, d);
+            } else if (c.mlp() != GptConfig.Mlp.NONE) {
                 out.add(new Component("L" + l + "MLP", Kind.MLP, l, -1, cache.get(HookPoints.name(l, "hook_mlp_out")).reshape(t, d)));
             }
             Tensor bO = gpt.blocks[l].attn.proj.bias;
@@ -91,6 +101,31 @@ public final class ResidualDecomposition {
         Tensor scale = c.hasLayerNorm() ? cache.get("ln_final.hook_scale").reshape(t) : null;
         return new ResidualDecomposition(gpt, out, residual, scale,
                 run.logits().reshape(t, c.vocabSize()));
+    }
+
+    /**
+     * Expert e's term of layer l, for every e: row t = Σ over t's slots routed to e of
+     * w · (post_e[row] · W_proj,e + b_proj,e), with the rows of {@code experts.{e}.hook_post} in slot
+     * order (position, then choice), as the dispatch filled them.
+     */
+    private static void addExperts(List<Component> out, MixtureOfExperts moe, ActivationCache cache, int l, int t, int d) {
+        int k = moe.settings.topK();
+        float[] w = cache.get(HookPoints.name(l, "mlp.hook_expert_weights")).toArray();
+        float[] idx = cache.get(HookPoints.name(l, "mlp.hook_expert_indices")).toArray();
+        for (int e = 0; e < moe.experts.length; e++) {
+            Tensor post = cache.get(HookPoints.name(l, "mlp.experts." + e + ".hook_post"));   // [n_e, d_e]
+            Tensor y = Tensor.zeros(post.dim(0), d);
+            moe.experts[e].proj.forward(post, y);                                             // [n_e, d]
+            Tensor term = Tensor.zeros(t, d);
+            int row = 0;
+            for (int s = 0; s < t * k; s++) {
+                if ((int) idx[s] != e) continue;
+                int pos = s / k;
+                for (int j = 0; j < d; j++) term.set(term.get(pos, j) + w[s] * y.get(row, j), pos, j);
+                row++;
+            }
+            out.add(new Component("L" + l + "E" + e, Kind.EXPERT, l, e, term));
+        }
     }
 
     /** The terms, in the order of the class comment. */

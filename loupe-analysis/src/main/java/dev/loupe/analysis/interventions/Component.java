@@ -11,27 +11,33 @@ import java.util.regex.Pattern;
 
 /**
  * A model component named in TransformerLens's notation: a head {@code L1H3} (layer 1, head 3), an
- * MLP neuron {@code L0N17}, or a whole layer {@code L1} (all its heads and its MLP).
+ * MLP neuron {@code L0N17}, a whole layer {@code L1} (all its heads and its MLP), or an expert of a
+ * mixture-of-experts layer {@code L0E3} (Loupe's extension; ablated by {@link ExpertIntervention#zero}).
  *
  * @param layer the block
- * @param index the head or neuron; −1 for a whole layer
+ * @param index the head, neuron or expert; −1 for a whole layer
  */
 public record Component(Kind kind, int layer, int index) {
 
     /** What a component is. */
-    public enum Kind { HEAD, NEURON, LAYER }
+    public enum Kind { HEAD, NEURON, LAYER, EXPERT }
 
-    private static final Pattern NAME = Pattern.compile("L(\\d+)(?:([HN])(\\d+))?");
+    private static final Pattern NAME = Pattern.compile("L(\\d+)(?:([HNE])(\\d+))?");
 
     /** Parses "L1H3", "L0N17" or "L1"; anything else is a {@link LoupeException} saying what is expected. */
     public static Component parse(String s) {
         Matcher m = NAME.matcher(s.strip());
         if (!m.matches()) {
-            throw new LoupeException("'" + s + "' is not a component: write a head as L1H3, a neuron as L0N17, a layer as L1");
+            throw new LoupeException("'" + s + "' is not a component: write a head as L1H3, a neuron as L0N17, a layer as L1, an expert as L0E3");
         }
         int layer = Integer.parseInt(m.group(1));
         if (m.group(2) == null) return new Component(Kind.LAYER, layer, -1);
-        return new Component(m.group(2).equals("H") ? Kind.HEAD : Kind.NEURON, layer, Integer.parseInt(m.group(3)));
+        Kind kind = switch (m.group(2)) {
+            case "H" -> Kind.HEAD;
+            case "N" -> Kind.NEURON;
+            default -> Kind.EXPERT;
+        };
+        return new Component(kind, layer, Integer.parseInt(m.group(3)));
     }
 
     /** A head, {@code L{layer}H{head}}. */
@@ -45,8 +51,12 @@ public record Component(Kind kind, int layer, int index) {
         if (kind == Kind.HEAD && index >= c.nHead()) throw new LoupeException(this + ": the model has heads 0–" + (c.nHead() - 1));
         if (kind == Kind.NEURON) {
             if (c.mlp() == GptConfig.Mlp.NONE) throw new LoupeException(this + ": the model is attention-only (no MLP neurons)");
+            if (c.isMoeLayer(layer)) {
+                throw new LoupeException(this + ": layer " + layer + "'s MLP is a mixture of experts; name an expert (L" + layer + "E0) instead");
+            }
             if (index >= c.dMlp()) throw new LoupeException(this + ": the MLP has neurons 0–" + (c.dMlp() - 1));
         }
+        if (kind == Kind.EXPERT) ExpertIntervention.check(c, layer, index);
         return this;
     }
 
@@ -55,6 +65,8 @@ public record Component(Kind kind, int layer, int index) {
         return switch (kind) {
             case HEAD -> List.of(Ablation.headHook(layer));
             case NEURON -> List.of(Ablation.neuronHook(layer));
+            case EXPERT -> throw new LoupeException(this + ": an expert has no mean to ablate to (its output exists only where it is routed); "
+                    + "use zero-ablation");
             case LAYER -> c.mlp() == GptConfig.Mlp.NONE ? List.of(Ablation.headHook(layer))
                     : List.of(Ablation.headHook(layer), Ablation.mlpHook(layer));
         };
@@ -71,6 +83,10 @@ public record Component(Kind kind, int layer, int index) {
         switch (kind) {
             case HEAD -> out.add(zero ? Ablation.zeroHead(layer, index) : Ablation.meanHead(layer, index, reference));
             case NEURON -> out.add(zero ? Ablation.zeroNeuron(layer, index) : Ablation.meanNeuron(layer, index, reference));
+            case EXPERT -> {
+                if (!zero) hooks(c);                                     // refuses mean-ablation
+                out.addAll(ExpertIntervention.zero(c, layer, index));
+            }
             case LAYER -> {
                 for (int h = 0; h < c.nHead(); h++) out.add(zero ? Ablation.zeroHead(layer, h) : Ablation.meanHead(layer, h, reference));
                 if (c.mlp() != GptConfig.Mlp.NONE) out.add(zero ? Ablation.zeroMlp(layer) : Ablation.meanMlp(layer, reference));
@@ -85,6 +101,7 @@ public record Component(Kind kind, int layer, int index) {
             case HEAD -> dev.loupe.analysis.circuits.HeadId.name(layer, index);
             case NEURON -> "L" + layer + "N" + index;
             case LAYER -> "L" + layer;
+            case EXPERT -> "L" + layer + "E" + index;
         };
     }
 }

@@ -27,6 +27,10 @@ public record HookUnits(String hook, int units, int width, boolean norm) impleme
         for (HookPoint p : HookPoints.table(c, 1, 2)) {
             if (!p.name().equals(hook)) continue;
             int[] s = p.shape();
+            if (s[0] == HookPoints.ROUTED) {
+                throw new LoupeException("hook " + hook + " has a row per position routed to the expert, not per position of the text; "
+                        + "use blocks.L.mlp.hook_router_logits, hook_expert_weights or hook_mlp_out");
+            }
             if (hook.endsWith("hook_attn_scores") || hook.endsWith("hook_pattern")) {
                 throw new LoupeException("hook " + hook + " is [head, query, key]: it has no value per position; "
                         + "use blocks.L.attn.hook_z for per-head norms");

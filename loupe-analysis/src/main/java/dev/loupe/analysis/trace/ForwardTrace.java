@@ -62,6 +62,10 @@ public final class ForwardTrace {
     public static ForwardTrace run(Gpt gpt, int[] ids, IntFunction<String> tokenName) {
         GptConfig c = gpt.config();
         if (ids.length == 0) throw new IllegalArgumentException("the prompt has no tokens");
+        if (c.moe() != null && c.mlp() != GptConfig.Mlp.NONE) {
+            throw new dev.loupe.LoupeException("trace walks through one dense MLP per block; this model's MLPs are mixtures of experts, "
+                    + "which it does not trace (use 'loupe hooks', 'loupe attribute' or 'loupe ablate --experts')");
+        }
         if (c.positional() == GptConfig.Positional.LEARNED && ids.length > c.nPositions()) {
             throw new dev.loupe.LoupeException("the prompt has " + ids.length + " tokens, more than the model's n_positions = " + c.nPositions());
         }

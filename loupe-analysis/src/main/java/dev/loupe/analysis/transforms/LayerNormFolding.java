@@ -29,6 +29,10 @@ public final class LayerNormFolding {
     /** The folded model and its inverse. Rejects post-LN models. */
     public static Reversible fold(Gpt gpt) {
         WeightMaps.requirePreLn(gpt, "LayerNorm folding");
+        if (gpt.config().moe() != null && gpt.config().mlp() != dev.loupe.model.GptConfig.Mlp.NONE) {
+            throw new dev.loupe.LoupeException("LayerNorm folding: ln_2 feeds a mixture-of-experts router, which has no bias to take "
+                    + "β·W_gate (a per-expert shift of the router logits changes the routing); not folded");
+        }
         Map<String, Tensor> w = WeightMaps.copy(gpt);
         Map<String, Tensor> saved = new LinkedHashMap<>();
         for (int l = 0; l < gpt.config().nLayer(); l++) {

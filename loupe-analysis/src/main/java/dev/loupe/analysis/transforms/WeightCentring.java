@@ -53,7 +53,12 @@ public final class WeightCentring {
         for (int l = 0; l < c.nLayer(); l++) {
             out.add("h." + l + ".attn.c_proj.weight");
             out.add("h." + l + ".attn.c_proj.bias");
-            if (c.mlp() != GptConfig.Mlp.NONE) {
+            if (c.isMoeLayer(l)) {                         // each expert writes; the mixture is Σ w_e·Expert_e
+                for (int e = 0; e < c.moe().experts(); e++) {
+                    out.add("h." + l + ".mlp.experts." + e + ".c_proj.weight");
+                    out.add("h." + l + ".mlp.experts." + e + ".c_proj.bias");
+                }
+            } else if (c.mlp() != GptConfig.Mlp.NONE) {
                 out.add("h." + l + ".mlp.c_proj.weight");
                 out.add("h." + l + ".mlp.c_proj.bias");
             }

@@ -2,6 +2,7 @@ package dev.loupe.cli.interventions;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.analysis.interventions.Component;
+import dev.loupe.analysis.interventions.ExpertIntervention;
 import dev.loupe.analysis.interventions.HeadAblation;
 import dev.loupe.analysis.interventions.Intervention;
 import dev.loupe.cli.UsageException;
@@ -33,11 +34,15 @@ import java.util.function.ToDoubleFunction;
                         + "A head is its z (blocks.L.attn.hook_z[:, :, h]), a neuron its activation (blocks.L.mlp.hook_post), "
                         + "a layer all its heads and its MLP output. Names follow TransformerLens: L1H3, L0N17, L1.",
                 "With --all-heads, every head is ablated on its own: a layer × head table and heatmap of the metric change.",
+                "Mixture-of-experts models: --experts L0E3 zero-ablates expert 3 of layer 0 (every slot that chose it gets weight 0, "
+                        + "the other chosen experts keep theirs); --force-expert L0E3 sends every position of layer 0 to expert 3 alone "
+                        + "(weight 1). A layer L ablates the mixture's whole output.",
                 ""},
         footer = {"%nExamples:",
                 "  loupe ablate --model runs/quickstart/attn-only-2l --text abcdefabcdef --heads L1H0,L0H1",
                 "  loupe ablate --model runs/quickstart/attn-only-2l --text abcdefabcdef --all-heads --out ablation",
                 "  loupe ablate --model runs/shakespeare --text \"To be or not to be\" --neurons L0N17 --mode mean",
+                "  loupe ablate --model runs/moe --text \"To be or not to be\" --experts L0E3",
                 "  loupe ablate --model gpt2 --text \"The Eiffel Tower is in\" --layers L3 \\",
                 "      --metric logit-diff --target \" Paris\" --counterfactual \" Rome\"",
                 "%nWith --out DIR: DIR/ablate.json (every number), DIR/ablate.npy ([n_layer, n_head] metric change, with",
@@ -59,6 +64,13 @@ public final class AblateCommand implements Callable<Integer> {
     @Option(names = "--layers", split = ",", paramLabel = "Lx", description = "Whole layers (all heads + MLP output) to ablate together, e.g. L0,L1.")
     List<String> layers = new ArrayList<>();
 
+    @Option(names = "--experts", split = ",", paramLabel = "LxEy", description = "Experts of mixture-of-experts layers to zero-ablate together, e.g. L0E3.")
+    List<String> experts = new ArrayList<>();
+
+    @Option(names = "--force-expert", split = ",", paramLabel = "LxEy",
+            description = "Send every position of layer x to expert y alone (weight 1), e.g. L1E0; one per layer.")
+    List<String> forced = new ArrayList<>();
+
     @Option(names = "--all-heads", description = "Ablate every head on its own: a layer × head table and heatmap.")
     boolean allHeads;
 
@@ -75,9 +87,14 @@ public final class AblateCommand implements Callable<Integer> {
         List<String> names = new ArrayList<>(heads);
         names.addAll(neurons);
         names.addAll(layers);
+        names.addAll(experts);
+        names.addAll(forced);
         if (names.isEmpty() == !allHeads) {
-            throw new UsageException(allHeads ? "--all-heads ablates every head: give no --heads/--neurons/--layers with it"
-                    : "say what to ablate: --heads L1H3, --neurons L0N17, --layers L1 or --all-heads");
+            throw new UsageException(allHeads ? "--all-heads ablates every head: give no --heads/--neurons/--layers/--experts with it"
+                    : "say what to ablate: --heads L1H3, --neurons L0N17, --layers L1, --experts L0E3, --force-expert L0E3 or --all-heads");
+        }
+        if (mode.equals("mean") && !experts.isEmpty()) {
+            throw new UsageException("--experts: an expert has no mean to ablate to (its output exists only where it is routed); use --mode zero");
         }
         ModelText.Opened opened = input.open();
         LoadedGpt m = opened.model();
@@ -88,6 +105,12 @@ public final class AblateCommand implements Callable<Integer> {
         for (String s : heads) components.add(expect(s, Component.Kind.HEAD, "--heads").checkIn(c));
         for (String s : neurons) components.add(expect(s, Component.Kind.NEURON, "--neurons").checkIn(c));
         for (String s : layers) components.add(expect(s, Component.Kind.LAYER, "--layers").checkIn(c));
+        for (String s : experts) components.add(expect(s, Component.Kind.EXPERT, "--experts").checkIn(c));
+        List<Component> forcedExperts = new ArrayList<>();
+        for (String s : forced) forcedExperts.add(expect(s, Component.Kind.EXPERT, "--force-expert").checkIn(c));
+        if (forcedExperts.stream().map(Component::layer).distinct().count() < forcedExperts.size()) {
+            throw new UsageException("--force-expert: one expert per layer (every position goes to it alone)");
+        }
         ToDoubleFunction<Tensor> f = metric.metric(m, ids);
         double before = f.applyAsDouble(gpt.logits(ids, 1, ids.length).copy());
 
@@ -125,10 +148,16 @@ public final class AblateCommand implements Callable<Integer> {
         } else {
             List<Intervention> knock = new ArrayList<>();
             for (Component k : components) knock.addAll(k.ablation(c, reference));
+            for (Component k : forcedExperts) knock.addAll(ExpertIntervention.force(c, k.layer(), k.index()));
             double after = f.applyAsDouble(Intervention.run(gpt, ids, 1, ids.length, knock));
-            String which = String.join(",", components.stream().map(Component::toString).toList());
-            System.out.printf(Locale.ROOT, "after    %.4f   with %s ablated (change %+.4f)%n", after, which, after - before);
-            root.put("ablated", which).put("after", after).put("change", after - before);
+            String ablated = String.join(",", components.stream().map(Component::toString).toList());
+            String forcing = String.join(",", forcedExperts.stream().map(Component::toString).toList());
+            String which = ablated.isEmpty() ? forcing : forcing.isEmpty() ? ablated : ablated + "," + forcing;
+            String done = (ablated.isEmpty() ? "" : ablated + " ablated") + (ablated.isEmpty() || forcing.isEmpty() ? "" : ", ")
+                    + (forcing.isEmpty() ? "" : forcing + " forced");
+            System.out.printf(Locale.ROOT, "after    %.4f   with %s (change %+.4f)%n", after, done, after - before);
+            root.put("ablated", ablated).put("after", after).put("change", after - before);
+            if (!forcing.isEmpty()) root.put("forced", forcing);
             if (files != null) {
                 files.npy("ablate", new double[][] {{before, after}});
                 files.html("ablate", Heatmap.page("loupe ablate: " + which, "Metric: " + metric.describe(m, ids.length) + ", " + mode + "-ablation.",

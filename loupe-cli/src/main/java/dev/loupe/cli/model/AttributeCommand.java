@@ -120,7 +120,8 @@ public final class AttributeCommand implements Callable<Integer> {
                 o.put("label", c.label());
                 o.put("kind", c.kind().name().toLowerCase(Locale.ROOT));
                 if (c.layer() >= 0) o.put("layer", c.layer());
-                if (c.head() >= 0) o.put("head", c.head());
+                if (c.kind() == ResidualDecomposition.Kind.EXPERT) o.put("expert", c.head());
+                else if (c.head() >= 0) o.put("head", c.head());
                 o.put("attribution", attr[k]);
             }
             ArrayNode heads = root.putArray("heads");

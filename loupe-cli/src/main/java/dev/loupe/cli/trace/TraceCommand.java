@@ -129,6 +129,10 @@ public final class TraceCommand implements Callable<Integer> {
         } else {
             opened = OpenedModel.open(model, nonFinite.allowed());
             gpt = opened.gpt();
+            if (gpt.config().moe() != null) {
+                throw new UsageException("trace walks through one dense MLP per block; " + model + " has mixture-of-experts MLPs, "
+                        + "which it does not trace (use 'loupe hooks', 'loupe attribute' or 'loupe ablate --experts')");
+            }
             if (!gpt.config().attention().isSoftmax()) {
                 throw new UsageException("trace walks through softmax attention step by step; " + model + " uses "
                         + gpt.config().attention().describe() + " attention, which it does not support (use 'loupe attention' or 'loupe hooks')");

@@ -221,6 +221,7 @@ public final class LlmcCheckpoint {
         else if (c.dMlp() != 4 * c.dModel()) why = "d_mlp " + c.dMlp() + " != 4·d_model";
         else if (c.layerNormEps() != 1e-5f) why = "LayerNorm epsilon " + c.layerNormEps() + " (llm.c uses 1e-5)";
         else if (!c.attention().isSoftmax()) why = c.attention().describe() + " attention";
+        else if (c.moe() != null) why = "mixture-of-experts MLPs";
         if (why != null) {
             throw new LoupeException("cannot write " + file + " as an llm.c checkpoint: the model uses " + why
                     + ", which llm.c's GPT-2 does not compute");

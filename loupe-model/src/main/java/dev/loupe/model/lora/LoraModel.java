@@ -109,6 +109,10 @@ public final class LoraModel implements TrainableModel {
     static Linear layer(Gpt g, String path) {
         String[] p = path.split("\\.");
         var block = g.blocks[Integer.parseInt(p[1])];
+        if (p[2].equals("mlp") && block.mlp != null && block.mlp.isMixture()) {
+            throw new LoupeException("LoRA: " + path + " does not exist: layer " + p[1] + "'s MLP is a mixture of experts, which "
+                    + "PEFT's GPT-2 layout has no module for; target the attention only (target_modules [\"c_attn\"])");
+        }
         return switch (p[2] + "." + p[3]) {
             case "attn.c_attn" -> block.attn.qkv;
             case "attn.c_proj" -> block.attn.proj;

@@ -234,7 +234,7 @@ async function loadDla(text) {
   const q = text ? `?text=${encodeURIComponent(text)}` : "";
   try {
     const d = await (await api(`/api/runs/${state.run}/dla${q}`)).json();
-    const comps = d.components.filter((c) => c.kind === "head" || c.kind === "mlp" || c.kind === "embed" || c.kind === "pos_embed");
+    const comps = d.components.filter((c) => c.kind === "head" || c.kind === "mlp" || c.kind === "expert" || c.kind === "embed" || c.kind === "pos_embed");
     const max = Math.max(1e-9, ...comps.map((c) => Math.abs(c.attribution)));
     $("dla").innerHTML = `<div>target ${esc(d.target.display)} (id ${d.target.id}), logit ${d.logit.toFixed(4)}</div>` + comps.map((c) => {
       const w = 150 * Math.abs(c.attribution) / max, left = c.attribution >= 0 ? 150 : 150 - w;
