@@ -59,12 +59,16 @@ class ExamplesTest {
         write(tmp.resolve("runs/quickstart/attn-only-2l"), CharTokenizer.fromCorpus(QUICKSTART_ALPHABET), GptConfig.Mlp.NONE, 32);
         write(tmp.resolve("runs/shakespeare"), CharTokenizer.fromCorpus(SHAKESPEARE_CHARS), GptConfig.Mlp.GELU, 64);
         for (String run : List.of("with-aux", "without-aux")) {   // stand-ins for the models 'loupe reproduce moe-specialisation' trains
-            Path dir = tmp.resolve("runs/reproduce-moe-specialisation").resolve(run);
-            GptConfig c = new GptConfig(dev.loupe.experiments.moe.MixedSources.tokenizer().vocabSize(), 64, 16, 2, 2, 16, 1e-5f, true,
-                    GptConfig.Norm.PRE, GptConfig.Mlp.GELU, GptConfig.Positional.LEARNED).withMoe(dev.loupe.model.MoeSettings.of(4, 2, 8));
-            ModelDirectory.write(dir, c, Gpt.create(c, 1).parameters());
-            Tokenizers.save(dev.loupe.experiments.moe.MixedSources.tokenizer(), dir);
+            writeMoe(tmp.resolve("runs/reproduce-moe-specialisation").resolve(run), dev.loupe.experiments.moe.MixedSources.tokenizer());
         }
+        writeMoe(tmp.resolve("runs/moe"), CharTokenizer.fromCorpus(SHAKESPEARE_CHARS));   // 'loupe train … --out runs/moe --moe-experts …'
+    }
+
+    private static void writeMoe(Path dir, CharTokenizer tok) {
+        GptConfig c = new GptConfig(tok.vocabSize(), 64, 16, 2, 2, 16, 1e-5f, true, GptConfig.Norm.PRE, GptConfig.Mlp.GELU,
+                GptConfig.Positional.LEARNED).withMoe(dev.loupe.model.MoeSettings.of(4, 2, 8));
+        ModelDirectory.write(dir, c, Gpt.create(c, 1).parameters());
+        Tokenizers.save(tok, dir);
     }
 
     private static void write(Path dir, CharTokenizer tok, GptConfig.Mlp mlp, int context) {
