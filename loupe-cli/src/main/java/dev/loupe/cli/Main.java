@@ -41,6 +41,7 @@ import picocli.CommandLine.Option;
                 dev.loupe.cli.lora.LoraCommand.class,
                 dev.loupe.cli.bench.BenchCommand.class,
                 dev.loupe.cli.circuits.CircuitsCommand.class,
+                dev.loupe.cli.moe.MoeCommand.class,
                 dev.loupe.cli.reproduce.ReproduceCommand.class,
                 dev.loupe.cli.sae.SaeCommand.class,
                 dev.loupe.cli.interventions.AblateCommand.class,

@@ -70,6 +70,10 @@ class ExamplesTest {
         write(tmp.resolve("runs/shakespeare"), CharTokenizer.fromCorpus(SHAKESPEARE_CHARS), GptConfig.Mlp.GELU, 64, null);
         write(tmp.resolve("runs/moe"), CharTokenizer.fromCorpus(SHAKESPEARE_CHARS), GptConfig.Mlp.GELU, 64,
                 dev.loupe.model.MoeSettings.of(4, 2, 16));                  // what 'loupe train --moe-experts' makes
+        for (String run : List.of("with-aux", "without-aux")) {   // stand-ins for the models 'loupe reproduce moe-specialisation' trains
+            write(tmp.resolve("runs/reproduce-moe-specialisation").resolve(run), dev.loupe.experiments.moe.MixedSources.tokenizer(),
+                    GptConfig.Mlp.GELU, 64, dev.loupe.model.MoeSettings.of(4, 2, 8));
+        }
     }
 
     private static void write(Path dir, CharTokenizer tok, GptConfig.Mlp mlp, int context, dev.loupe.model.MoeSettings moe) {

@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
  *   GET  /api/runs/{id}/lens                 logit lens: top tokens per layer boundary and position
  *   GET  /api/runs/{id}/dla[?token=ID|text=T] direct logit attribution of the last position's answer
  *   GET  /api/runs/{id}/highway              highway gates and path shares per sublayer and position ({@link HighwayView})
+ *   GET  /api/runs/{id}/routing              MoE routing: R over the prompt, RᵀR, load per MoE layer (see {@link RoutingView})
  *   GET  /api/circuits                       per-head copying scores, Q/K/V composition matrices
  *   /api/features…                           the Features view of a spliced SAE (see {@link FeaturesApi})
  * </pre>
@@ -278,6 +279,10 @@ public final class ExplorerServer implements AutoCloseable {
                     case "dla" -> {
                         requireParts(p, 3);
                         sendJson(ex, ExplorerJson.dla(om, model, run, Query.parse(ex.getRequestURI().getRawQuery())));
+                    }
+                    case "routing" -> {
+                        requireParts(p, 3);
+                        sendJson(ex, RoutingView.json(om, model, run));
                     }
                     default -> throw new HttpError(404, "no such route: " + path);
                 }

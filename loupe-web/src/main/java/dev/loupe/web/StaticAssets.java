@@ -24,6 +24,7 @@ final class StaticAssets {
         add("index.html", "text/html; charset=utf-8");
         add("app.js", "text/javascript; charset=utf-8");
         add("tokens.js", "text/javascript; charset=utf-8");
+        add("routing.js", "text/javascript; charset=utf-8");
         add("style.css", "text/css; charset=utf-8");
         add("highway.js", "text/javascript; charset=utf-8");
     }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.analysis.decomposition.HighwayPaths;
 import dev.loupe.cli.UsageException;
-import dev.loupe.cli.interventions.Heatmap;
+import dev.loupe.experiments.report.Heatmap;
 import dev.loupe.cli.interventions.OutDir;
 import dev.loupe.cli.model.BosText;
 import dev.loupe.cli.model.LoadedGpt;

@@ -8,6 +8,7 @@ import dev.loupe.analysis.interventions.Intervention;
 import dev.loupe.cli.UsageException;
 import dev.loupe.cli.model.LoadedGpt;
 import dev.loupe.cli.model.ModelText;
+import dev.loupe.experiments.report.Heatmap;
 import dev.loupe.model.ActivationCache;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;

@@ -8,6 +8,7 @@ import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.cli.model.LoadedGpt;
 import dev.loupe.cli.model.NonFiniteOption;
+import dev.loupe.experiments.report.Heatmap;
 import dev.loupe.model.GptConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

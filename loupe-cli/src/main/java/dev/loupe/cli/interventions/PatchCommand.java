@@ -6,6 +6,7 @@ import dev.loupe.cli.ModelRef;
 import dev.loupe.cli.UsageException;
 import dev.loupe.cli.model.LoadedGpt;
 import dev.loupe.cli.model.NonFiniteOption;
+import dev.loupe.experiments.report.Heatmap;
 import dev.loupe.model.Gpt;
 import dev.loupe.tensor.Tensor;
 import picocli.CommandLine.Command;

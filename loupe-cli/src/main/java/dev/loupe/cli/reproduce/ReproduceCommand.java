@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 InContextRegressionReproduction.class,
                 LoraRankSweepReproduction.class,
                 HighwayDepthCommand.class,
+                MoeSpecialisationCommand.class,
         },
         description = {"Reproduce a paper's finding on small models trained here: train on a generated corpus or task (a minute "
                 + "or a few on 2 cores), read the models with Loupe's analyses and write a report that says plainly what matched "
@@ -42,9 +43,13 @@ import picocli.CommandLine.Command;
                 "                 LoRA (Hu et al. 2021) at r = 1 … 16 and a full fine-tune:",
                 "                 loss against trainable parameters, disk, time",
                 "  highway-depth  deep narrow stacks: plain (post-/pre-LN), highway and gated",
-                "                 residual; later blocks refine (Greff et al. 2017)"},
+                "                 residual; later blocks refine (Greff et al. 2017)",
+                "  moe-specialisation",
+                "                 mixture of experts (Switch, Fedus et al. 2021): collapse",
+                "                 without the load-balancing loss, experts by source with it"},
         footer = {"%nExamples:", "  loupe reproduce bigram", "  loupe reproduce skip-trigrams --out runs/skip",
                 "  loupe reproduce induction --model runs/quickstart/attn-only-2l", "  loupe reproduce superposition", "  loupe reproduce grokking",
-                "  loupe reproduce in-context-regression", "  loupe reproduce lora-rank-sweep"})
+                "  loupe reproduce in-context-regression", "  loupe reproduce lora-rank-sweep", "  loupe reproduce highway-depth",
+                "  loupe reproduce moe-specialisation"})
 public final class ReproduceCommand {
 }

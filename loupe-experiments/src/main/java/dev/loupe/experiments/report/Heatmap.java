@@ -1,10 +1,10 @@
-package dev.loupe.cli.interventions;
+package dev.loupe.experiments.report;
 
 import java.util.List;
 import java.util.Locale;
 
 /**
- * A labelled heatmap as inline SVG with a colour bar: rows × columns of numbers, a diverging
+ * A labelled heatmap as inline SVG (the intervention commands' and the MoE routing reports' pictures) with a colour bar: rows × columns of numbers, a diverging
  * blue–white–red scale symmetric about 0 (so the sign reads at a glance), cell values printed when
  * the grid is small, text light on dark cells.
  *
