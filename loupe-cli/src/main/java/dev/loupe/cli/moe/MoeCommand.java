@@ -36,8 +36,10 @@ import java.util.concurrent.Callable;
                         + "moe.json (every number) to --out, and prints a summary per layer. A corpus runs in windows of --seq "
                         + "tokens with progress lines."},
         footer = {"", "Examples (the model comes from 'loupe reproduce moe-specialisation'):",
-                "  loupe moe --model runs/reproduce-moe-specialisation/with-aux --text \"the old man saw a ship. 12+30=42 x = y + 3;\" --out runs/moe",
-                "  loupe moe --model runs/reproduce-moe-specialisation/without-aux --data corpus.txt --tokens 20000 --out runs/moe-corpus"})
+                "  loupe moe --model runs/reproduce-moe-specialisation/with-aux \\",
+                "      --text \"the old man saw a ship. 12+30=42 x = y + 3;\" --out runs/moe",
+                "  loupe moe --model runs/reproduce-moe-specialisation/without-aux \\",
+                "      --data corpus.txt --tokens 20000 --out runs/moe-corpus"})
 public final class MoeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|NAME", converter = ModelRef.Converter.class,
             description = "Model directory whose config.json has loupe.moe (with a tokenizer for --text).")
