@@ -89,17 +89,19 @@ public final class SoftmaxKernels {
     /** {@code dx = y ⊙ (dy − Σ_j dy_j·y_j)} per row, with y the softmax output. {@code dx} may alias y or dy. */
     public static void softmaxBackwardRows(float[] y, int yo, float[] dy, int go, float[] dx, int oo, int rows, int d) {
         KernelSupport.rows(rows, d, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int yr = yo + r * d, gr = go + r * d, or = oo + r * d;
-                float dot = dot(y, yr, dy, gr, d);
-                int j = 0;
-                for (int bound = S.loopBound(d); j < bound; j += L) {
-                    FloatVector vy = FloatVector.fromArray(S, y, yr + j);
-                    vy.mul(FloatVector.fromArray(S, dy, gr + j).sub(dot)).intoArray(dx, or + j);
-                }
-                for (; j < d; j++) dx[or + j] = y[yr + j] * (dy[gr + j] - dot);
-            }
+            for (int r = r0; r < r1; r++) softmaxBackwardRow(y, yo + r * d, dy, go + r * d, dx, oo + r * d, d);
         });
+    }
+
+    /** One row of {@link #softmaxBackwardRows}: {@code dx[j] = y[j]·(dy[j] − Σ_k dy_k·y_k)} over n elements. */
+    static void softmaxBackwardRow(float[] y, int yr, float[] dy, int gr, float[] dx, int or, int n) {
+        float dot = dot(y, yr, dy, gr, n);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector vy = FloatVector.fromArray(S, y, yr + j);
+            vy.mul(FloatVector.fromArray(S, dy, gr + j).sub(dot)).intoArray(dx, or + j);
+        }
+        for (; j < n; j++) dx[or + j] = y[yr + j] * (dy[gr + j] - dot);
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
