@@ -41,8 +41,10 @@ import java.util.concurrent.TimeUnit;
                         + "For 124m the peak RSS is compared with params + grads + Adam moments + activations (llm.c's "
                         + "activation count). --attention adds linear and least-squares attention models of the same "
                         + "shapes, timed in the same run, with their speed relative to softmax (the PyTorch peer is "
-                        + "softmax only).", ""},
+                        + "softmax only). The peer of each shape runs before Loupe's, so that its memory is returned "
+                        + "before Loupe's model is built.", ""},
         footer = {"", "Examples:", "  loupe bench train", "  loupe bench train --config all --seq 64,256 --json",
+                "  loupe bench train --config 124m --shape 4x256,8x512,1x1024",
                 "  loupe bench train --attention softmax,linear,least_squares --seq 64,256 --no-torch"})
 public final class TrainBenchCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "small", description = "small | 124m | all (default: ${DEFAULT-VALUE}).")
@@ -51,6 +53,9 @@ public final class TrainBenchCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--seq", defaultValue = "64", split = ",", description = "Sequence length(s) T, e.g. 64,256 (default: ${DEFAULT-VALUE}).")
     int[] seqs;
+    @Option(names = "--shape", split = ",", paramLabel = "BxT",
+            description = "Batch × sequence pairs instead of --batch and --seq, e.g. 4x256,8x512,1x1024.")
+    List<String> shapeList;
     @Option(names = "--steps", defaultValue = "5", description = "Measured steps after 2 warm-up steps (default: ${DEFAULT-VALUE}).")
     int steps;
     @Option(names = "--attention", defaultValue = "softmax", split = ",", paramLabel = "KIND",
@@ -66,6 +71,9 @@ public final class TrainBenchCommand implements Callable<Integer> {
 
     record Shape(String name, int layers, int dModel, int heads) {}
 
+    /** One B × T of the run. */
+    record Size(int batch, int seq) {}
+
     @Override
     public Integer call() throws Exception {
         List<Shape> shapes = switch (config) {
@@ -75,7 +83,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
             default -> throw new UsageException("--config must be small, 124m or all, got " + config);
         };
         if (steps < 5) throw new UsageException("--steps must be at least 5 (a median of fewer is noise), got " + steps);
-        if (batch < 1 || Arrays.stream(seqs).anyMatch(t -> t < 1)) throw new UsageException("--batch and --seq must be positive");
+        List<Size> sizes = sizes();
         List<AttentionKind> kinds = new ArrayList<>();
         for (String a : attention) {
             AttentionKind k = switch (a) {
@@ -91,25 +99,29 @@ public final class TrainBenchCommand implements Callable<Integer> {
         ObjectMapper om = new ObjectMapper();
         ArrayNode results = om.createArrayNode();
         for (Shape s : shapes) {
-            for (int t : seqs) {
+            for (Size size : sizes) {
+                int b = size.batch(), t = size.seq();
                 Double softmaxMs = null;
                 for (AttentionKind kind : kinds) {
-                    if (!json) System.err.printf("measuring %s %s B%d×T%d …%n", s.name(), kind.kindName(), batch, t);
+                    Double torchMs = null;
+                    if (torchMissing == null && kind.isSoftmax()) {
+                        if (!json) System.err.printf("measuring %s B%d×T%d in PyTorch …%n", s.name(), b, t);
+                        torchMs = measureTorch(script, s, b, t, om).get("ms_per_step").asDouble();
+                    }
+                    if (!json) System.err.printf("measuring %s %s B%d×T%d …%n", s.name(), kind.kindName(), b, t);
                     resetPeakRss();   // the peak RSS reported is this configuration's, not the previous one's
-                    double loupeMs = measureLoupe(s, t, kind);
+                    double loupeMs = measureLoupe(s, b, t, kind);
                     ObjectNode r = results.addObject();
-                    r.put("config", s.name()).put("attention", kind.kindName()).put("batch", batch).put("seq", t)
+                    r.put("config", s.name()).put("attention", kind.kindName()).put("batch", b).put("seq", t)
                             .put("threads", Parallel.threads());
-                    r.put("loupe_ms_per_step", loupeMs).put("loupe_tokens_per_s", batch * t / (loupeMs / 1000));
+                    r.put("loupe_ms_per_step", loupeMs).put("loupe_tokens_per_s", b * t / (loupeMs / 1000));
                     if (kind.isSoftmax()) softmaxMs = loupeMs;
                     else if (softmaxMs != null) r.put("speed_vs_softmax", softmaxMs / loupeMs);
-                    if (torchMissing == null && kind.isSoftmax()) {
-                        ObjectNode torch = measureTorch(script, s, t, om);
-                        double torchMs = torch.get("ms_per_step").asDouble();
-                        r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", batch * t / (torchMs / 1000));
+                    if (torchMs != null) {
+                        r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", b * t / (torchMs / 1000));
                         r.put("ratio", torchMs / loupeMs);
                     }
-                    if (s.name().equals("124m") && kind.isSoftmax()) memory(r, s, t);
+                    if (s.name().equals("124m") && kind.isSoftmax()) memory(r, s, b, t);
                 }
             }
         }
@@ -145,8 +157,28 @@ public final class TrainBenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The B × T pairs of the run: --shape, or --batch with each --seq. */
+    private List<Size> sizes() {
+        List<Size> sizes = new ArrayList<>();
+        if (shapeList == null) {
+            for (int t : seqs) sizes.add(new Size(batch, t));
+        } else {
+            for (String spec : shapeList) {
+                String[] bt = spec.trim().toLowerCase(java.util.Locale.ROOT).split("[x×]");
+                try {
+                    if (bt.length != 2) throw new NumberFormatException();
+                    sizes.add(new Size(Integer.parseInt(bt[0].trim()), Integer.parseInt(bt[1].trim())));
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--shape takes BxT pairs such as 4x256, got '" + spec + "'");
+                }
+            }
+        }
+        if (sizes.stream().anyMatch(z -> z.batch() < 1 || z.seq() < 1)) throw new UsageException("batch and sequence length must be positive");
+        return sizes;
+    }
+
     /** Median milliseconds of a real training step ({@link Trainer}) after {@value #WARMUP} warm-up steps. */
-    private double measureLoupe(Shape s, int t, AttentionKind kind) {
+    private double measureLoupe(Shape s, int batch, int t, AttentionKind kind) {
         GptConfig c = GptConfig.gpt2(VOCAB, t, s.dModel(), s.layers(), s.heads()).withAttention(kind);
         Gpt model = Gpt.create(c, 1);
         SplittableRandom r = new SplittableRandom(2);
@@ -164,7 +196,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
         return median(ms);
     }
 
-    private ObjectNode measureTorch(Path script, Shape s, int t, ObjectMapper om) throws IOException, InterruptedException {
+    private ObjectNode measureTorch(Path script, Shape s, int batch, int t, ObjectMapper om) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), "" + s.layers(), "" + s.dModel(),
                 "" + s.heads(), "" + VOCAB, "" + batch, "" + t, "" + WARMUP, "" + steps);
         pb.environment().put("OPENBLAS_NUM_THREADS", "2");
@@ -179,7 +211,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
     }
 
     /** Peak RSS against params + grads + m + v and llm.c's activation count, 4 bytes each. */
-    private void memory(ObjectNode r, Shape s, int t) {
+    private void memory(ObjectNode r, Shape s, int batch, int t) {
         long peakKb = peakRssKb();
         if (peakKb <= 0) return;
         GptConfig c = GptConfig.gpt2(VOCAB, t, s.dModel(), s.layers(), s.heads());
