@@ -178,34 +178,23 @@ public final class AttentionKernels {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        if (rows == MR && cols == NR) {
-            // written out: a vector passed to a method C2 does not inline is boxed
-            c00.mul(alpha).intoArray(c, co);
-            c01.mul(alpha).intoArray(c, co + L);
-            c10.mul(alpha).intoArray(c, co + ldc);
-            c11.mul(alpha).intoArray(c, co + ldc + L);
-            c20.mul(alpha).intoArray(c, co + 2 * ldc);
-            c21.mul(alpha).intoArray(c, co + 2 * ldc + L);
-            c30.mul(alpha).intoArray(c, co + 3 * ldc);
-            c31.mul(alpha).intoArray(c, co + 3 * ldc + L);
-            c40.mul(alpha).intoArray(c, co + 4 * ldc);
-            c41.mul(alpha).intoArray(c, co + 4 * ldc + L);
-            c50.mul(alpha).intoArray(c, co + 5 * ldc);
-            c51.mul(alpha).intoArray(c, co + 5 * ldc + L);
-            return;
-        }
-        c00.mul(alpha).intoArray(tmp, 0);
-        c01.mul(alpha).intoArray(tmp, L);
-        c10.mul(alpha).intoArray(tmp, NR);
-        c11.mul(alpha).intoArray(tmp, NR + L);
-        c20.mul(alpha).intoArray(tmp, 2 * NR);
-        c21.mul(alpha).intoArray(tmp, 2 * NR + L);
-        c30.mul(alpha).intoArray(tmp, 3 * NR);
-        c31.mul(alpha).intoArray(tmp, 3 * NR + L);
-        c40.mul(alpha).intoArray(tmp, 4 * NR);
-        c41.mul(alpha).intoArray(tmp, 4 * NR + L);
-        c50.mul(alpha).intoArray(tmp, 5 * NR);
-        c51.mul(alpha).intoArray(tmp, 5 * NR + L);
+        boolean whole = rows == MR && cols == NR;   // an edge tile goes through tmp, then its valid part to C
+        float[] d = whole ? c : tmp;
+        int o = whole ? co : 0, ld = whole ? ldc : NR;
+        // written out: a vector passed to a method C2 does not inline is boxed
+        c00.mul(alpha).intoArray(d, o);
+        c01.mul(alpha).intoArray(d, o + L);
+        c10.mul(alpha).intoArray(d, o + ld);
+        c11.mul(alpha).intoArray(d, o + ld + L);
+        c20.mul(alpha).intoArray(d, o + 2 * ld);
+        c21.mul(alpha).intoArray(d, o + 2 * ld + L);
+        c30.mul(alpha).intoArray(d, o + 3 * ld);
+        c31.mul(alpha).intoArray(d, o + 3 * ld + L);
+        c40.mul(alpha).intoArray(d, o + 4 * ld);
+        c41.mul(alpha).intoArray(d, o + 4 * ld + L);
+        c50.mul(alpha).intoArray(d, o + 5 * ld);
+        c51.mul(alpha).intoArray(d, o + 5 * ld + L);
+        if (whole) return;
         for (int r = 0; r < rows; r++) System.arraycopy(tmp, r * NR, c, co + r * ldc, cols);
     }
 
