@@ -3,6 +3,7 @@ package dev.loupe.model;
 import dev.loupe.tensor.Parallel;
 import dev.loupe.tensor.Tensor;
 import dev.loupe.tensor.matmul.Matmul;
+import dev.loupe.tensor.ops.AttentionKernels;
 import dev.loupe.tensor.ops.Ops;
 
 /**
@@ -139,6 +140,11 @@ public final class Attention {
             return;
         }
         qkv.forward(x, s.qkv);
+        if (cache == null) {                       // a full causal pass (training, a whole prompt): fused per-head kernels
+            causalHeads(s, batch, seqLen);
+            proj.forward(s.z, out);
+            return;
+        }
         int past = cache == null ? 0 : cache.length();
         int keyLen = past + seqLen;
         Tensor keys, values;        // [B·keyLen, 3d] or [keyLen, d] sources
@@ -268,23 +274,36 @@ public final class Attention {
             backwardRecurrent(x, s, batch, seqLen, g, dx);
             return;
         }
+        float[] qkvd = s.qkv.data(), p = s.pattern.data(), dz = g.dz.data(), dp = g.dPattern.data(), dqkv = g.dQkv.data();
+        int ld = 3 * dModel, keyCap = s.pattern.dim(3);
         Parallel.forRange(batch * nHead, 1, (from, to) -> {
             for (int bh = from; bh < to; bh++) {
-                int b = bh / nHead, h = bh % nHead, r = b * seqLen;
-                Tensor q = block(s.qkv, r, seqLen, h * dHead);
-                Tensor k = block(s.qkv, r, seqLen, dModel + h * dHead);
-                Tensor v = block(s.qkv, r, seqLen, 2 * dModel + h * dHead);
-                Tensor p = pattern(s.pattern, b, h, seqLen);
-                Tensor dp = g.dPattern.select(0, b).select(0, h);                     // [T, T]
-                Tensor dzh = block(g.dz, r, seqLen, h * dHead);
-                Matmul.gemm(false, true, 1f, dzh, v, 0f, dp);                         // dP = dz_h V_hᵀ
-                Matmul.gemm(true, false, 1f, p, dzh, 0f, block(g.dQkv, r, seqLen, 2 * dModel + h * dHead)); // dV_h = Pᵀ dz_h
-                Ops.softmaxBackwardRowsInPlace(p, dp);                                // dS
-                Matmul.gemm(false, false, scale, dp, k, 0f, block(g.dQkv, r, seqLen, h * dHead));          // dQ_h
-                Matmul.gemm(true, false, scale, dp, q, 0f, block(g.dQkv, r, seqLen, dModel + h * dHead));  // dK_h
+                int b = bh / nHead, h = bh % nHead, r = s.qkv.offset() + b * seqLen * ld + h * dHead;
+                int dr = g.dQkv.offset() + b * seqLen * ld + h * dHead;
+                // dP = dz_h V_hᵀ, dS = softmax'(dP), dV_h = Pᵀ dz_h, dQ_h = dS K_h / √d_head, dK_h = dSᵀ Q_h / √d_head
+                AttentionKernels.backward(seqLen, dHead, scale, qkvd, r, ld, qkvd, r + dModel, ld, qkvd, r + 2 * dModel, ld,
+                        p, s.pattern.offset() + bh * seqLen * keyCap, keyCap, dz, g.dz.offset() + b * seqLen * dModel + h * dHead, dModel,
+                        dp, g.dPattern.offset() + bh * seqLen * seqLen, seqLen,
+                        dqkv, dr, ld, dqkv, dr + dModel, ld, dqkv, dr + 2 * dModel, ld);
             }
         });
         qkv.backward(g.dQkv, x, dx);
+    }
+
+    /**
+     * Softmax attention of every (sequence, head) of a full pass without a cache: s.qkv → s.pattern
+     * (causal, masked entries 0) and s.z, heads in parallel, each by {@link AttentionKernels#forward}.
+     */
+    private void causalHeads(Block.State s, int batch, int seqLen) {
+        float[] qkvd = s.qkv.data(), p = s.pattern.data(), z = s.z.data();
+        int ld = 3 * dModel, keyCap = s.pattern.dim(3);
+        Parallel.forRange(batch * nHead, 1, (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / nHead, h = bh % nHead, r = s.qkv.offset() + b * seqLen * ld + h * dHead;
+                AttentionKernels.forward(seqLen, dHead, scale, qkvd, r, ld, qkvd, r + dModel, ld, qkvd, r + 2 * dModel, ld,
+                        p, s.pattern.offset() + bh * seqLen * keyCap, keyCap, z, s.z.offset() + b * seqLen * dModel + h * dHead, dModel);
+            }
+        });
     }
 
     /**

@@ -29,9 +29,7 @@ public final class CrossEntropy {
     /** Mean loss, and replaces logits [N, V] by d(loss)/d(logits) = (softmax − onehot) / N. */
     public static float lossAndGradient(Tensor logits, int[] targets) {
         checkTargets(logits, targets);
-        float loss = (float) Ops.crossEntropy(logits, targets, logits);   // logits ← p
-        Ops.crossEntropyBackwardInPlace(logits, targets, 1f);             // p ← (p − onehot) / N
-        return loss;
+        return (float) Ops.crossEntropyWithGradientInPlace(logits, targets, 1f);   // logits ← (p − onehot) / N
     }
 
     private static void checkTargets(Tensor logits, int[] targets) {

@@ -46,8 +46,10 @@ import java.util.concurrent.TimeUnit;
                         + "parameters as the dense one (8 experts, top-2, d_expert = 2·d_model, so k·d_expert = the dense "
                         + "4·d_model; aux and z losses on), its speed relative to dense, the expert load's coefficient of "
                         + "variation, and a straightforward PyTorch MoE (index_select / index_add_ per expert) in the same run. "
-                        + "--vocab shrinks the vocabulary so the blocks, not the unembedding, dominate the step.", ""},
+                        + "--vocab shrinks the vocabulary so the blocks, not the unembedding, dominate the step. The peer "
+                        + "of each shape runs before Loupe's, so that its memory is returned before Loupe's model is built.", ""},
         footer = {"", "Examples:", "  loupe bench train", "  loupe bench train --config all --seq 64,256 --json",
+                "  loupe bench train --config 124m --shape 4x256,8x512,1x1024",
                 "  loupe bench train --attention softmax,linear,least_squares --seq 64,256 --no-torch",
                 "  loupe bench train --moe --vocab 512 --seq 128"})
 public final class TrainBenchCommand implements Callable<Integer> {
@@ -62,6 +64,9 @@ public final class TrainBenchCommand implements Callable<Integer> {
     @Option(names = "--attention", defaultValue = "softmax", split = ",", paramLabel = "KIND",
             description = "Attention kinds to time: softmax, linear (elu1, normalised), least_squares (α = 1) (default: ${DEFAULT-VALUE}).")
     List<String> attention;
+    @Option(names = "--shape", split = ",", paramLabel = "BxT",
+            description = "Batch × sequence pairs instead of --batch and --seq, e.g. 4x256,8x512,1x1024.")
+    List<String> shapeList;
     @Option(names = "--moe", description = "Also time a mixture-of-experts model (8 experts, top-2) of the same active parameters.")
     boolean moe;
     @Option(names = "--vocab", defaultValue = "50257", description = "Vocabulary size (default: GPT-2's ${DEFAULT-VALUE}).")
@@ -79,6 +84,9 @@ public final class TrainBenchCommand implements Callable<Integer> {
 
     record Shape(String name, int layers, int dModel, int heads) {}
 
+    /** One B × T of the run. */
+    record Size(int batch, int seq) {}
+
     @Override
     public Integer call() throws Exception {
         List<Shape> shapes = switch (config) {
@@ -88,7 +96,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
             default -> throw new UsageException("--config must be small, 124m or all, got " + config);
         };
         if (steps < 5) throw new UsageException("--steps must be at least 5 (a median of fewer is noise), got " + steps);
-        if (batch < 1 || Arrays.stream(seqs).anyMatch(t -> t < 1)) throw new UsageException("--batch and --seq must be positive");
+        List<Size> sizes = sizes();
         if (vocab < 2) throw new UsageException("--vocab must be at least 2, got " + vocab);
         List<AttentionKind> kinds = new ArrayList<>();
         for (String a : attention) {
@@ -105,27 +113,31 @@ public final class TrainBenchCommand implements Callable<Integer> {
         ObjectMapper om = new ObjectMapper();
         ArrayNode results = om.createArrayNode();
         for (Shape s : shapes) {
-            for (int t : seqs) {
+            for (Size size : sizes) {
+                int b = size.batch(), t = size.seq();
                 Double softmaxMs = null;
                 for (AttentionKind kind : kinds) {
-                    if (!json) System.err.printf("measuring %s %s B%d×T%d …%n", s.name(), kind.kindName(), batch, t);
+                    Double torchMs = null;
+                    if (torchMissing == null && kind.isSoftmax()) {
+                        if (!json) System.err.printf("measuring %s B%d×T%d in PyTorch …%n", s.name(), b, t);
+                        torchMs = measureTorch(script, s, b, t, om, null).get("ms_per_step").asDouble();
+                    }
+                    if (!json) System.err.printf("measuring %s %s B%d×T%d …%n", s.name(), kind.kindName(), b, t);
                     resetPeakRss();   // the peak RSS reported is this configuration's, not the previous one's
-                    double loupeMs = measureLoupe(s, t, kind, null).ms();
+                    double loupeMs = measureLoupe(s, b, t, kind, null).ms();
                     ObjectNode r = results.addObject();
-                    r.put("config", s.name()).put("attention", kind.kindName()).put("batch", batch).put("seq", t)
+                    r.put("config", s.name()).put("attention", kind.kindName()).put("batch", b).put("seq", t)
                             .put("threads", Parallel.threads());
-                    r.put("loupe_ms_per_step", loupeMs).put("loupe_tokens_per_s", batch * t / (loupeMs / 1000));
+                    r.put("loupe_ms_per_step", loupeMs).put("loupe_tokens_per_s", b * t / (loupeMs / 1000));
                     if (kind.isSoftmax()) softmaxMs = loupeMs;
                     else if (softmaxMs != null) r.put("speed_vs_softmax", softmaxMs / loupeMs);
-                    if (torchMissing == null && kind.isSoftmax()) {
-                        ObjectNode torch = measureTorch(script, s, t, om);
-                        double torchMs = torch.get("ms_per_step").asDouble();
-                        r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", batch * t / (torchMs / 1000));
+                    if (torchMs != null) {
+                        r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", b * t / (torchMs / 1000));
                         r.put("ratio", torchMs / loupeMs);
                     }
-                    if (s.name().equals("124m") && kind.isSoftmax()) memory(r, s, t);
+                    if (s.name().equals("124m") && kind.isSoftmax()) memory(r, s, b, t);
                 }
-                if (moe) measureMoe(s, t, softmaxMs, torchMissing, script, om, results.addObject());
+                if (moe) measureMoe(s, b, t, softmaxMs, torchMissing, script, om, results.addObject());
             }
         }
         if (json) {
@@ -171,11 +183,16 @@ public final class TrainBenchCommand implements Callable<Integer> {
     }
 
     /** The MoE row of --moe: Loupe's MoE step, its speed relative to dense, the load, and the PyTorch MoE. */
-    private void measureMoe(Shape s, int t, Double denseMs, String torchMissing, Path script, ObjectMapper om, ObjectNode r)
+    private void measureMoe(Shape s, int batch, int t, Double denseMs, String torchMissing, Path script, ObjectMapper om, ObjectNode r)
             throws IOException, InterruptedException {
         MoeSettings m = moeOf(s);
+        Double torchMs = null;
+        if (torchMissing == null) {   // the peer first, as for the dense rows: its memory is returned before Loupe's model is built
+            if (!json) System.err.printf("measuring %s moe B%d×T%d in PyTorch …%n", s.name(), batch, t);
+            torchMs = measureTorch(script, s, batch, t, om, m).get("ms_per_step").asDouble();
+        }
         if (!json) System.err.printf("measuring %s moe E%d top-%d B%d×T%d …%n", s.name(), m.experts(), m.topK(), batch, t);
-        Timed moeRun = measureLoupe(s, t, AttentionKind.SOFTMAX, m);
+        Timed moeRun = measureLoupe(s, batch, t, AttentionKind.SOFTMAX, m);
         String label = "moe E" + m.experts() + " top-" + m.topK();
         r.put("config", s.name()).put("attention", label).put("batch", batch).put("seq", t).put("threads", Parallel.threads());
         r.put("moe", String.format(java.util.Locale.ROOT, "%d experts, top-%d, d_expert %d", m.experts(), m.topK(), m.dExpert()));
@@ -184,19 +201,37 @@ public final class TrainBenchCommand implements Callable<Integer> {
         r.put("load_cv", moeRun.loadCv());
         GptConfig dense = GptConfig.gpt2(vocab, t, s.dModel(), s.layers(), s.heads());
         r.put("parameters", dense.withMoe(m).parameterCount()).put("dense_parameters", dense.parameterCount());
-        if (torchMissing == null) {
-            ObjectNode torch = measureTorch(script, s, t, om, m);
-            double torchMs = torch.get("ms_per_step").asDouble();
+        if (torchMs != null) {
             r.put("torch_ms_per_step", torchMs).put("torch_tokens_per_s", batch * t / (torchMs / 1000));
             r.put("ratio", torchMs / moeRun.ms());
         }
+    }
+
+    /** The B × T pairs of the run: --shape, or --batch with each --seq. */
+    private List<Size> sizes() {
+        List<Size> sizes = new ArrayList<>();
+        if (shapeList == null) {
+            for (int t : seqs) sizes.add(new Size(batch, t));
+        } else {
+            for (String spec : shapeList) {
+                String[] bt = spec.trim().toLowerCase(java.util.Locale.ROOT).split("[x×]");
+                try {
+                    if (bt.length != 2) throw new NumberFormatException();
+                    sizes.add(new Size(Integer.parseInt(bt[0].trim()), Integer.parseInt(bt[1].trim())));
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--shape takes BxT pairs such as 4x256, got '" + spec + "'");
+                }
+            }
+        }
+        if (sizes.stream().anyMatch(z -> z.batch() < 1 || z.seq() < 1)) throw new UsageException("batch and sequence length must be positive");
+        return sizes;
     }
 
     /** Median milliseconds per step, and for a mixture the mean over layers of the last step's expert-load CV. */
     record Timed(double ms, double loadCv) {}
 
     /** Median milliseconds of a real training step ({@link Trainer}) after {@value #WARMUP} warm-up steps. */
-    private Timed measureLoupe(Shape s, int t, AttentionKind kind, MoeSettings moeSettings) {
+    private Timed measureLoupe(Shape s, int batch, int t, AttentionKind kind, MoeSettings moeSettings) {
         GptConfig c = GptConfig.gpt2(vocab, t, s.dModel(), s.layers(), s.heads()).withAttention(kind).withMoe(moeSettings);
         Gpt model = Gpt.create(c, 1);
         SplittableRandom r = new SplittableRandom(2);
@@ -228,12 +263,8 @@ public final class TrainBenchCommand implements Callable<Integer> {
         return mean == 0 ? 0 : Math.sqrt(var / counts.length) / mean;
     }
 
-    private ObjectNode measureTorch(Path script, Shape s, int t, ObjectMapper om) throws IOException, InterruptedException {
-        return measureTorch(script, s, t, om, null);
-    }
-
     /** bench/torch_train.py for the shape, dense or (m not null) with every MLP a mixture. */
-    private ObjectNode measureTorch(Path script, Shape s, int t, ObjectMapper om, MoeSettings m) throws IOException, InterruptedException {
+    private ObjectNode measureTorch(Path script, Shape s, int batch, int t, ObjectMapper om, MoeSettings m) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), "" + s.layers(), "" + s.dModel(),
                 "" + s.heads(), "" + vocab, "" + batch, "" + t, "" + WARMUP, "" + steps));
         if (m != null) cmd.addAll(List.of("" + m.experts(), "" + m.topK(), "" + m.dExpert()));
@@ -250,7 +281,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
     }
 
     /** Peak RSS against params + grads + m + v and llm.c's activation count, 4 bytes each. */
-    private void memory(ObjectNode r, Shape s, int t) {
+    private void memory(ObjectNode r, Shape s, int batch, int t) {
         long peakKb = peakRssKb();
         if (peakKb <= 0) return;
         GptConfig c = GptConfig.gpt2(vocab, t, s.dModel(), s.layers(), s.heads());

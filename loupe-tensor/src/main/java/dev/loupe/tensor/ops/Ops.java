@@ -210,6 +210,23 @@ public final class Ops {
         SoftmaxKernels.crossEntropyBackwardRows(p, probs.offset(), targets, dloss / n, p, probs.offset(), false, n, probs.dim(-1));
     }
 
+    /**
+     * Mean softmax cross-entropy of {@code logits} [N, V] (contiguous) against {@code targets}, with the
+     * logits overwritten by {@code dloss · (softmax(z_r) − onehot(y_r)) / N}: {@link #crossEntropy} into
+     * the logits followed by {@link #crossEntropyBackwardInPlace}, bit for bit, in one pass over the
+     * [N, V] buffer instead of two (the training step's loss head).
+     */
+    public static double crossEntropyWithGradientInPlace(Tensor logits, int[] targets, float dloss) {
+        int n = ReferenceOps.checkTargets(logits, targets, "crossEntropyWithGradientInPlace");
+        float[] z = logits.contiguousData();
+        if (n == 0) return 0;
+        float[] losses = new float[n];
+        SoftmaxKernels.crossEntropyGradientRows(z, logits.offset(), targets, dloss / n, losses, n, logits.dim(-1));
+        double total = 0;
+        for (int r = 0; r < n; r++) total += losses[r];
+        return total / n;
+    }
+
     // ---------------------------------------------------------------- LayerNorm
 
     /**

@@ -89,17 +89,19 @@ public final class SoftmaxKernels {
     /** {@code dx = y ⊙ (dy − Σ_j dy_j·y_j)} per row, with y the softmax output. {@code dx} may alias y or dy. */
     public static void softmaxBackwardRows(float[] y, int yo, float[] dy, int go, float[] dx, int oo, int rows, int d) {
         KernelSupport.rows(rows, d, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int yr = yo + r * d, gr = go + r * d, or = oo + r * d;
-                float dot = dot(y, yr, dy, gr, d);
-                int j = 0;
-                for (int bound = S.loopBound(d); j < bound; j += L) {
-                    FloatVector vy = FloatVector.fromArray(S, y, yr + j);
-                    vy.mul(FloatVector.fromArray(S, dy, gr + j).sub(dot)).intoArray(dx, or + j);
-                }
-                for (; j < d; j++) dx[or + j] = y[yr + j] * (dy[gr + j] - dot);
-            }
+            for (int r = r0; r < r1; r++) softmaxBackwardRow(y, yo + r * d, dy, go + r * d, dx, oo + r * d, d);
         });
+    }
+
+    /** One row of {@link #softmaxBackwardRows}: {@code dx[j] = y[j]·(dy[j] − Σ_k dy_k·y_k)} over n elements. */
+    static void softmaxBackwardRow(float[] y, int yr, float[] dy, int gr, float[] dx, int or, int n) {
+        float dot = dot(y, yr, dy, gr, n);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector vy = FloatVector.fromArray(S, y, yr + j);
+            vy.mul(FloatVector.fromArray(S, dy, gr + j).sub(dot)).intoArray(dx, or + j);
+        }
+        for (; j < n; j++) dx[or + j] = y[yr + j] * (dy[gr + j] - dot);
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -122,6 +124,24 @@ public final class SoftmaxKernels {
      */
     public static void crossEntropyRows(float[] logits, int lo, int[] targets, float[] probs, int po,
                                         float[] losses, int rows, int v) {
+        crossEntropyRows(logits, lo, targets, probs, po, losses, rows, v, false, 0f);
+    }
+
+    /**
+     * Softmax cross-entropy forward and backward in one pass over the logits, which are overwritten
+     * by the gradient {@code scale · (p − onehot(target))} ({@code scale = dloss / N}); each row's
+     * loss goes to {@code losses[r]} as in {@link #crossEntropyRows}. Bit for bit what
+     * {@link #crossEntropyRows} into the logits followed by {@link #crossEntropyBackwardRows} in place
+     * give, without the second pass over the [N, V] logits (at GPT-2's vocabulary, 200 KB a row:
+     * the row is still in cache when its gradient is written).
+     */
+    public static void crossEntropyGradientRows(float[] logits, int lo, int[] targets, float scale, float[] losses, int rows, int v) {
+        crossEntropyRows(logits, lo, targets, logits, lo, losses, rows, v, true, scale);
+    }
+
+    /** Losses, and into {@code probs} unless null the probabilities, or with {@code gradient} scale · (p − onehot). */
+    private static void crossEntropyRows(float[] logits, int lo, int[] targets, float[] probs, int po,
+                                         float[] losses, int rows, int v, boolean gradient, float scale) {
         KernelSupport.rows(rows, v, (r0, r1) -> {
             float[] scratch = probs == null ? new float[v] : null;
             for (int r = r0; r < r1; r++) {
@@ -134,8 +154,17 @@ public final class SoftmaxKernels {
                 if (probs == null) continue;
                 float inv = 1f / sum;
                 int j = 0;
-                for (int bound = S.loopBound(v); j < bound; j += L) FloatVector.fromArray(S, probs, pr + j).mul(inv).intoArray(probs, pr + j);
-                for (; j < v; j++) probs[pr + j] *= inv;
+                if (gradient) {
+                    float oneAtTarget = probs[pr + targets[r]] * inv - 1f;
+                    for (int bound = S.loopBound(v); j < bound; j += L) {
+                        FloatVector.fromArray(S, probs, pr + j).mul(inv).mul(scale).intoArray(probs, pr + j);
+                    }
+                    for (; j < v; j++) probs[pr + j] = scale * (probs[pr + j] * inv);
+                    probs[pr + targets[r]] = scale * oneAtTarget;
+                } else {
+                    for (int bound = S.loopBound(v); j < bound; j += L) FloatVector.fromArray(S, probs, pr + j).mul(inv).intoArray(probs, pr + j);
+                    for (; j < v; j++) probs[pr + j] *= inv;
+                }
             }
         });
     }

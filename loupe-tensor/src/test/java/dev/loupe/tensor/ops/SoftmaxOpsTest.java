@@ -186,6 +186,20 @@ class SoftmaxOpsTest {
         for (float s : ReferenceOps.sum(buffer, -1).toArray()) assertThat((double) s).isCloseTo(0, within(1e-6));
     }
 
+    /** The one-pass loss head gives exactly the bits of the two passes it replaces (widths with and without a vector tail). */
+    @Test
+    void fusedLossAndGradientEqualTheTwoPassesBitForBit() {
+        for (int v : new int[] {7, 300, 50257}) {
+            Tensor logits = Tensor.randn(v, 3f, 9, v);
+            int[] targets = targets(v + 1, 9, v);
+            Tensor twoPass = logits.copy(), fused = logits.copy();
+            double loss = Ops.crossEntropy(twoPass, targets, twoPass);
+            Ops.crossEntropyBackwardInPlace(twoPass, targets, 1.5f);
+            assertThat(Ops.crossEntropyWithGradientInPlace(fused, targets, 1.5f)).isEqualTo(loss);
+            assertThat(fused.toArray()).isEqualTo(twoPass.toArray());
+        }
+    }
+
     @Test
     void crossEntropyGradientMatchesCentralDifferences() {
         Tensor logits = Tensor.randn(11, 1.5f, 3, 37);
