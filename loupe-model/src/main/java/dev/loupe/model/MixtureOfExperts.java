@@ -89,7 +89,7 @@ public final class MixtureOfExperts {
         this.settings = settings;
         this.gate = gate;
         this.experts = experts.clone();
-        this.dModel = gate.weight.dim(0);
+        this.dModel = gate.inFeatures();
         this.nExperts = settings.experts();
         this.topK = settings.topK();
         this.dExpert = settings.dExpert();

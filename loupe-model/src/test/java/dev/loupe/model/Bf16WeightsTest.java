@@ -29,7 +29,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class Bf16WeightsTest {
     static List<GptConfig> variants() {
-        return KvCacheTest.variants();
+        List<GptConfig> all = new java.util.ArrayList<>(KvCacheTest.variants());
+        // mixture-of-experts layers (router W_gate and every expert in bf16), alone and under highway gates
+        GptConfig base = TinyModels.config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.GELU, true, 2);
+        all.add(base.withMoe(MoeSettings.of(3, 2, 6)));
+        all.add(TinyModels.config(GptConfig.Positional.LEARNED, GptConfig.Norm.PRE, GptConfig.Mlp.SWIGLU, false, 2).withMoe(new MoeSettings(4, 1, 5, null, 0.01f, 0.001f, null, List.of(0)))
+                .withHighway(HighwaySettings.defaults()));
+        return all;
     }
 
     /** The float32 model over exactly the weights {@code toBf16} holds (matrices rounded, the rest shared). */
