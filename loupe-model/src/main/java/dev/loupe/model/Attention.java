@@ -13,7 +13,10 @@ import dev.loupe.tensor.ops.Ops;
  *
  * <p>Per head h, in the circuits framework's terms: the QK circuit W_Q^h W_K^hᵀ decides where to
  * look, the OV circuit W_V^h W_O^h what to move. {@link #wQ}, {@link #wK}, {@link #wV},
- * {@link #wO} are views into the fused weights (no copies): changing them changes the model.
+ * {@link #wO} are views into the fused weights (no copies): changing them changes the model. In a
+ * model held in bfloat16 ({@code --weights bf16}) they are instead new float32 tensors widened
+ * exactly from that head's bfloat16 block only (no whole matrix is widened): analyses then read the
+ * bfloat16 model's (rounded) weights, and editing them changes nothing.
  *
  * <pre>
  *   forward:  qkv = x · W_attn + b_attn                  // [N, d] → [N, 3d]
@@ -76,33 +79,24 @@ public final class Attention {
         this.logAlphaGrad = kind.lsAlphaLearned() ? logAlphaGrad : null;
     }
 
-    /** The weight of {@code l} as float32, or a clear error for a model held in bfloat16. */
-    private static Tensor float32(Linear l) {
-        if (l.weight == null) {
-            throw new dev.loupe.LoupeException("this model holds its weights in bfloat16 for inference; reading weight "
-                    + "matrices needs float32 weights (load it without --weights bf16)");
-        }
-        return l.weight;
-    }
-
-    /** W_Q^h [d_model, d_head]: columns h·d_head … of c_attn's q block (a view). */
+    /** W_Q^h [d_model, d_head]: columns h·d_head … of c_attn's q block (a view; a bfloat16 model: its widened copy). */
     public Tensor wQ(int h) {
-        return float32(qkv).slice(1, h * dHead, (h + 1) * dHead);
+        return qkv.columnsFloat32(h * dHead, (h + 1) * dHead);
     }
 
-    /** W_K^h [d_model, d_head] (a view of c_attn's k block). */
+    /** W_K^h [d_model, d_head] (a view of c_attn's k block; a bfloat16 model: its widened copy). */
     public Tensor wK(int h) {
-        return float32(qkv).slice(1, dModel + h * dHead, dModel + (h + 1) * dHead);
+        return qkv.columnsFloat32(dModel + h * dHead, dModel + (h + 1) * dHead);
     }
 
-    /** W_V^h [d_model, d_head] (a view of c_attn's v block). */
+    /** W_V^h [d_model, d_head] (a view of c_attn's v block; a bfloat16 model: its widened copy). */
     public Tensor wV(int h) {
-        return float32(qkv).slice(1, 2 * dModel + h * dHead, 2 * dModel + (h + 1) * dHead);
+        return qkv.columnsFloat32(2 * dModel + h * dHead, 2 * dModel + (h + 1) * dHead);
     }
 
-    /** W_O^h [d_head, d_model]: rows h·d_head … of c_proj (a view). */
+    /** W_O^h [d_head, d_model]: rows h·d_head … of c_proj (a view; a bfloat16 model: its widened copy). */
     public Tensor wO(int h) {
-        return float32(proj).slice(0, h * dHead, (h + 1) * dHead);
+        return proj.rowsFloat32(h * dHead, (h + 1) * dHead);
     }
 
     /**

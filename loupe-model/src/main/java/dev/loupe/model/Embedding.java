@@ -35,6 +35,20 @@ public final class Embedding {
         this.dWeight = null;
     }
 
+    /**
+     * W_E [V, d_model] as float32, for analyses that read the weights: the live tensor of a float32
+     * model; for a bfloat16 one a new, exactly widened copy the caller owns and drops (the model
+     * keeps only the bfloat16 values, so a resident widening would undo the halved memory).
+     */
+    public Tensor weightFloat32() {
+        return weight != null ? weight : weightBf16.toTensor();
+    }
+
+    /** Vocabulary size V: the rows of W_E. */
+    public int vocabSize() {
+        return weight != null ? weight.dim(0) : weightBf16.rows();
+    }
+
     /** x [N, d] (overwritten) = W_E[ids]. Throws a {@link LoupeException} for an id outside [0, V). */
     public void forward(int[] ids, Tensor x) {
         int v = weight != null ? weight.dim(0) : weightBf16.rows(), d = weight != null ? weight.dim(1) : weightBf16.cols();

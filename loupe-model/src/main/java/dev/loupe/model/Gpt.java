@@ -198,9 +198,11 @@ public final class Gpt implements TrainableModel {
      * An inference-only model whose weight matrices are bfloat16 ({@link WeightFormat#BF16}):
      * {@code matrices} holds exactly the tensors {@link #heldInBf16} names, {@code vectors} every other
      * tensor of the configuration, in float32. Forward passes, hooks, caches and decoding work as for a
-     * float32 model (activations float32, products accumulated in float32); training and reading
-     * weight matrices as float32 tensors ({@code Linear.weight}, circuits) do not: those fields are
-     * null and {@link Attention#wQ} and friends refuse with a clear error.
+     * float32 model (activations float32, products accumulated in float32); training does not. The
+     * float32 fields ({@code Linear.weight}, …) are null: analyses read the weights through
+     * {@link Attention#wQ} and friends, {@link Linear#weightFloat32}, {@link Embedding#weightFloat32}
+     * and {@link Unembedding#weightFloat32}/{@link Unembedding#rowFloat32}, which widen (exactly)
+     * only the block asked for into a new tensor — they then describe this bfloat16 model.
      */
     public static Gpt withBf16Matrices(GptConfig c, Map<String, Tensor> vectors, Map<String, Bf16Matrix> matrices) {
         Map<String, Tensor> floats = new LinkedHashMap<>();

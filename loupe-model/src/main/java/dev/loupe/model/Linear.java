@@ -73,6 +73,25 @@ public final class Linear {
         return weight != null ? weight.dim(1) : weightBf16.cols();
     }
 
+    /**
+     * W [in, out] as float32, for analyses that read the weights: the live tensor of a float32 layer
+     * (editing it edits the model); for a bfloat16 layer a new tensor widened exactly from the
+     * bfloat16 values, which the caller owns (editing it changes nothing, and nothing keeps it).
+     */
+    public Tensor weightFloat32() {
+        return weight != null ? weight : weightBf16.toTensor();
+    }
+
+    /** Columns [from, to) of W as float32 [in, to − from]: a view of a float32 weight, else the exact widening of only those columns. */
+    public Tensor columnsFloat32(int from, int to) {
+        return weight != null ? weight.slice(1, from, to) : weightBf16.columnsToTensor(from, to);
+    }
+
+    /** Rows [from, to) of W as float32 [to − from, out]: a view of a float32 weight, else the exact widening of only those rows. */
+    public Tensor rowsFloat32(int from, int to) {
+        return weight != null ? weight.slice(0, from, to) : weightBf16.rowsToTensor(from, to);
+    }
+
     /** {@code y = x·W + b}; x [N, in], y [N, out] (overwritten). */
     public void forward(Tensor x, Tensor y) {
         if (weightBf16 != null) Bf16Products.xW(x, weightBf16, y);

@@ -36,6 +36,37 @@ public final class Unembedding {
         this.dWeight = null;
     }
 
+    /**
+     * W_U stored [V, d_model] as float32, for analyses that read the weights: the live tensor of a
+     * float32 model; for a bfloat16 one a new, exactly widened copy the caller owns and drops (the
+     * model keeps only the bfloat16 values).
+     */
+    public Tensor weightFloat32() {
+        return weight != null ? weight : weightBf16.toTensor();
+    }
+
+    /**
+     * Row {@code token} of the stored W_U [d_model] as float32: the direction whose dot product with
+     * the final stream is that token's logit (a view of a float32 weight, else the exact widening of
+     * that row only).
+     */
+    public Tensor rowFloat32(int token) {
+        if (token < 0 || token >= vocabSize()) {
+            throw new dev.loupe.LoupeException("token id " + token + " is outside the vocabulary [0, " + vocabSize() + ")");
+        }
+        return weight != null ? weight.select(0, token) : weightBf16.rowsToTensor(token, token + 1).reshape(weightBf16.cols());
+    }
+
+    /** Vocabulary size V: the rows of the stored W_U. */
+    public int vocabSize() {
+        return weight != null ? weight.dim(0) : weightBf16.rows();
+    }
+
+    /** Model width d_model: the columns of the stored W_U. */
+    public int dModel() {
+        return weight != null ? weight.dim(1) : weightBf16.cols();
+    }
+
     /** logits [N, V] (overwritten) = x [N, d] · Wᵀ. */
     public void forward(Tensor x, Tensor logits) {
         if (weightBf16 != null) Bf16Products.xWt(x, weightBf16, logits);

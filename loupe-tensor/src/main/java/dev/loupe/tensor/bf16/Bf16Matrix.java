@@ -84,6 +84,18 @@ public final class Bf16Matrix {
         return Tensor.of(out, to - from, cols);
     }
 
+    /**
+     * Columns [from, to) as a float32 copy [rows, to − from] holding exactly these values: one head's
+     * block of a fused projection (e.g. W_Q^h of c_attn) without widening the whole matrix.
+     */
+    public Tensor columnsToTensor(int from, int to) {
+        if (from < 0 || to > cols || from > to) throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + cols);
+        int w = to - from;
+        float[] out = new float[rows * w];
+        for (int r = 0; r < rows; r++) widen(r * cols + from, w, out, r * w);
+        return Tensor.of(out, rows, w);
+    }
+
     /** Bytes held: 2 per value. */
     public long bytes() {
         return 2L * data.length;
