@@ -43,7 +43,7 @@ public interface DashboardUnits {
             @Override public String hookName() { return hook; }
             @Override public int count() { return n; }
             @Override public Tensor activations(Tensor rows) { return rows; }
-            @Override public Tensor residualDirections(Gpt g) { return g.blocks[layer].mlp.proj.weight; } // [d_mlp, d_model]
+            @Override public Tensor residualDirections(Gpt g) { return g.blocks[layer].mlp.proj.weightFloat32(); } // [d_mlp, d_model]
         };
     }
 }

@@ -2,7 +2,6 @@ package dev.loupe.sae;
 
 import dev.loupe.model.Gpt;
 import dev.loupe.tensor.Tensor;
-import dev.loupe.tensor.matmul.Matmul;
 
 /**
  * The direct effect on the logits of writing a direction into the final residual stream, read
@@ -30,15 +29,17 @@ public final class LogitEffects {
             mean /= d;
             for (int j = 0; j < d; j++) read.set((float) ((directions.get(i, j) - mean) * gamma.get(j) / scale), i, j);
         }
-        return Matmul.matmul(read, false, gpt.unembedding.weight, true);      // [n, d]·[d, V] → [n, V]
+        Tensor effects = Tensor.zeros(n, gpt.unembedding.vocabSize());
+        gpt.unembedding.forward(read, effects);                              // [n, d]·[d, V] → [n, V]; bfloat16 W_U read as held
+        return effects;
     }
 
     /** The effects [n] of directions [n, d_model] on the logit of one token {@code target} (same formula, in double). */
     public static double[] onToken(Gpt gpt, Tensor directions, double scale, int target) {
         int n = directions.dim(0), d = directions.dim(1);
-        Tensor gamma = gpt.lnFinal.weight, wu = gpt.unembedding.weight;
+        Tensor gamma = gpt.lnFinal.weight, wu = gpt.unembedding.rowFloat32(target);   // W_U[target] [d_model]
         double[] read = new double[d];                                       // γ ⊙ W_U[target] / scale
-        for (int j = 0; j < d; j++) read[j] = gamma.get(j) * wu.get(target, j) / scale;
+        for (int j = 0; j < d; j++) read[j] = gamma.get(j) * wu.get(j) / scale;
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
             double mean = 0, s = 0;

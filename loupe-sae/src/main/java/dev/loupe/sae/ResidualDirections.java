@@ -30,11 +30,11 @@ public final class ResidualDirections {
                     return check(directions, d, hook);
                 }
                 case "mlp.hook_post" -> {
-                    Tensor wOut = gpt.blocks[layer].mlp.proj.weight;                        // [d_mlp, d_model]
+                    Tensor wOut = gpt.blocks[layer].mlp.proj.weightFloat32();                     // [d_mlp, d_model]
                     return Matmul.matmul(check(directions, wOut.dim(0), hook), wOut);
                 }
                 case "attn.hook_z" -> {
-                    Tensor wO = gpt.blocks[layer].attn.proj.weight;                         // [H·d_head, d_model]
+                    Tensor wO = gpt.blocks[layer].attn.proj.weightFloat32();                     // [H·d_head, d_model]
                     return Matmul.matmul(check(directions, wO.dim(0), hook), wO);
                 }
                 default -> { }

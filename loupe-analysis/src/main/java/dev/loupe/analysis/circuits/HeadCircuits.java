@@ -29,10 +29,17 @@ import java.util.List;
  * raw weights' circuits: LayerNorm scales and biases are not folded in (nor is the final LayerNorm
  * between the stream and W_U), as in TransformerLens without {@code fold_ln}.
  *
- * <p>Not thread-safe (caches two [d_model, d_model] products of the embedding).
+ * <p>A model held in bfloat16 ({@code --weights bf16}) is read through its exact float32 widening:
+ * per head only that head's block ({@link Attention#wQ}), and W_E and W_U widened once on first use
+ * and kept by this object (not by the model) — the circuits of the bfloat16 model, whose weights are
+ * the rounded ones.
+ *
+ * <p>Not thread-safe (caches W_E, W_U and two [d_model, d_model] products of the embedding).
  */
 public final class HeadCircuits {
     private final Gpt gpt;
+    private Tensor embed;          // W_E [V, d_model]: the model's tensor, or (bfloat16 model) its widening while this analysis lives
+    private Tensor unembed;        // W_U stored [V, d_model], likewise
     private Tensor unembedEmbed;   // W_U · W_E [d_model, d_model]
     private Tensor embedGram;      // W_Eᵀ · W_E [d_model, d_model]
 
@@ -58,14 +65,16 @@ public final class HeadCircuits {
         return out;
     }
 
-    /** W_E [V, d_model] (the model's tensor). */
+    /** W_E [V, d_model] (the model's tensor; for a bfloat16 model its float32 widening, made once). */
     public Tensor embedding() {
-        return gpt.embedding.weight;
+        if (embed == null) embed = gpt.embedding.weightFloat32();
+        return embed;
     }
 
     /** W_U [d_model, V]: a transposed view of the stored [V, d_model] unembedding (W_Eᵀ when tied). */
     public Tensor unembedding() {
-        return gpt.unembedding.weight.transpose(0, 1);
+        if (unembed == null) unembed = gpt.config().tied() ? embedding() : gpt.unembedding.weightFloat32();
+        return unembed.transpose(0, 1);
     }
 
     /** W_pos [n_positions, d_model]: learned or sinusoidal; a model without positions has none. */

@@ -32,7 +32,7 @@ public final class MlpLinearisation {
             throw new LoupeException("MLP linearisation: this MLP is a mixture of experts; linearise each expert (atExpert) "
                     + "or the chosen ones with the routing fixed (atFixedRouting)");
         }
-        Tensor wIn = mlp.fc.weight, wOut = mlp.proj.weight;
+        Tensor wIn = mlp.fc.weightFloat32(), wOut = mlp.proj.weightFloat32();   // a bfloat16 model: widened for this call
         int d = wIn.dim(0), hidden = wIn.dim(1), dMlp = wOut.dim(0);
         if (x.size() != d) throw new LoupeException("MLP linearisation: input has " + x.size() + " values, the MLP reads " + d);
         Tensor pre = Tensor.zeros(1, hidden), post = Tensor.zeros(1, dMlp), out = Tensor.zeros(1, d);
@@ -64,7 +64,7 @@ public final class MlpLinearisation {
      * chosen experts' inner dimensions side by side ([d_model, k·hidden] · [k·hidden, d_model]).
      */
     public static FactoredMatrix atFixedRouting(MixtureOfExperts moe, Tensor x) {
-        int d = moe.gate.weight.dim(0);
+        int d = moe.gate.inFeatures();
         Routing r = moe.route(x.contiguous().reshape(1, d));
         int k = r.topK();
         FactoredMatrix[] parts = new FactoredMatrix[k];

@@ -224,7 +224,7 @@ public final class PathExpansion {
 
     /** n [T, d] · W_U → [T, V] (W_U stored as [V, d]). */
     private double[][] unembed(double[][] n, int t) {
-        Tensor wu = gpt.unembedding.weight;
+        Tensor wu = gpt.unembedding.weightFloat32().contiguous();   // a bfloat16 model: widened for this call only
         int v = wu.dim(0), d = wu.dim(1);
         float[] w = wu.contiguousData();
         double[][] out = new double[t][v];

@@ -18,6 +18,8 @@ import dev.loupe.tensor.Tensor;
  * kept factored with inner dimension d_model ({@link FactoredMatrix}: nothing vocab × vocab is formed
  * for the embedding → unembedding pair). Raw weights: LayerNorm gains between writer and reader are not
  * included unless the model was folded first ({@code dev.loupe.analysis.transforms.LayerNormFolding}).
+ * A model held in bfloat16 gives each writer and reader as a float32 copy widened exactly from its
+ * bfloat16 weights ({@code Linear.weightFloat32}, {@code Attention.wQ}, …), made when asked for.
  */
 public final class VirtualWeights {
     private VirtualWeights() {}
@@ -42,7 +44,7 @@ public final class VirtualWeights {
 
     public static Writer embedding(Gpt gpt) {
         PlainResidual.require(gpt, "virtual weights");
-        return new Writer("W_E", gpt.embedding.weight, 0);
+        return new Writer("W_E", gpt.embedding.weightFloat32(), 0);
     }
 
     public static Writer positions(Gpt gpt) {
@@ -58,17 +60,17 @@ public final class VirtualWeights {
 
     /** W_out of layer l's MLP [d_mlp, d_model]. */
     public static Writer mlpOutput(Gpt gpt, int layer) {
-        return new Writer("L" + layer + "MLP.W_out", mlp(gpt, layer).proj.weight, 2 * layer + 2);
+        return new Writer("L" + layer + "MLP.W_out", mlp(gpt, layer).proj.weightFloat32(), 2 * layer + 2);
     }
 
     /** W_out of expert e of layer l's mixture [d_expert, d_model]. */
     public static Writer expertOutput(Gpt gpt, int layer, int expert) {
-        return new Writer("L" + layer + "E" + expert + ".W_out", expert(gpt, layer, expert).proj.weight, 2 * layer + 2);
+        return new Writer("L" + layer + "E" + expert + ".W_out", expert(gpt, layer, expert).proj.weightFloat32(), 2 * layer + 2);
     }
 
     /** W_in of expert e of layer l's mixture [d_model, d_expert] (SwiGLU: [d_model, 2·d_expert]). */
     public static Reader expertInput(Gpt gpt, int layer, int expert) {
-        return new Reader("L" + layer + "E" + expert + ".W_in", expert(gpt, layer, expert).fc.weight, 2 * layer + 2);
+        return new Reader("L" + layer + "E" + expert + ".W_in", expert(gpt, layer, expert).fc.weightFloat32(), 2 * layer + 2);
     }
 
     /** W_Q^{l,h} [d_model, d_head]. */
@@ -88,13 +90,13 @@ public final class VirtualWeights {
 
     /** W_in of layer l's MLP [d_model, d_mlp] (SwiGLU: [d_model, 2·d_mlp], gate | up). */
     public static Reader mlpInput(Gpt gpt, int layer) {
-        return new Reader("L" + layer + "MLP.W_in", mlp(gpt, layer).fc.weight, 2 * layer + 2);
+        return new Reader("L" + layer + "MLP.W_in", mlp(gpt, layer).fc.weightFloat32(), 2 * layer + 2);
     }
 
     /** W_U [d_model, V] (a transposed view of the stored unembedding). */
     public static Reader unembedding(Gpt gpt) {
         PlainResidual.require(gpt, "virtual weights");
-        return new Reader("W_U", gpt.unembedding.weight.transpose(0, 1), Integer.MAX_VALUE);
+        return new Reader("W_U", gpt.unembedding.weightFloat32().transpose(0, 1), Integer.MAX_VALUE);
     }
 
     private static Mlp mlp(Gpt gpt, int layer) {

@@ -100,7 +100,7 @@ public record ValueContrast(List<Head> heads, double[] residualCosines, boolean 
             double mean = Arrays.stream(ov).average().orElse(0);
             for (int k = 0; k < u.length; k++) u[k] = gamma[k] * (ov[k] - mean);
         }
-        Tensor w = gpt.unembedding.weight.contiguous();
+        Tensor w = gpt.unembedding.weightFloat32().contiguous();   // a bfloat16 model: widened for this call
         float[] wd = w.data();
         int off = w.offset(), v = w.dim(0), d = w.dim(1);
         double[] z = new double[v];

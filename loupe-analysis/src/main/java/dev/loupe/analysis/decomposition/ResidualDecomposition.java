@@ -218,9 +218,9 @@ public final class ResidualDecomposition {
     /** ln_final's β·W_U[token]: the part of the logit no component writes (0 without LayerNorm). */
     public double lnBiasTerm(int token) {
         if (gpt.lnFinal == null) return 0;
-        Tensor beta = gpt.lnFinal.bias, wu = gpt.unembedding.weight;
+        Tensor beta = gpt.lnFinal.bias, wu = unembeddingRow(token);   // [d_model]
         double s = 0;
-        for (int j = 0; j < beta.size(); j++) s += (double) beta.get(j) * wu.get(token, j);
+        for (int j = 0; j < beta.size(); j++) s += (double) beta.get(j) * wu.get(j);
         return s;
     }
 
@@ -237,11 +237,17 @@ public final class ResidualDecomposition {
 
     /** γ ⊙ W_U[token] [d_model] (W_U[token] without LayerNorm). */
     private double[] direction(int token) {
-        Tensor gamma = gpt.lnFinal == null ? null : gpt.lnFinal.weight, wu = gpt.unembedding.weight;
-        if (token < 0 || token >= wu.dim(0)) throw new LoupeException("token id " + token + " is outside the vocabulary [0, " + wu.dim(0) + ")");
-        double[] dir = new double[wu.dim(1)];
-        for (int j = 0; j < dir.length; j++) dir[j] = (gamma == null ? 1.0 : gamma.get(j)) * wu.get(token, j);
+        Tensor gamma = gpt.lnFinal == null ? null : gpt.lnFinal.weight, wu = unembeddingRow(token);   // [d_model]
+        double[] dir = new double[wu.size()];
+        for (int j = 0; j < dir.length; j++) dir[j] = (gamma == null ? 1.0 : gamma.get(j)) * wu.get(j);
         return dir;
+    }
+
+    /** W_U[token] [d_model] as float32 (a bfloat16 model: that row widened); a clear error outside the vocabulary. */
+    private Tensor unembeddingRow(int token) {
+        int v = gpt.unembedding.vocabSize();
+        if (token < 0 || token >= v) throw new LoupeException("token id " + token + " is outside the vocabulary [0, " + v + ")");
+        return gpt.unembedding.rowFloat32(token);
     }
 
     /** (c[position] − mean) / scale[position] · dir; without LayerNorm c[position] · dir (the logits are linear in the stream). */

@@ -127,8 +127,9 @@ public final class ForwardTrace {
         int t = ids.length, d = c.dModel();
         String td = "[T, d_model] = [" + t + ", " + d + "]";
 
+        Tensor embed = gpt.embedding.weightFloat32();   // [V, d]; a bfloat16 model: widened for this trace only
         double[][] tok = new double[t][];
-        for (int i = 0; i < t; i++) tok[i] = embeddingRow(gpt.embedding.weight, ids[i]);
+        for (int i = 0; i < t; i++) tok[i] = embeddingRow(embed, ids[i]);
         double[][] idCol = new double[t][1];
         for (int i = 0; i < t; i++) idCol[i][0] = ids[i];
         step("Token embedding lookup", "X_tok[i] = W_E[t_i]   (row t_i of W_E [V, d_model])", td,
@@ -251,7 +252,7 @@ public final class ForwardTrace {
     /** Multi-head causal self-attention on the rows {@code a} [T, d]; returns attn_out [T, d]. */
     private double[][] attention(int l, String p, Attention attn, double[][] a) {
         int t = a.length, d = a[0].length, dk = attn.dHead, nh = attn.nHead;
-        double[][] w = of(attn.qkv.weight);          // [d, 3d]: q | k | v
+        double[][] w = of(attn.qkv.weightFloat32());          // [d, 3d]: q | k | v
         double[] bias = biasOf(attn.qkv.bias, 3 * d); // [3d]
         double[][] qkv = addRow(matmul(a, w), bias); // [T, 3d]
         List<String> dims = List.of();
@@ -314,7 +315,7 @@ public final class ForwardTrace {
                         + "with the weights in row i of A_h. One head, one perspective.",
                 blendShown.toArray(TraceTensor[]::new));
 
-        double[][] wo = of(attn.proj.weight);
+        double[][] wo = of(attn.proj.weightFloat32());
         double[] bo = biasOf(attn.proj.bias, d);
         double[][] out = addRow(matmul(z, wo), bo);
         step("Concatenate the heads and apply W_O, block " + l,
@@ -331,9 +332,9 @@ public final class ForwardTrace {
     /** The MLP on the rows {@code m} [T, d]; returns mlp_out [T, d]. */
     private double[][] mlp(int l, String p, Mlp mlp, double[][] m) {
         int t = m.length, d = m[0].length;
-        double[][] w1 = of(mlp.fc.weight);
+        double[][] w1 = of(mlp.fc.weightFloat32());
         double[][] pre = addRow(matmul(m, w1), vector(mlp.fc.bias));
-        int dm = mlp.proj.weight.dim(0);
+        int dm = mlp.proj.inFeatures();
         step("MLP expand, block " + l, "h = a·W_1 + b_1", "[T, d_mlp] = [" + t + ", " + pre[0].length + "]",
                 "d_mlp = " + dm + " hidden units ('neurons') each take one dot product with the token's contextual "
                         + "meaning: " + dm + " little analyses of the same vector, position by position (no mixing "
@@ -362,7 +363,7 @@ public final class ForwardTrace {
         }
         step("MLP non-linearity, block " + l, formula, "[T, d_mlp] = [" + t + ", " + dm + "]", meaning,
                 t(p + "mlp.hook_post", "r", post, tokens, List.of()));
-        double[][] out = addRow(matmul(post, of(mlp.proj.weight)), vector(mlp.proj.bias));
+        double[][] out = addRow(matmul(post, of(mlp.proj.weightFloat32())), vector(mlp.proj.bias));
         step("MLP recombine, block " + l, "mlp_out = r·W_2 + b_2", "[T, d_model] = [" + t + ", " + d + "]",
                 "Each active unit writes its own direction (a row of W_2) back into the stream's space, weighted by how "
                         + "strongly it fired: the MLP's answer for each token.",
@@ -399,7 +400,7 @@ public final class ForwardTrace {
 
     /** ℓ = x·W_Uᵀ with W_U [V, d] read in place (a vocabulary of 50k rows is not copied). */
     private double[][] unembed(double[][] x) {
-        Tensor w = gpt.unembedding.weight.contiguous();
+        Tensor w = gpt.unembedding.weightFloat32().contiguous();   // a bfloat16 model: widened for this call
         float[] wd = w.data();
         int off = w.offset(), v = w.dim(0), d = w.dim(1);
         double[][] z = new double[x.length][v];
