@@ -3,6 +3,7 @@ package dev.loupe.web;
 import dev.loupe.LoupeException;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
+import dev.loupe.model.WeightFormat;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.model.io.SamplePrompt;
 import dev.loupe.tokens.TokenDisplay;
@@ -60,12 +61,27 @@ public final class ExplorerModel {
 
     /** {@link #open(Path)}; {@code allowNonFinite} loads weights holding NaN or Inf (refused otherwise). */
     public static ExplorerModel open(Path dir, boolean allowNonFinite) {
+        return open(dir, allowNonFinite, WeightFormat.F32);
+    }
+
+    /**
+     * {@link #open(Path, boolean)} with the weight matrices held in {@code format}: bfloat16 reads them
+     * as such ({@link ModelDirectory#readBf16}: half the memory of float32), and every view then
+     * describes that bfloat16 model — the weight-only ones (circuits) through the exact float32
+     * widening of the rounded weights.
+     */
+    public static ExplorerModel open(Path dir, boolean allowNonFinite, WeightFormat format) {
         if (!Files.isDirectory(dir)) throw new LoupeException("model directory " + dir + " does not exist");
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
+        Gpt gpt;
+        if (format == WeightFormat.BF16) {
+            gpt = ModelDirectory.readBf16(dir, allowNonFinite).gpt();
+        } else {
+            ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
+            gpt = Gpt.fromWeights(m.config(), m.weights());
+        }
         Tokenizer tok = Tokenizers.require(dir);
         Path fn = dir.toAbsolutePath().normalize().getFileName();
-        return new ExplorerModel(Gpt.fromWeights(m.config(), m.weights()), tok, fn == null ? dir.toString() : fn.toString(),
-                SamplePrompt.read(dir));
+        return new ExplorerModel(gpt, tok, fn == null ? dir.toString() : fn.toString(), SamplePrompt.read(dir));
     }
 
     public GptConfig config() { return gpt.config(); }

@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
  *
  * <pre>
  *   GET  /                                   the page (index.html, app.js, style.css from the jar)
- *   GET  /api/model                          name, layers, heads, context, vocabulary, default prompt (and its source), accepted tokens
+ *   GET  /api/model                          name, layers, heads, context, vocabulary, weights (f32|bf16), default prompt (and its source), accepted tokens
  *   POST /api/analyze {"prompt": "..."}      tokens, top predictions, a run id (patterns cached under it)
  *   GET  /api/runs/{id}/attention/{l}        layer l's patterns [H, T, T] as little-endian float32
  *   GET  /api/runs/{id}/attention/{l}/{h}    head (l, h)'s pattern [T, T] as JSON
@@ -329,6 +329,7 @@ public final class ExplorerServer implements AutoCloseable {
         o.put("context", model.config().nPositions());
         o.put("max_tokens", maxTokens);
         o.put("vocab", model.config().vocabSize());
+        o.put("weights", model.gpt().weightFormat().label());
         DefaultPrompt.Choice prompt = DefaultPrompt.forModel(model, Math.min(maxTokens, model.config().nPositions()));
         o.put("default_prompt", prompt.text());
         o.put("default_prompt_source", prompt.source());

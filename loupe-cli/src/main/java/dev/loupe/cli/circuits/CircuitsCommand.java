@@ -9,10 +9,11 @@ import dev.loupe.cli.QuietProgress;
 import dev.loupe.cli.UsageException;
 import dev.loupe.model.Gpt;
 import dev.loupe.model.GptConfig;
-import dev.loupe.model.io.ModelDirectory;
+import dev.loupe.cli.model.AnalysisWeightsOption;
+import dev.loupe.cli.model.LoadedGpt;
+import dev.loupe.model.WeightFormat;
 import dev.loupe.tensor.io.AtomicFiles;
 import dev.loupe.tokens.Tokenizer;
-import dev.loupe.tokens.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,7 +46,8 @@ import java.util.function.Predicate;
                 "  loupe circuits --model runs/quickstart/attn-only-2l      # after 'loupe quickstart'",
                 "  loupe circuits --model runs/quickstart/attn-only-2l --prompt 'abcabc' --html circuits.html",
                 "  loupe circuits --model runs/shakespeare --json > circuits.json   # after the README's 'loupe train'",
-                "  loupe circuits --model gpt2 --layer 5 --head 1 --top 10         # after 'loupe fetch gpt2'"})
+                "  loupe circuits --model gpt2 --layer 5 --head 1 --top 10         # after 'loupe fetch gpt2'",
+                "  loupe circuits --model gpt2 --weights bf16 --top 0              # the bf16 model's scores, half the memory"})
 public final class CircuitsCommand implements Callable<Integer> {
     @Mixin
     NonFiniteOption nonFinite;
@@ -55,6 +57,8 @@ public final class CircuitsCommand implements Callable<Integer> {
     String model;
     @picocli.CommandLine.Mixin
     dev.loupe.cli.lora.AdapterOption adapter;
+    @Mixin
+    AnalysisWeightsOption weights;
 
     @Option(names = "--layer", paramLabel = "L", description = "Only this layer's heads (from 0) and the compositions they take part in.")
     Integer layer;
@@ -84,26 +88,31 @@ public final class CircuitsCommand implements Callable<Integer> {
     public Integer call() {
         if (top < 0) throw new UsageException("--top must be ≥ 0, got " + top);
         if (head != null && layer == null) throw new UsageException("--head needs --layer (a head is named by layer and head)");
-        Path dir = new ModelRef(model).dir();
-        ModelDirectory.LoadedModel m = adapter.read(dir, nonFinite.allowed());
-        Gpt gpt = Gpt.fromWeights(m.config(), m.weights());
+        WeightFormat format = weights.format();
+        if (foldLn && format == WeightFormat.BF16) {
+            throw new UsageException("--fold-ln rewrites the weights in float32: it cannot be combined with --weights bf16");
+        }
+        LoadedGpt loaded = LoadedGpt.open(new ModelRef(model), nonFinite.allowed(), adapter, format);
+        Path dir = loaded.dir();
+        Gpt gpt = loaded.model();
+        GptConfig config = gpt.config();
         if (foldLn) {
-            if (m.config().norm() != GptConfig.Norm.PRE) throw new UsageException("--fold-ln needs a pre-LN model; this one is "
-                    + (m.config().norm() == GptConfig.Norm.POST ? "post-LN" : "without LayerNorm (norm none)"));
+            if (config.norm() != GptConfig.Norm.PRE) throw new UsageException("--fold-ln needs a pre-LN model; this one is "
+                    + (config.norm() == GptConfig.Norm.POST ? "post-LN" : "without LayerNorm (norm none)"));
             gpt = LayerNormFolding.fold(gpt).model();
         }
-        if (prompt != null && (m.config().mlp() != GptConfig.Mlp.NONE || m.config().norm() != GptConfig.Norm.PRE)) {
+        if (prompt != null && (config.mlp() != GptConfig.Mlp.NONE || config.norm() != GptConfig.Norm.PRE)) {
             throw new UsageException("--prompt (path expansion) needs an attention-only pre-LN model; this one has mlp "
-                    + m.config().mlp() + ", norm " + m.config().norm());
+                    + config.mlp() + ", norm " + config.norm());
         }
-        int layers = m.config().nLayer(), heads = m.config().nHead();
+        int layers = config.nLayer(), heads = config.nHead();
         if (layer != null && (layer < 0 || layer >= layers)) {
             throw new UsageException("--layer " + layer + " is out of range: the model has layers 0 … " + (layers - 1));
         }
         if (head != null && (head < 0 || head >= heads)) {
             throw new UsageException("--head " + head + " is out of range: the model has heads 0 … " + (heads - 1) + " per layer");
         }
-        Optional<Tokenizer> tokenizer = Tokenizers.load(dir);
+        Optional<Tokenizer> tokenizer = loaded.tokenizer();
         IntFunction<String> text = tokenizer.<IntFunction<String>>map(t -> t::tokenText).orElse(null);
         Predicate<HeadId> selected = h -> (layer == null || h.layer() == layer) && (head == null || h.head() == head);
         CircuitsReport report = CircuitsReport.compute(new HeadCircuits(gpt), selected, layer != null, top, text,
@@ -113,8 +122,8 @@ public final class CircuitsCommand implements Callable<Integer> {
             if (tokenizer.isEmpty()) throw new UsageException("--prompt needs the model's tokenizer, and " + dir + " has none");
             ids = tokenizer.get().encode(prompt);
             if (ids.length == 0) throw new UsageException("--prompt encodes to no tokens");
-            if (ids.length > m.config().nPositions()) {
-                throw new UsageException("--prompt is " + ids.length + " tokens, the model's context is " + m.config().nPositions());
+            if (ids.length > config.nPositions()) {
+                throw new UsageException("--prompt is " + ids.length + " tokens, the model's context is " + config.nPositions());
             }
         }
         CircuitsReadings readings = CircuitsReadings.compute(report.circuits(), selected, report.pairsScanned(), top, ids);

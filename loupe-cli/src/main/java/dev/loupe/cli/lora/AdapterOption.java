@@ -18,6 +18,11 @@ public final class AdapterOption {
                     + "'loupe finetune'), merged into the model's weights as it loads.")
     Path adapter;
 
+    /** Whether {@code --adapter} was given. */
+    public boolean given() {
+        return adapter != null;
+    }
+
     /** The model as loaded, with the adapter merged in when one was given. */
     public ModelDirectory.LoadedModel apply(ModelDirectory.LoadedModel m) {
         if (adapter == null) return m;
@@ -31,9 +36,19 @@ public final class AdapterOption {
 
     /** {@link #openExplorer(Path)}; {@code allowNonFinite} loads weights holding NaN or Inf. */
     public dev.loupe.web.ExplorerModel openExplorer(Path modelDir, boolean allowNonFinite) {
-        if (adapter == null) return dev.loupe.web.ExplorerModel.open(modelDir, allowNonFinite);
+        return openExplorer(modelDir, allowNonFinite, dev.loupe.model.WeightFormat.F32);
+    }
+
+    /**
+     * {@link #openExplorer(Path, boolean)} with the weight matrices in {@code format}; with an adapter
+     * the merged float32 weights are rounded to bfloat16 (as {@code LoadedGpt} does).
+     */
+    public dev.loupe.web.ExplorerModel openExplorer(Path modelDir, boolean allowNonFinite, dev.loupe.model.WeightFormat format) {
+        if (!given()) return dev.loupe.web.ExplorerModel.open(modelDir, allowNonFinite, format);
         ModelDirectory.LoadedModel m = read(modelDir, allowNonFinite);
-        return new dev.loupe.web.ExplorerModel(dev.loupe.model.Gpt.fromWeights(m.config(), m.weights()),
+        dev.loupe.model.Gpt gpt = dev.loupe.model.Gpt.fromWeights(m.config(), m.weights());
+        if (format == dev.loupe.model.WeightFormat.BF16) gpt = gpt.toBf16();
+        return new dev.loupe.web.ExplorerModel(gpt,
                 dev.loupe.tokens.Tokenizers.require(modelDir), modelDir.toAbsolutePath().normalize().getFileName() + " + " + adapter.getFileName(),
                 dev.loupe.model.io.SamplePrompt.read(modelDir));
     }

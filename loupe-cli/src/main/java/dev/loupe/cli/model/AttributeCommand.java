@@ -35,12 +35,16 @@ import java.util.concurrent.Callable;
                 "  loupe attribute --model gpt2 --text \"When John and Mary went to the shops, John gave the bag to\" \\",
                 "      --target \" Mary\" --counterfactual \" John\"",
                 "  loupe attribute --model runs/shakespeare --text \"abcab\" --json",
+                "  loupe attribute --model gpt2 --text \"The Eiffel Tower is in the city of\" --weights bf16",
                 "%nWithout --target the model's own top prediction is attributed. The text is used as given;",
                 "--prepend-bos puts the end-of-text token in front, and the output says which.",
                 "Exit codes: 0 ok, 1 failure (bad model, target not one token), 2 bad usage."})
 public final class AttributeCommand implements Callable<Integer> {
     @Mixin
     ModelText modelText;
+
+    @Mixin
+    AnalysisWeightsOption weights;
 
     @Mixin
     SaeSpliceOption sae;
@@ -69,7 +73,7 @@ public final class AttributeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelText.Opened opened = modelText.open();
+        ModelText.Opened opened = modelText.open(weights.format());
         LoadedGpt m = opened.model();
         BosText in = opened.input();
         Gpt gpt = m.model();

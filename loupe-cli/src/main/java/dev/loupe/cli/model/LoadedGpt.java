@@ -35,15 +35,17 @@ public record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
     /**
      * As {@link #open(ModelRef, boolean, dev.loupe.cli.lora.AdapterOption)} with the weight matrices in
      * {@code format}: bfloat16 reads them as such ({@link ModelDirectory#readBf16}: BF16 tensors as
-     * stored, half the memory); with an adapter the merged float32 weights are rounded.
+     * stored, half the memory, never a float32 copy first); with an adapter given the merged float32
+     * weights are rounded.
      */
     public static LoadedGpt open(ModelRef ref, boolean allowNonFinite, dev.loupe.cli.lora.AdapterOption adapter, WeightFormat format) {
         Path dir = ref.dir();
         Gpt gpt;
-        if (format == WeightFormat.BF16 && adapter == null) {
+        boolean merge = adapter != null && adapter.given();   // the picocli mixin is always there: was --adapter given?
+        if (format == WeightFormat.BF16 && !merge) {
             gpt = ModelDirectory.readBf16(dir, allowNonFinite).gpt();
         } else {
-            ModelDirectory.LoadedModel m = adapter == null ? ModelDirectory.read(dir, allowNonFinite) : adapter.read(dir, allowNonFinite);
+            ModelDirectory.LoadedModel m = merge ? adapter.read(dir, allowNonFinite) : ModelDirectory.read(dir, allowNonFinite);
             gpt = Gpt.fromWeights(m.config(), m.weights());
             if (format == WeightFormat.BF16) gpt = gpt.toBf16();
         }

@@ -46,6 +46,7 @@ import java.util.concurrent.CountDownLatch;
         footer = {"%nExamples:",
                 "  loupe serve --model gpt2",
                 "  loupe serve --model runs/shakespeare --port 8080",
+                "  loupe serve --model gpt2 --weights bf16         # half the memory; every view describes the bf16 model",
                 "  loupe reproduce monosemanticity --out runs/mono",
                 "  loupe serve --model runs/mono/model --sae runs/mono/sae --sae-error --sae-dashboard runs/mono",
                 "%nPrompts longer than --max-tokens (default: the model's context) keep their last tokens, with a notice.",
@@ -59,6 +60,8 @@ public final class ServeCommand implements Callable<Integer> {
     ModelRef model;
     @picocli.CommandLine.Mixin
     dev.loupe.cli.lora.AdapterOption adapter;
+    @Mixin
+    dev.loupe.cli.model.AnalysisWeightsOption weights;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
@@ -86,7 +89,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw new UsageException("--port must be in [0, 65535], got " + port);
         if (maxTokens != null && maxTokens < 1) throw new UsageException("--max-tokens must be at least 1, got " + maxTokens);
         System.out.println("loading " + model + " …");
-        ExplorerModel m = adapter.openExplorer(model.dir(), nonFinite.allowed());
+        ExplorerModel m = adapter.openExplorer(model.dir(), nonFinite.allowed(), weights.format());
         int limit = maxTokens == null ? m.config().nPositions() : maxTokens;
         var splice = sae.attach(m.gpt());
         if (saeDashboard != null && splice == null) throw new UsageException("--sae-dashboard needs --sae DIR");

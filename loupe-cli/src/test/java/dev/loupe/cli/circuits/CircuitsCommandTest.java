@@ -42,6 +42,28 @@ class CircuitsCommandTest {
     }
 
     @Test
+    void weightsBf16ReadsTheBf16ModelsCircuits() throws Exception {
+        MainTest.Result r = run("circuits", "--model", dir.toString(), "--json", "--top", "2", "--weights", "bf16");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        HeadCircuits half = new HeadCircuits(gpt.toBf16()), f32 = new HeadCircuits(gpt);
+        assertThat(j.get("heads")).hasSize(6);
+        boolean moved = false;
+        for (JsonNode h : j.get("heads")) {
+            int l = h.get("layer").asInt(), hd = h.get("head").asInt();
+            double ov = h.get("ov_copying_score").asDouble();
+            assertThat(ov).isEqualTo(half.ovCopyingScore(l, hd));                       // the bf16 model's score …
+            assertThat(ov).isCloseTo(f32.ovCopyingScore(l, hd), org.assertj.core.api.Assertions.within(0.05)); // … near float32's
+            assertThat(h.get("qk_copying_score").asDouble()).isEqualTo(half.qkMatchingScore(l, hd));
+            moved |= ov != f32.ovCopyingScore(l, hd);
+        }
+        assertThat(moved).as("rounded weights move some score").isTrue();
+        MainTest.Result fold = run("circuits", "--model", dir.toString(), "--fold-ln", "--weights", "bf16");
+        assertThat(fold.code()).isEqualTo(2);
+        assertThat(fold.err()).contains("--fold-ln").contains("bf16").doesNotContain("at dev.");
+    }
+
+    @Test
     void jsonHoldsEveryHeadEveryLaterPairAndTheBaselineWithTheLibrarysNumbers() throws Exception {
         MainTest.Result r = run("circuits", "--model", dir.toString(), "--json", "--top", "3");
         assertThat(r.code()).as(r.err()).isZero();

@@ -77,6 +77,26 @@ class AnalysisCommandsTest {
 
     /** With --counterfactual the attributions add up to the logit difference at --position, which the logits give directly. */
     @Test
+    void attributeWeightsBf16AttributesTheBf16ModelWithinRoundingOfFloat32() throws Exception {
+        MainTest.Result f = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "l", "--json");
+        MainTest.Result h = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "l", "--json", "--weights", "bf16");
+        assertThat(h.code()).as(h.err()).isZero();
+        JsonNode f32 = new ObjectMapper().readTree(f.out()), bf16 = new ObjectMapper().readTree(h.out());
+        var rd = dev.loupe.analysis.decomposition.ResidualDecomposition.compute(gpt.toBf16(), tok.encode("hello"));
+        double[] expected = rd.directLogitAttribution(4, tok.encode("l")[0]);
+        double scale = 0, moved = 0;
+        for (JsonNode c : f32.get("components")) scale = Math.max(scale, Math.abs(c.get("attribution").asDouble()));
+        for (int k = 0; k < expected.length; k++) {
+            double got = bf16.get("components").get(k).get("attribution").asDouble(), ref = f32.get("components").get(k).get("attribution").asDouble();
+            assertThat(got).as("component %d: the bf16 model's attribution", k).isCloseTo(expected[k], within(1e-9));
+            assertThat(got).as("component %d: within bf16 rounding of float32", k).isCloseTo(ref, within(scale / 32));
+            moved = Math.max(moved, Math.abs(got - ref));
+        }
+        assertThat(moved).as("rounded weights move the attributions").isGreaterThan(0);
+        assertThat(bf16.get("logit").asDouble()).isCloseTo(rd.logits().get(4, tok.encode("l")[0]), within(1e-6));
+    }
+
+    @Test
     void attributeLogitDifferenceAtAPosition() throws Exception {
         MainTest.Result r = run("attribute", "--model", dir.toString(), "--text", "hello", "--target", "l",
                 "--counterfactual", "w", "--position", "2", "--json");

@@ -39,6 +39,20 @@ class ServeCommandTest {
         assertThat(MainTest.run("serve", "--model", "x", "--max-tokens", "0").code()).isEqualTo(2);
     }
 
+    @Test
+    void weightsBf16IsOfferedAndSaysTheViewsDescribeTheBf16Model(@TempDir Path tmp) {
+        MainTest.Result help = MainTest.run("serve", "--help");
+        assertThat(help.out().replaceAll("\\s+", " ")).contains("--weights").contains("bfloat16").contains("rounded values");
+        Path dir = tmp.resolve("m");
+        CharTokenizer tok = CharTokenizer.fromCorpus("abc ");
+        GptConfig c = GptConfig.gpt2(tok.vocabSize(), 8, 8, 1, 2);
+        dev.loupe.model.io.ModelDirectory.write(dir, c, Gpt.create(c, 1).parameters());
+        dev.loupe.tokens.Tokenizers.save(tok, dir);
+        MainTest.Result bad = MainTest.run("serve", "--model", dir.toString(), "--port", "0", "--weights", "int4");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--weights").contains("f32 or bf16").doesNotContain("at dev.");
+    }
+
     /** Issue 20: --host 0.0.0.0 printed a 127.0.0.1 URL and no warning. */
     @Test
     void listeningBeyondThisMachineIsAnnouncedLoudly() {

@@ -40,7 +40,7 @@ function score(x) { return x.toFixed(2); }
 
 async function init() {
   const m = await (await api("/api/model")).json();
-  $("model-info").textContent = `${m.name}: ${m.layers} layers × ${m.heads} heads, d_model ${m.d_model}, context ${m.context}, vocabulary ${m.vocab}`;
+  $("model-info").textContent = `${m.name}: ${m.layers} layers × ${m.heads} heads, d_model ${m.d_model}, context ${m.context}, vocabulary ${m.vocab}${m.weights === "bf16" ? ", bfloat16 weights" : ""}`;
   $("accepts").textContent = "The model accepts " + m.accepts + "." + (m.default_prompt_source === "training text"
     ? " The prompt it opens on is a sample of its training text (sample_prompt.txt)." : "");
   if (!$("prompt").value) $("prompt").value = m.default_prompt;
