@@ -72,13 +72,7 @@ public final class ExplorerModel {
      */
     public static ExplorerModel open(Path dir, boolean allowNonFinite, WeightFormat format) {
         if (!Files.isDirectory(dir)) throw new LoupeException("model directory " + dir + " does not exist");
-        Gpt gpt;
-        if (format == WeightFormat.BF16) {
-            gpt = ModelDirectory.readBf16(dir, allowNonFinite).gpt();
-        } else {
-            ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
-            gpt = Gpt.fromWeights(m.config(), m.weights());
-        }
+        Gpt gpt = ModelDirectory.readModel(dir, allowNonFinite, format);
         Tokenizer tok = Tokenizers.require(dir);
         Path fn = dir.toAbsolutePath().normalize().getFileName();
         return new ExplorerModel(gpt, tok, fn == null ? dir.toString() : fn.toString(), SamplePrompt.read(dir));

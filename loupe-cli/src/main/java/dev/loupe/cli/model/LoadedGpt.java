@@ -41,11 +41,10 @@ public record LoadedGpt(Gpt model, Optional<Tokenizer> tokenizer, Path dir) {
     public static LoadedGpt open(ModelRef ref, boolean allowNonFinite, dev.loupe.cli.lora.AdapterOption adapter, WeightFormat format) {
         Path dir = ref.dir();
         Gpt gpt;
-        boolean merge = adapter != null && adapter.given();   // the picocli mixin is always there: was --adapter given?
-        if (format == WeightFormat.BF16 && !merge) {
-            gpt = ModelDirectory.readBf16(dir, allowNonFinite).gpt();
+        if (adapter == null || !adapter.given()) {   // the picocli mixin is always there: was --adapter given?
+            gpt = ModelDirectory.readModel(dir, allowNonFinite, format);
         } else {
-            ModelDirectory.LoadedModel m = merge ? adapter.read(dir, allowNonFinite) : ModelDirectory.read(dir, allowNonFinite);
+            ModelDirectory.LoadedModel m = adapter.read(dir, allowNonFinite);
             gpt = Gpt.fromWeights(m.config(), m.weights());
             if (format == WeightFormat.BF16) gpt = gpt.toBf16();
         }

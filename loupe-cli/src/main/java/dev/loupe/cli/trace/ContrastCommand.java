@@ -56,6 +56,9 @@ public final class ContrastCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory with a tokenizer.")
     Path model;
 
+    @Mixin
+    dev.loupe.cli.model.AnalysisWeightsOption weights;
+
     @Option(names = "--token", required = true, paramLabel = "WORD", description = "The word to follow, e.g. apple.")
     String token;
 
@@ -76,7 +79,7 @@ public final class ContrastCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (contexts.size() != 2) throw new UsageException("give exactly two --context texts, got " + contexts.size());
         if (top < 1) throw new UsageException("--top must be at least 1, got " + top);
-        OpenedModel m = OpenedModel.open(model, nonFinite.allowed());
+        OpenedModel m = OpenedModel.open(model, nonFinite.allowed(), weights.format());
         TokenLocator.Located a = TokenLocator.find(m.tokenizer(), token, contexts.get(0), "context A");
         TokenLocator.Located b = TokenLocator.find(m.tokenizer(), token, contexts.get(1), "context B");
         GptConfig c = m.gpt().config();

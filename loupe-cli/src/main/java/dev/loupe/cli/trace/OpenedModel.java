@@ -1,6 +1,7 @@
 package dev.loupe.cli.trace;
 
 import dev.loupe.model.Gpt;
+import dev.loupe.model.WeightFormat;
 import dev.loupe.model.io.ModelDirectory;
 import dev.loupe.tokens.TokenDisplay;
 import dev.loupe.tokens.Tokenizer;
@@ -12,9 +13,12 @@ import java.nio.file.Path;
 record OpenedModel(Gpt gpt, Tokenizer tokenizer, Path dir) {
 
     static OpenedModel open(Path dir, boolean allowNonFinite) {
-        ModelDirectory.LoadedModel m = ModelDirectory.read(dir, allowNonFinite);
-        Tokenizer tok = Tokenizers.require(dir);
-        return new OpenedModel(Gpt.fromWeights(m.config(), m.weights()), tok, dir);
+        return open(dir, allowNonFinite, WeightFormat.F32);
+    }
+
+    /** The model with its weight matrices in {@code format} (bfloat16: read as such, {@link ModelDirectory#readBf16}). */
+    static OpenedModel open(Path dir, boolean allowNonFinite, WeightFormat format) {
+        return new OpenedModel(ModelDirectory.readModel(dir, allowNonFinite, format), Tokenizers.require(dir), dir);
     }
 
     /** A token's text with spaces and newlines made visible (' the' shows as '·the'). */

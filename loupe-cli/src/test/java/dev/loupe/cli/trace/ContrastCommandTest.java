@@ -65,6 +65,21 @@ class ContrastCommandTest {
     }
 
     @Test
+    void weightsBf16ContrastsTheBf16ModelsValuePaths() throws Exception {
+        MainTest.Result r = run("contrast", "--model", dir.toString(), "--token", "d", "--context", "abd",
+                "--context", "d", "--json", "--top", "2", "--weights", "bf16");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        ValueContrast half = ValueContrast.compute(gpt.toBf16(), tok.encode("abd"), 2, tok.encode("d"), 0, 2, true);
+        ValueContrast full = ValueContrast.compute(gpt, tok.encode("abd"), 2, tok.encode("d"), 0, 2, true);
+        for (int k = 0; k < 4; k++) {
+            double got = root.get("heads").get(k).get("ov_cosine").asDouble();
+            assertThat(got).isCloseTo(half.heads().get(k).ovCosine(), within(1e-12));
+            assertThat(got).isCloseTo(full.heads().get(k).ovCosine(), within(0.05));
+        }
+    }
+
+    @Test
     void identicalContextsGiveCosineOne() throws Exception {
         MainTest.Result r = run("contrast", "--model", dir.toString(), "--token", "c", "--context", "abc",
                 "--context", "abc", "--json");

@@ -99,6 +99,17 @@ public final class ModelDirectory {
     }
 
     /**
+     * The model in {@code dir} with its weight matrices in {@code format}: float32 ({@link #read} then
+     * {@link Gpt#fromWeights}), or bfloat16 read as such ({@link #readBf16}, never a float32 copy
+     * first), for the commands that take {@code --weights}.
+     */
+    public static Gpt readModel(Path dir, boolean allowNonFinite, dev.loupe.model.WeightFormat format) {
+        if (format == dev.loupe.model.WeightFormat.BF16) return readBf16(dir, allowNonFinite).gpt();
+        LoadedModel m = read(dir, allowNonFinite);
+        return Gpt.fromWeights(m.config(), m.weights());
+    }
+
+    /**
      * As {@link #read(Path, boolean)}, with the same checks, but the weight matrices held in bfloat16:
      * BF16 tensors are taken as stored, never widened, others rounded to nearest (ties to even) one
      * tensor at a time, so the memory is about half of a float32 load (2 bytes per weight).
