@@ -68,11 +68,12 @@ public final class ExplorerModel {
      * {@link #open(Path, boolean)} with the weight matrices held in {@code format}: bfloat16 reads them
      * as such ({@link ModelDirectory#readBf16}: half the memory of float32), and every view then
      * describes that bfloat16 model — the weight-only ones (circuits) through the exact float32
-     * widening of the rounded weights.
+     * widening of the rounded weights. Either way the model is frozen (no gradient buffers: the
+     * explorer never trains), so a float32 model is held once, not twice.
      */
     public static ExplorerModel open(Path dir, boolean allowNonFinite, WeightFormat format) {
         if (!Files.isDirectory(dir)) throw new LoupeException("model directory " + dir + " does not exist");
-        Gpt gpt = ModelDirectory.readModel(dir, allowNonFinite, format);
+        Gpt gpt = ModelDirectory.readModel(dir, allowNonFinite, format, true);   // frozen: no gradient buffers to hold
         Tokenizer tok = Tokenizers.require(dir);
         Path fn = dir.toAbsolutePath().normalize().getFileName();
         return new ExplorerModel(gpt, tok, fn == null ? dir.toString() : fn.toString(), SamplePrompt.read(dir));

@@ -54,6 +54,7 @@ class Bf16ExplorerTest {
         Path dir = TestModels.small(tmp.resolve("model"), 32, 2, 4);
         ExplorerModel half = ExplorerModel.open(dir, false, WeightFormat.BF16), full = ExplorerModel.open(dir, false, WeightFormat.F32);
         assertThat(half.gpt().weightFormat()).isEqualTo(WeightFormat.BF16);
+        assertThat(full.gpt().gradients()).as("the explorer never trains: float32 weights held once").isEmpty();
         try (ExplorerServer b = ExplorerServer.start(half, "127.0.0.1", 0, 32);
              ExplorerServer f = ExplorerServer.start(full, "127.0.0.1", 0, 32)) {
             assertThat(ok(b, "/api/model").get("weights").asText()).isEqualTo("bf16");

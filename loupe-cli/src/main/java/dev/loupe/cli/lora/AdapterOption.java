@@ -46,7 +46,7 @@ public final class AdapterOption {
     public dev.loupe.web.ExplorerModel openExplorer(Path modelDir, boolean allowNonFinite, dev.loupe.model.WeightFormat format) {
         if (!given()) return dev.loupe.web.ExplorerModel.open(modelDir, allowNonFinite, format);
         ModelDirectory.LoadedModel m = read(modelDir, allowNonFinite);
-        dev.loupe.model.Gpt gpt = dev.loupe.model.Gpt.fromWeights(m.config(), m.weights());
+        dev.loupe.model.Gpt gpt = dev.loupe.model.Gpt.frozen(m.config(), m.weights());   // the explorer never trains: no gradient buffers
         if (format == dev.loupe.model.WeightFormat.BF16) gpt = gpt.toBf16();
         return new dev.loupe.web.ExplorerModel(gpt,
                 dev.loupe.tokens.Tokenizers.require(modelDir), modelDir.toAbsolutePath().normalize().getFileName() + " + " + adapter.getFileName(),

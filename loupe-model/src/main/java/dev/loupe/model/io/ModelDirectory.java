@@ -104,9 +104,19 @@ public final class ModelDirectory {
      * first), for the commands that take {@code --weights}.
      */
     public static Gpt readModel(Path dir, boolean allowNonFinite, dev.loupe.model.WeightFormat format) {
+        return readModel(dir, allowNonFinite, format, false);
+    }
+
+    /**
+     * As {@link #readModel(Path, boolean, dev.loupe.model.WeightFormat)}; {@code frozen} gives a
+     * float32 model no weight gradient buffers ({@link Gpt#frozen}): for a process that only runs and
+     * reads the model (the explorer), which then holds its weights once, not twice. A bfloat16 model
+     * is always frozen.
+     */
+    public static Gpt readModel(Path dir, boolean allowNonFinite, dev.loupe.model.WeightFormat format, boolean frozen) {
         if (format == dev.loupe.model.WeightFormat.BF16) return readBf16(dir, allowNonFinite).gpt();
         LoadedModel m = read(dir, allowNonFinite);
-        return Gpt.fromWeights(m.config(), m.weights());
+        return frozen ? Gpt.frozen(m.config(), m.weights()) : Gpt.fromWeights(m.config(), m.weights());
     }
 
     /**
