@@ -6,8 +6,9 @@ import java.util.Locale;
 
 /**
  * How a model holds its weight matrices (c_attn, c_proj, c_fc, W_E, W_U): float32, the default and
- * the only format for training and weight analysis, or bfloat16 for inference, which halves the
- * bytes streamed per decoded token and the memory of a checkpoint. Activations, hooks, biases,
+ * the only format for training, or bfloat16 for inference and analysis, which halves the bytes
+ * streamed per decoded token and the memory of a checkpoint (weight analyses read its exact float32
+ * widening, e.g. {@link Attention#wQ}). Activations, hooks, biases,
  * LayerNorm parameters and positions stay float32 in both; products accumulate in float32.
  */
 public enum WeightFormat {

@@ -4,7 +4,6 @@ import dev.loupe.analysis.decomposition.ResidualDecomposition;
 import dev.loupe.analysis.interventions.TestModels;
 import dev.loupe.model.Gpt;
 import dev.loupe.tensor.Tensor;
-import dev.loupe.tensor.bf16.BFloat16;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,25 +21,18 @@ import static org.assertj.core.api.Assertions.within;
  * composition scores (all in [−1, 1] or [0, 1]) move by a few 2^-8 at most, well under 0.05.
  */
 class Bf16CircuitsTest {
-    /** The float32 model over exactly the weights {@code toBf16} holds. */
-    static Gpt rounded(Gpt m) {
-        Map<String, Tensor> w = new LinkedHashMap<>();
-        m.parameters().forEach((name, t) -> {
-            Tensor c = t.copy();
-            if (Gpt.heldInBf16(m.config(), name)) {
-                float[] d = c.contiguousData();
-                for (int i = 0; i < d.length; i++) d[i] = BFloat16.round(d[i]);
-            }
-            w.put(name, c);
-        });
-        return Gpt.fromWeights(m.config(), w);
+    /** The float32 model over exactly the weights {@code half} holds: its vectors, and its bfloat16 matrices widened. */
+    static Gpt rounded(Gpt half) {
+        Map<String, Tensor> w = new LinkedHashMap<>(half.parameters());
+        half.bf16Matrices().forEach((name, m) -> w.put(name, m.toTensor()));
+        return Gpt.fromWeights(half.config(), w);
     }
 
     @ParameterizedTest(name = "tied {0}")
     @ValueSource(booleans = {true, false})
     void headCircuitsAndCompositionDescribeTheRoundedWeights(boolean tied) {
         Gpt f32 = HeadCircuitsTest.model(tied, 41), half = f32.toBf16();
-        HeadCircuits onHalf = new HeadCircuits(half), onRounded = new HeadCircuits(rounded(f32)), onF32 = new HeadCircuits(f32);
+        HeadCircuits onHalf = new HeadCircuits(half), onRounded = new HeadCircuits(rounded(half)), onF32 = new HeadCircuits(f32);
         CompositionScores sHalf = CompositionScores.compute(onHalf), sRounded = CompositionScores.compute(onRounded),
                 sF32 = CompositionScores.compute(onF32);
         for (HeadId h : onHalf.allHeads()) {
@@ -64,7 +56,7 @@ class Bf16CircuitsTest {
     @ParameterizedTest(name = "tied {0}")
     @ValueSource(booleans = {true, false})
     void directLogitAttributionReadsTheBfloat16Unembedding(boolean tied) {
-        Gpt f32 = HeadCircuitsTest.model(tied, 43), half = f32.toBf16(), same = rounded(f32);
+        Gpt f32 = HeadCircuitsTest.model(tied, 43), half = f32.toBf16(), same = rounded(half);
         int[] ids = TestModels.tokens(44, 7, f32.config().vocabSize());
         ResidualDecomposition a = ResidualDecomposition.compute(half, ids), b = ResidualDecomposition.compute(same, ids);
         for (int token : new int[] {0, 5, f32.config().vocabSize() - 1}) {
