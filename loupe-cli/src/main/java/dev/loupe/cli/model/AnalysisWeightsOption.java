@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --weights f32|bf16} for the commands that read the weights themselves as well as running
- * the model (serve, attribute, circuits): as {@link WeightsOption}, and its help says that with bf16
+ * the model (serve, attribute, circuits, contrast, sae features): as {@link WeightsOption}, and its help says that with bf16
  * every analysis describes the bfloat16 model — the weight-reading ones (W_U rows for attribution,
  * W_Q/W_K/W_V/W_O, W_E, W_U for circuits) through the exact float32 widening of its rounded weights,
  * one head's block or one row at a time where that is all they need.

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  * attention, ablate, cache): bf16 holds the weight matrices in bfloat16 — half the memory, about
  * twice the decoding speed, logits within about 1 % of float32's spread — with activations, hooks
  * and accumulation in float32 (docs/performance.md). The commands that also read the weights
- * (serve, attribute, circuits) take {@link AnalysisWeightsOption}, whose help says what they read.
+ * (serve, attribute, circuits, contrast, sae features) take {@link AnalysisWeightsOption}, whose help says what they read.
  */
 public final class WeightsOption {
     /** The help of {@code --weights}: what each format holds and costs. */

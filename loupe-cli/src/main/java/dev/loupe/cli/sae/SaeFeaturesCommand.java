@@ -60,6 +60,9 @@ public final class SaeFeaturesCommand implements Callable<Integer> {
             description = "The model the SAE belongs to (directory with a tokenizer, or a name fetched with 'loupe fetch').")
     ModelRef model;
 
+    @picocli.CommandLine.Mixin
+    dev.loupe.cli.model.AnalysisWeightsOption weights;
+
     @Option(names = "--sae", required = true, paramLabel = "DIR", description = "SAELens directory: cfg.json + sae_weights.safetensors.")
     Path sae;
 
@@ -90,7 +93,7 @@ public final class SaeFeaturesCommand implements Callable<Integer> {
     public Integer call() {
         if (tokens < 1) throw new UsageException("--tokens must be positive, got " + tokens);
         if (examples < 1) throw new UsageException("--examples must be positive, got " + examples);
-        LoadedGpt m = LoadedGpt.open(model);
+        LoadedGpt m = LoadedGpt.open(model, false, null, weights.format());
         SparseAutoencoder s = SaeFiles.load(sae);
         DashboardUnits units = new SaeUnits(m.model(), s);
         int positions = m.model().config().nPositions();

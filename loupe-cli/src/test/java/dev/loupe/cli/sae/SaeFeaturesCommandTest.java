@@ -50,5 +50,23 @@ class SaeFeaturesCommandTest {
         assertThat(missing.err()).contains("none.txt").doesNotContain("\tat ");
         assertThat(Files.exists(dir.resolve("out2"))).isFalse();
         assertThat(Files.exists(dir.resolve("out3"))).isFalse();
+
+        // --weights bf16: the same dashboard of the bf16 model; its logit effects (through the bf16 W_out and
+        // W_U) within bfloat16 rounding of float32's (a few 2^-8 of the largest effect)
+        Path half = dir.resolve("out-bf16");
+        MainTest.Result b = MainTest.run("sae", "features", "--model", model.toString(), "--sae", sae.toString(), "--data", data.toString(),
+                "--out", half.toString(), "--tokens", "1024", "--context-size", "32", "--weights", "bf16");
+        assertThat(b.code()).as(b.err()).isZero();
+        JsonNode h = new ObjectMapper().readTree(half.resolve("features.json").toFile());
+        assertThat(h.path("features")).hasSize(128);
+        double largest = 0, moved = 0;
+        for (int i = 0; i < 128; i++) {
+            JsonNode f32 = j.path("features").get(i).path("logits_positive"), bf16 = h.path("features").get(i).path("logits_positive");
+            if (f32.isEmpty() || bf16.isEmpty()) continue;
+            largest = Math.max(largest, Math.abs(f32.get(0).path("effect").asDouble()));
+            moved = Math.max(moved, Math.abs(f32.get(0).path("effect").asDouble() - bf16.get(0).path("effect").asDouble()));
+        }
+        assertThat(largest).isPositive();
+        assertThat(moved).isPositive().isLessThan(largest / 16);
     }
 }
