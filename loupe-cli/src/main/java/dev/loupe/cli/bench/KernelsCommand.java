@@ -88,6 +88,7 @@ public final class KernelsCommand implements Runnable {
                 repeat, Parallel.threads());
         for (MatmulBackend b : backends) out.println("  " + Backends.describe(b));
         if (withPeer) out.printf("  torch %s, %d threads%n", peer.version(), peer.threads());
+        out.println("  " + PeerEnvironment.kernelsLine());
         List<String> cols = new ArrayList<>();
         for (MatmulBackend b : backends) cols.add(b.name());
         if (withPeer) cols.add("torch");

@@ -54,8 +54,7 @@ public final class TorchPeer {
             List<String> command = new ArrayList<>(List.of(PYTHON, script.toString(), "--threads", Integer.toString(threads)));
             command.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(command);
-            pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
-            pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+            PeerEnvironment.apply(pb, threads);
             pb.redirectError(ProcessBuilder.Redirect.INHERIT);
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

@@ -144,6 +144,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
             ObjectNode root = om.createObjectNode();
             root.set("results", results);
             if (torchMissing != null) root.put("torch", "not measured: " + torchMissing);
+            root.put("openblas", PeerEnvironment.kernelsLine());
             System.out.println(root.toPrettyString());
         } else {
             if (torchMissing != null) System.out.println("PyTorch peer not measured: " + torchMissing);
@@ -178,6 +179,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
             }
             System.out.println("ratio = PyTorch time / Loupe time (> 1: Loupe is faster); medians of " + steps + " steps after "
                     + WARMUP + " warm-up steps, " + Parallel.threads() + " threads.");
+            System.out.println(PeerEnvironment.kernelsLine());
         }
         return 0;
     }
@@ -269,8 +271,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
                 "" + s.heads(), "" + vocab, "" + batch, "" + t, "" + WARMUP, "" + steps));
         if (m != null) cmd.addAll(List.of("" + m.experts(), "" + m.topK(), "" + m.dExpert()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("OPENBLAS_NUM_THREADS", "2");
-        pb.environment().put("OMP_NUM_THREADS", "2");
+        PeerEnvironment.apply(pb, 2);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());

@@ -75,6 +75,7 @@ public final class GenerateBenchCommand implements Runnable {
             System.out.printf(Locale.ROOT, "  loupe bf16 / loupe f32 tokens/s: %.2f%n", bf16.perSecond() / f32.perSecond());
         }
         System.out.println("  load average at the end: " + StepTimes.loadAverage());
+        System.out.println("  " + dev.loupe.cli.bench.PeerEnvironment.kernelsLine());
     }
 
     /**

@@ -71,5 +71,6 @@ public final class PrefillBenchCommand implements Runnable {
             times.forEach((f, t) -> System.out.printf(Locale.ROOT, "  torch / loupe %s time: %.2f%n", f.label(), torch.mean() / t.mean()));
         }
         System.out.println("  load average at the end: " + StepTimes.loadAverage());
+        System.out.println("  " + dev.loupe.cli.bench.PeerEnvironment.kernelsLine());
     }
 }

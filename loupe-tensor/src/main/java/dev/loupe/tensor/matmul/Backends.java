@@ -47,10 +47,10 @@ public final class Backends {
         return List.copyOf(list);
     }
 
-    /** One line for logs and benchmark output, e.g. "blas (/usr/lib/…/libopenblas.so.0), 2 threads". */
+    /** One line for logs and benchmark output, e.g. "blas (/usr/lib/…/libopenblas.so.0, SkylakeX kernels), 2 threads". */
     public static String describe(MatmulBackend b) {
         String detail = switch (b) {
-            case BlasMatmul blas -> "blas (" + blas.library() + ")";
+            case BlasMatmul blas -> "blas (" + blas.library() + (blas.coreName().isEmpty() ? "" : ", " + blas.coreName() + " kernels") + ")";
             case JavaMatmul j -> "java (Vector API, " + MicroKernel.S.vectorBitSize() + "-bit vectors, "
                     + MicroKernel.MR + "×" + MicroKernel.NR + " tiles)";
             default -> b.name();

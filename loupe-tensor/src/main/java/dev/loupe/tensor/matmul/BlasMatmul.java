@@ -47,9 +47,13 @@ public final class BlasMatmul implements MatmulBackend {
 
     private final MethodHandle sgemm;
     private final String library;
+    private final String coreName;
+    private final String coreReason;
 
-    private BlasMatmul(MethodHandle sgemm, String library) {
+    private BlasMatmul(MethodHandle sgemm, String library, String coreName, String coreReason) {
         this.sgemm = sgemm;
+        this.coreName = coreName;
+        this.coreReason = coreReason;
         this.library = library;
     }
 
@@ -74,6 +78,16 @@ public final class BlasMatmul implements MatmulBackend {
     /** The file or name of the library in use, e.g. /usr/lib/x86_64-linux-gnu/libopenblas.so.0. */
     public String library() {
         return library;
+    }
+
+    /** OpenBLAS's name for the kernels it runs (e.g. "SkylakeX", "Haswell"), or "" for another BLAS. */
+    public String coreName() {
+        return coreName;
+    }
+
+    /** Why those kernels ({@link OpenBlasCoreType}): e.g. "AVX-512 CPU; the environment's OPENBLAS_CORETYPE=Haswell replaced …". */
+    public String coreReason() {
+        return coreReason;
     }
 
     @Override
@@ -133,6 +147,7 @@ public final class BlasMatmul implements MatmulBackend {
         }
 
         private static Optional<BlasMatmul> tryLoad() {
+            OpenBlasCoreType.Choice kernels = OpenBlasCoreType.applyBeforeLoading();   // read by OpenBLAS as it loads
             Linker linker = Linker.nativeLinker();
             StringBuilder why = new StringBuilder();
             for (String cand : CANDIDATES) {
@@ -160,13 +175,25 @@ public final class BlasMatmul implements MatmulBackend {
                             throw new LoupeException("openblas_set_num_threads failed in " + cand, t);
                         }
                     });
-                    return Optional.of(new BlasMatmul(sgemm, cand));
+                    return Optional.of(new BlasMatmul(sgemm, cand, coreName(lib, linker), kernels.reason()));
                 } catch (IllegalArgumentException | IllegalCallerException e) {
                     why.append(cand).append(": ").append(e.getMessage()).append("; ");
                 }
             }
             failure = why.isEmpty() ? "none of them exists" : why.toString().replaceAll("; $", "");
             return Optional.empty();
+        }
+
+        /** OpenBLAS's name for the kernels it chose ({@code openblas_get_corename}), or "" for another BLAS. */
+        private static String coreName(SymbolLookup lib, Linker linker) {
+            Optional<MemorySegment> f = lib.find("openblas_get_corename");
+            if (f.isEmpty()) return "";
+            try {
+                MemorySegment name = (MemorySegment) linker.downcallHandle(f.get(), FunctionDescriptor.of(ADDRESS)).invokeExact();
+                return name.equals(MemorySegment.NULL) ? "" : name.reinterpret(64).getString(0);
+            } catch (Throwable t) {
+                return "";
+            }
         }
     }
 }

@@ -1,0 +1,28 @@
+package dev.loupe.cli.bench;
+
+import dev.loupe.tensor.matmul.BlasMatmul;
+import dev.loupe.tensor.matmul.Matmul;
+import dev.loupe.tensor.matmul.OpenBlasCoreType;
+
+/**
+ * What a PyTorch peer process needs so that it runs like Loupe: the same thread count (torch's, and
+ * OPENBLAS_NUM_THREADS / OMP_NUM_THREADS for Debian's torch, which keeps its own OpenBLAS pool) and
+ * the same OpenBLAS kernels ({@link OpenBlasCoreType#forPeers()}), so that both sides of a ratio
+ * multiply matrices with the same code.
+ */
+public final class PeerEnvironment {
+    private PeerEnvironment() {}
+
+    /** Sets the peer's thread count and OpenBLAS kernels in {@code pb}'s environment. */
+    public static void apply(ProcessBuilder pb, int threads) {
+        pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        pb.environment().putAll(OpenBlasCoreType.forPeers());
+    }
+
+    /** One line for a benchmark's header: which OpenBLAS kernels run, why, and that the peer gets the same. */
+    public static String kernelsLine() {
+        String running = Matmul.backend() instanceof BlasMatmul b && !b.coreName().isEmpty() ? b.coreName() + " kernels, " : "";
+        return "OpenBLAS: " + running + OpenBlasCoreType.describe() + "; the PyTorch peer runs with the same setting";
+    }
+}
