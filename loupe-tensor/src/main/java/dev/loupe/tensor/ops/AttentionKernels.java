@@ -52,7 +52,7 @@ public final class AttentionKernels {
                                float[] q, int qo, int ldq, float[] k, int ko, int ldk, float[] v, int vo, int ldv,
                                float[] p, int po, int ldp, float[] z, int zo, int ldz) {
         Scratch s = SCRATCH.get();
-        int ldt = roundUp(t, NR);
+        int ldt = transposedStride(t);
         float[] kT = s.transposed(k, ko, ldk, t, dHead, ldt);                         // Kᵀ [d_head, T]
         for (int i0 = 0; i0 < t; i0 += MR) {
             int rows = Math.min(MR, t - i0), keys = i0 + rows;
@@ -76,7 +76,7 @@ public final class AttentionKernels {
                                 float[] dp, int dpo, int ldd,
                                 float[] dq, int dqo, int lddq, float[] dk, int dko, int lddk, float[] dv, int dvo, int lddv) {
         Scratch s = SCRATCH.get();
-        int ldt = roundUp(t, NR);
+        int ldt = transposedStride(t);
         float[] vT = s.transposed(v, vo, ldv, t, dHead, ldt);                         // Vᵀ [d_head, T]
         for (int i0 = 0; i0 < t; i0 += MR) {
             int rows = Math.min(MR, t - i0), keys = i0 + rows;
@@ -196,6 +196,19 @@ public final class AttentionKernels {
         c51.mul(alpha).intoArray(d, o + 5 * ld + L);
         if (whole) return;
         for (int r = 0; r < rows; r++) System.arraycopy(tmp, r * NR, c, co + r * ldc, cols);
+    }
+
+    /**
+     * Row stride of the transposed operand, in floats: T rounded up to whole tiles and 64-byte cache
+     * lines, plus one line when that makes an even number of lines, so that the stride is odd. A tile reads one row of it per step
+     * of its loop (d_head rows in all), and rows whose distance is a multiple of 4 KB fall in the same
+     * L1 set (set index = address bits 6–11): at T = 1024 (4 KB rows) or 512 (2 KB) the rows a tile
+     * reads evicted each other and every load went to L2. An odd number of lines spreads them over
+     * all the sets.
+     */
+    static int transposedStride(int t) {
+        int ld = roundUp(roundUp(t, NR), 16);                                         // whole tiles, whole lines
+        return (ld / 16) % 2 == 0 ? ld + 16 : ld;
     }
 
     private static int roundUp(int x, int m) {

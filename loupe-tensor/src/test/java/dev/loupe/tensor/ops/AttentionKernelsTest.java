@@ -41,6 +41,16 @@ class AttentionKernelsTest {
         assertThat(a.p).isEqualTo(b.p);
     }
 
+    /** The transposed operand's rows must not be a multiple of 4 KB (or 2 KB …) apart: an odd number of 64-byte lines, covering T. */
+    @Test
+    void theTransposedOperandsRowStrideIsAnOddNumberOfCacheLines() {
+        for (int t : new int[] {1, 64, 255, 256, 512, 1000, 1008, 1024, 2048}) {
+            int ld = AttentionKernels.transposedStride(t);
+            assertThat(ld).as("covers whole tiles, T %d", t).isGreaterThanOrEqualTo((t + AttentionKernels.NR - 1) / AttentionKernels.NR * AttentionKernels.NR);
+            assertThat((ld * Float.BYTES / 64) % 2).as("odd number of lines, T %d", t).isEqualTo(1);
+        }
+    }
+
     private static void check(int t, int dh, boolean fused, long seed) {
         Case c = new Case(t, dh, fused, seed);
         c.run();
