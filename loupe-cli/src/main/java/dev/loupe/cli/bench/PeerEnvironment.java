@@ -22,7 +22,15 @@ public final class PeerEnvironment {
 
     /** One line for a benchmark's header: which OpenBLAS kernels run, why, and that the peer gets the same. */
     public static String kernelsLine() {
-        String running = Matmul.backend() instanceof BlasMatmul b && !b.coreName().isEmpty() ? b.coreName() + " kernels, " : "";
-        return "OpenBLAS: " + running + OpenBlasCoreType.describe() + "; the PyTorch peer runs with the same setting";
+        String core = Matmul.backend() instanceof BlasMatmul b ? b.coreName() : "";
+        String asked = OpenBlasCoreType.forPeers().getOrDefault("OPENBLAS_CORETYPE", "");
+        return "OpenBLAS: " + (core.isEmpty() ? "" : core + " kernels, ") + OpenBlasCoreType.describe() + notTaken(asked, core)
+                + "; the PyTorch peer runs with the same setting";
+    }
+
+    /** A warning when OpenBLAS runs other kernels than the core type asked for (an unknown name, say); else "". */
+    static String notTaken(String asked, String running) {
+        return !running.isEmpty() && !asked.isEmpty() && !running.equalsIgnoreCase(asked)
+                ? " — OpenBLAS did not take '" + asked + "' and chose " + running + " itself" : "";
     }
 }
