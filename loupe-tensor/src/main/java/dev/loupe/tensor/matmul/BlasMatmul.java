@@ -35,7 +35,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * measured 4–10 GB/s against the Java kernel's 18–28 GB/s on the same matrices at load average 20;
  * docs/performance.md). With this, decoding runs on one thread pool and its result does not depend
  * on the thread count. OpenBLAS's own thread pool is set to {@link Parallel#threads()} so that both
- * backends use the same number of cores.
+ * backends use the same number of cores, and its kernels are chosen for the CPU before it loads
+ * ({@link OpenBlasCoreType}: the AVX-512 ones on an AVX-512 CPU).
  *
  * <p>Create with {@link #load()}, which returns empty when no library is found.
  */
@@ -48,12 +49,10 @@ public final class BlasMatmul implements MatmulBackend {
     private final MethodHandle sgemm;
     private final String library;
     private final String coreName;
-    private final String coreReason;
 
-    private BlasMatmul(MethodHandle sgemm, String library, String coreName, String coreReason) {
+    private BlasMatmul(MethodHandle sgemm, String library, String coreName) {
         this.sgemm = sgemm;
         this.coreName = coreName;
-        this.coreReason = coreReason;
         this.library = library;
     }
 
@@ -83,11 +82,6 @@ public final class BlasMatmul implements MatmulBackend {
     /** OpenBLAS's name for the kernels it runs (e.g. "SkylakeX", "Haswell"), or "" for another BLAS. */
     public String coreName() {
         return coreName;
-    }
-
-    /** Why those kernels ({@link OpenBlasCoreType}): e.g. "AVX-512 CPU; the environment's OPENBLAS_CORETYPE=Haswell replaced …". */
-    public String coreReason() {
-        return coreReason;
     }
 
     @Override
@@ -147,7 +141,7 @@ public final class BlasMatmul implements MatmulBackend {
         }
 
         private static Optional<BlasMatmul> tryLoad() {
-            OpenBlasCoreType.Choice kernels = OpenBlasCoreType.applyBeforeLoading();   // read by OpenBLAS as it loads
+            OpenBlasCoreType.applyBeforeLoading();                       // OPENBLAS_CORETYPE, read by OpenBLAS as it loads
             Linker linker = Linker.nativeLinker();
             StringBuilder why = new StringBuilder();
             for (String cand : CANDIDATES) {
@@ -175,7 +169,7 @@ public final class BlasMatmul implements MatmulBackend {
                             throw new LoupeException("openblas_set_num_threads failed in " + cand, t);
                         }
                     });
-                    return Optional.of(new BlasMatmul(sgemm, cand, coreName(lib, linker), kernels.reason()));
+                    return Optional.of(new BlasMatmul(sgemm, cand, coreName(lib, linker)));
                 } catch (IllegalArgumentException | IllegalCallerException e) {
                     why.append(cand).append(": ").append(e.getMessage()).append("; ");
                 }
