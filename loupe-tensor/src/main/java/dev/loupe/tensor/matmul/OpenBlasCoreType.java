@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -65,7 +66,7 @@ public final class OpenBlasCoreType {
                 return new Choice(Optional.empty(), VARIABLE + "=" + environment + " already uses AVX-512");
             }
             return new Choice(Optional.of(AVX512_CHOICE), "AVX-512 CPU" + (environment == null ? ""
-                    : "; the environment's " + VARIABLE + "=" + environment + " replaced (LOUPE_BLAS_CORETYPE=keep keeps it)"));
+                    : "; the environment's " + VARIABLE + "=" + environment + " replaced; LOUPE_BLAS_CORETYPE=keep keeps it"));
         }
         if (s.equalsIgnoreCase("keep")) return new Choice(Optional.empty(), "LOUPE_BLAS_CORETYPE=keep"
                 + (environment == null ? "" : " (" + VARIABLE + "=" + environment + ")"));
@@ -93,9 +94,9 @@ public final class OpenBlasCoreType {
      * Loupe runs: {@code OPENBLAS_CORETYPE} when Loupe sets one, else nothing. Decides first if no
      * product has run yet (a benchmark starts its peer before its own model).
      */
-    public static java.util.Map<String, String> forPeers() {
+    public static Map<String, String> forPeers() {
         Choice c = applyBeforeLoading();
-        return c.set().isEmpty() ? java.util.Map.of() : java.util.Map.of(VARIABLE, c.set().get());
+        return c.set().isEmpty() ? Map.of() : Map.of(VARIABLE, c.set().get());
     }
 
     /** The decision in force, in words, for benchmark reports (deciding first if needed). */
