@@ -2,7 +2,6 @@ package dev.loupe.model.io;
 
 import dev.loupe.LoupeException;
 import dev.loupe.tensor.Tensor;
-import dev.loupe.tensor.bf16.BFloat16;
 import dev.loupe.tensor.bf16.Bf16Matrix;
 
 import java.nio.file.Path;
@@ -33,14 +32,11 @@ public final class FiniteWeights {
 
     /** As {@link #require(Path, String, Tensor)} for a bfloat16 matrix (exponent bits all ones: NaN or ±Inf). */
     public static void require(Path file, String name, Bf16Matrix m) {
-        short[] d = m.data();
-        for (int i = 0; i < d.length; i++) {
-            if ((d[i] & 0x7F80) == 0x7F80) {
-                throw new LoupeException(file + ": tensor '" + name + "' holds " + BFloat16.toFloat(d[i]) + " at "
-                        + Arrays.toString(index(new int[] {m.rows(), m.cols()}, i)) + " (element " + i + " of " + d.length
-                        + "): non-finite weights make every prediction NaN; --allow-nonfinite loads the model anyway");
-            }
-        }
+        int[] at = m.firstNonFinite();
+        if (at == null) return;
+        long i = (long) at[0] * m.cols() + at[1], n = (long) m.rows() * m.cols();
+        throw new LoupeException(file + ": tensor '" + name + "' holds " + m.get(at[0], at[1]) + " at " + Arrays.toString(at)
+                + " (element " + i + " of " + n + "): non-finite weights make every prediction NaN; --allow-nonfinite loads the model anyway");
     }
 
     /**

@@ -148,7 +148,7 @@ public final class ModelDirectory {
                 matrices.put(name, m);
             }
             String head = tiedHead(config, f);
-            if (head != null && !Arrays.equals(f.readBf16(head).data(), matrices.get("wte.weight").data())) {
+            if (head != null && !f.readBf16(head).sameValues(matrices.get("wte.weight"))) {
                 throw tiedHeadDiffers(file, head);
             }
             return new Bf16Weights(config, Collections.unmodifiableMap(vectors), Collections.unmodifiableMap(matrices), dir);

@@ -15,20 +15,24 @@ import jdk.incubator.vector.VectorSpecies;
  * with weights stored as {@link Bf16Matrix}. Every weight is read once, so speed is memory
  * bandwidth, and bfloat16 halves the bytes. A weight is widened in registers: L bfloat16 values
  * (L·16 bits) load as a short vector, are sign-extended to int lanes and shifted left 16 bits, which
- * is their float32 bit pattern.
+ * is their float32 bit pattern. Both forms read four rows of W at a time; in the matrix's row
+ * quads (see {@link Bf16Matrix}) those four rows lie one after the other in 16-column chunks, so
+ * the kernel streams a single run of memory.
  *
  * <p>Both forms split the work into pieces whose boundaries depend only on the sizes, never on the
  * thread count, and add the pieces in a fixed order: the result is the same for any thread count
  * and run to run.
  */
 final class Bf16Gemv {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** At most 16 lanes, so that a vector never spans two of the row quads' 16-column chunks. */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() <= Bf16Matrix.CHUNK
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
     static final int L = F.length();
     static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    /** Rows of W per piece of the axpy form: a contiguous stretch of memory, streamed by one thread. */
+    /** Rows of W per piece of the axpy form: a contiguous stretch of memory, streamed by one thread (a multiple of 4: whole quads). */
     static final int K_PIECE = 128;
-    /** Rows of W per piece of the dot form. */
+    /** Rows of W per piece of the dot form (a multiple of 4: whole quads). */
     static final int N_PIECE = 256;
 
     private Bf16Gemv() {}
@@ -52,17 +56,21 @@ final class Bf16Gemv {
         int k = w.rows(), n = w.cols();
         int pieces = Math.max(1, (k + K_PIECE - 1) / K_PIECE);
         float[] partial = Scratch.floats(pieces * n);
-        short[] m = w.data();
+        short[] m = w.storage();
+        int quadRows = w.quadRows();
         Parallel.forRange(pieces, (int) Math.max(1, (1 << 15) / ((long) K_PIECE * n)), (from, to) -> {
             for (int c = from; c < to; c++) {
-                axpyRows(c * K_PIECE, Math.min(k, (c + 1) * K_PIECE), n, x, xOff, m, partial, c * n);
+                axpyRows(c * K_PIECE, Math.min(k, (c + 1) * K_PIECE), quadRows, n, x, xOff, m, partial, c * n);
             }
         });
         sumPieces(partial, pieces, n, y, yOff);
     }
 
-    /** acc[aOff + j] = Σ_{p in [p0, p1)} x[p] · W[p, j] for every j, four rows per sweep. */
-    private static void axpyRows(int p0, int p1, int n, float[] x, int xOff, short[] m, float[] acc, int aOff) {
+    /**
+     * acc[aOff + j] = Σ_{p in [p0, p1)} x[p] · W[p, j] for every j, four rows per sweep; p0 is a
+     * multiple of 4, rows below {@code quadRows} are stored in quads.
+     */
+    private static void axpyRows(int p0, int p1, int quadRows, int n, float[] x, int xOff, short[] m, float[] acc, int aOff) {
         java.util.Arrays.fill(acc, aOff, aOff + n, 0f);
         int vEnd = F.loopBound(n);
         int p = p0;
@@ -70,6 +78,19 @@ final class Bf16Gemv {
             float x0 = x[xOff + p], x1 = x[xOff + p + 1], x2 = x[xOff + p + 2], x3 = x[xOff + p + 3];
             FloatVector v0 = FloatVector.broadcast(F, x0), v1 = FloatVector.broadcast(F, x1);
             FloatVector v2 = FloatVector.broadcast(F, x2), v3 = FloatVector.broadcast(F, x3);
+            if (p < quadRows) {                        // one quad: rows p … p+3 interleaved, n a multiple of 16
+                int q = p * n;
+                for (int j = 0; j < n; j += L) {
+                    int o = q + 4 * (j & -16) + (j & 15);
+                    FloatVector a = FloatVector.fromArray(F, acc, aOff + j);
+                    a = v0.fma(load(m, o), a);
+                    a = v1.fma(load(m, o + 16), a);
+                    a = v2.fma(load(m, o + 32), a);
+                    a = v3.fma(load(m, o + 48), a);
+                    a.intoArray(acc, aOff + j);
+                }
+                continue;
+            }
             int r0 = p * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
             for (int j = 0; j < vEnd; j += L) {
                 FloatVector a = FloatVector.fromArray(F, acc, aOff + j);
@@ -120,15 +141,37 @@ final class Bf16Gemv {
      */
     static void dot(float[] x, int xOff, Bf16Matrix w, float[] y, int yOff) {
         int n = w.rows(), k = w.cols();
-        short[] m = w.data();
+        short[] m = w.storage();
+        int quadRows = w.quadRows();
         int pieces = Math.max(1, (n + N_PIECE - 1) / N_PIECE);
         Parallel.forRange(pieces, (int) Math.max(1, (1 << 15) / ((long) N_PIECE * k)), (from, to) -> {
             for (int c = from; c < to; c++) {
                 int j = c * N_PIECE, j1 = Math.min(n, j + N_PIECE);
-                for (; j + 4 <= j1; j += 4) dot4(j, k, x, xOff, m, y, yOff);
+                for (; j + 4 <= j1; j += 4) {
+                    if (j < quadRows) dot4Quad(j, k, x, xOff, m, y, yOff);
+                    else dot4(j, k, x, xOff, m, y, yOff);
+                }
                 for (; j < j1; j++) y[yOff + j] = dot1(j * k, k, x, xOff, m);
             }
         });
+    }
+
+    /** As {@link #dot4} for rows j … j+3 stored as one quad (k a multiple of 16): the same sums in the same order. */
+    private static void dot4Quad(int j, int k, float[] x, int xOff, short[] m, float[] y, int yOff) {
+        int q = j * k;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int p = 0; p < k; p += L) {
+            int o = q + 4 * (p & -16) + (p & 15);
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + p);
+            a0 = load(m, o).fma(xv, a0);
+            a1 = load(m, o + 16).fma(xv, a1);
+            a2 = load(m, o + 32).fma(xv, a2);
+            a3 = load(m, o + 48).fma(xv, a3);
+        }
+        y[yOff + j] = LaneSum.of(a0);
+        y[yOff + j + 1] = LaneSum.of(a1);
+        y[yOff + j + 2] = LaneSum.of(a2);
+        y[yOff + j + 3] = LaneSum.of(a3);
     }
 
     /** Rows j … j+3 of W against x, x read once for four rows; same summation order as {@link #dot1}. */

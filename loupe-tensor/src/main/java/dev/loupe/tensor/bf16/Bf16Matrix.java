@@ -5,29 +5,50 @@ import dev.loupe.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * A row-major matrix [rows, cols] of bfloat16 values ({@link BFloat16}), half the bytes of float32:
- * the storage of a model's weight matrices when it runs with {@code --weights bf16}. Read by the
- * kernels of {@link Bf16Products}, which accumulate in float32; {@link #toTensor()} widens it back
- * (exactly) for code that needs float32 values.
+ * A matrix [rows, cols] of bfloat16 values ({@link BFloat16}), half the bytes of float32: the
+ * storage of a model's weight matrices when it runs with {@code --weights bf16}. Read by the kernels
+ * of {@link Bf16Products}, which accumulate in float32; {@link #toTensor()} widens it back (exactly)
+ * for code that needs float32 values.
+ *
+ * <p><b>Layout.</b> The values are not stored row-major but in <i>row quads</i>: rows 4q … 4q+3 are
+ * interleaved in chunks of {@link #CHUNK} columns, so element [r, c] of a quad sits at
+ * {@code 4q·cols + 4·(c − c mod 16) + 16·(r mod 4) + c mod 16}. Both decoding kernels read four rows
+ * at a time (the axpy form four input rows, the dot form four output rows), and with this layout
+ * those four rows are one sequential stream of memory instead of four streams {@code cols} apart.
+ * One core then streams about a quarter more bytes per second from DRAM (docs/performance.md,
+ * "bfloat16 weights"), and decoding is bound by exactly that. Rows past the last full quad, and
+ * every row of a matrix whose width is not a multiple of 16, stay row-major. The layout is private
+ * to this class and its kernels: every accessor speaks of [row, column], and {@link #wrap} and
+ * {@link #toRowMajor()} convert from and to the row-major order of files.
  */
 public final class Bf16Matrix {
+    /** Columns per interleaved chunk of a row quad: one 512-bit vector of float32 lanes. */
+    static final int CHUNK = 16;
+    /** Rows per quad. */
+    static final int QUAD = 4;
+
     private final short[] data;
     private final int rows;
     private final int cols;
+    /** Rows stored in quads: a multiple of 4, or 0 when cols is not a multiple of {@link #CHUNK}. */
+    private final int quadRows;
 
     private Bf16Matrix(short[] data, int rows, int cols) {
         this.data = data;
         this.rows = rows;
         this.cols = cols;
+        this.quadRows = cols % CHUNK == 0 ? rows - rows % QUAD : 0;
     }
 
-    /** Wraps {@code data} (not copied): rows·cols bfloat16 values, row-major. */
-    public static Bf16Matrix wrap(short[] data, int rows, int cols) {
-        if (rows < 0 || cols < 0 || (long) rows * cols != data.length) {
+    /** A matrix holding {@code rowMajor} (rows·cols bfloat16 values, row-major), copied into the kernels' layout. */
+    public static Bf16Matrix wrap(short[] rowMajor, int rows, int cols) {
+        if (rows < 0 || cols < 0 || (long) rows * cols != rowMajor.length) {
             throw new IllegalArgumentException("a " + rows + "×" + cols + " bfloat16 matrix needs " + ((long) rows * cols)
-                    + " values, got " + data.length);
+                    + " values, got " + rowMajor.length);
         }
-        return new Bf16Matrix(data, rows, cols);
+        Bf16Matrix m = new Bf16Matrix(new short[rowMajor.length], rows, cols);
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) m.data[m.index(r, c)] = rowMajor[r * cols + c];
+        return m;
     }
 
     /** The matrix {@code t} [rows, cols] rounded to bfloat16 (nearest, ties to even). */
@@ -35,10 +56,12 @@ public final class Bf16Matrix {
         if (t.rank() != 2) throw new IllegalArgumentException("expected a matrix, got shape " + Arrays.toString(t.shape()));
         Tensor c = t.contiguous();
         float[] src = c.data();
-        int off = c.offset(), n = c.size();
-        short[] out = new short[n];
-        for (int i = 0; i < n; i++) out[i] = BFloat16.fromFloat(src[off + i]);
-        return new Bf16Matrix(out, t.dim(0), t.dim(1));
+        int off = c.offset(), rows = t.dim(0), cols = t.dim(1);
+        Bf16Matrix m = new Bf16Matrix(new short[rows * cols], rows, cols);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) m.data[m.index(r, j)] = BFloat16.fromFloat(src[off + r * cols + j]);
+        }
+        return m;
     }
 
     public int rows() {
@@ -49,38 +72,76 @@ public final class Bf16Matrix {
         return cols;
     }
 
-    /** The values, row-major (shared, not a copy). */
-    public short[] data() {
+    /** Rows stored in quads (see the class comment): a multiple of 4, 0 when the width is not a multiple of 16. */
+    int quadRows() {
+        return quadRows;
+    }
+
+    /** The storage, in the layout of the class comment (shared with the kernels, not a copy). */
+    short[] storage() {
         return data;
+    }
+
+    /** Where element [r, c] is stored. */
+    int index(int r, int c) {
+        if (r < quadRows) return (r - (r & 3)) * cols + 4 * (c - (c & 15)) + 16 * (r & 3) + (c & 15);
+        return r * cols + c;
+    }
+
+    /** The values row-major, as a file stores them (a copy). */
+    public short[] toRowMajor() {
+        short[] out = new short[data.length];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) out[r * cols + c] = data[index(r, c)];
+        return out;
+    }
+
+    /** Whether {@code other} has the same shape and holds the same bfloat16 values, bit for bit. */
+    public boolean sameValues(Bf16Matrix other) {
+        return rows == other.rows && cols == other.cols && Arrays.equals(data, other.data);
+    }
+
+    /**
+     * The first element, in row-major order, whose exponent bits are all ones (NaN or ±infinity), as
+     * {@code {row, column}}; null when every value is finite.
+     */
+    public int[] firstNonFinite() {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) if ((data[index(r, c)] & 0x7F80) == 0x7F80) return new int[] {r, c};
+        }
+        return null;
     }
 
     /** Element [r, c] widened to float32. */
     public float get(int r, int c) {
-        return BFloat16.toFloat(data[r * cols + c]);
+        return BFloat16.toFloat(data[index(r, c)]);
     }
 
     /** Row {@code r} widened into {@code dst} [cols] from {@code dstOff}. */
     public void widenRow(int r, float[] dst, int dstOff) {
-        widen(r * cols, cols, dst, dstOff);
+        widen(r, 0, cols, dst, dstOff);
     }
 
-    /** {@code count} values from flat index {@code from}, widened into {@code dst} from {@code dstOff}. */
-    void widen(int from, int count, float[] dst, int dstOff) {
-        for (int i = 0; i < count; i++) dst[dstOff + i] = Float.intBitsToFloat((data[from + i] & 0xFFFF) << 16);
+    /** Columns [c0, c0 + count) of row {@code r}, widened into {@code dst} from {@code dstOff}. */
+    void widen(int r, int c0, int count, float[] dst, int dstOff) {
+        int c = c0, end = c0 + count;
+        while (c < end) {
+            int run = r < quadRows ? Math.min(end, (c | 15) + 1) - c : end - c;   // contiguous: to the end of a chunk
+            int from = index(r, c);
+            for (int i = 0; i < run; i++) dst[dstOff + c - c0 + i] = Float.intBitsToFloat((data[from + i] & 0xFFFF) << 16);
+            c += run;
+        }
     }
 
     /** A float32 copy [rows, cols] holding exactly these values. */
     public Tensor toTensor() {
-        float[] out = new float[data.length];
-        widen(0, data.length, out, 0);
-        return Tensor.of(out, rows, cols);
+        return rowsToTensor(0, rows);
     }
 
     /** Rows [from, to) as a float32 copy [to − from, cols] holding exactly these values. */
     public Tensor rowsToTensor(int from, int to) {
         if (from < 0 || to > rows || from > to) throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + rows);
         float[] out = new float[(to - from) * cols];
-        widen(from * cols, out.length, out, 0);
+        for (int r = from; r < to; r++) widen(r, 0, cols, out, (r - from) * cols);
         return Tensor.of(out, to - from, cols);
     }
 
@@ -92,7 +153,7 @@ public final class Bf16Matrix {
         if (from < 0 || to > cols || from > to) throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + cols);
         int w = to - from;
         float[] out = new float[rows * w];
-        for (int r = 0; r < rows; r++) widen(r * cols + from, w, out, r * w);
+        for (int r = 0; r < rows; r++) widen(r, from, w, out, r * w);
         return Tensor.of(out, rows, w);
     }
 

@@ -34,7 +34,7 @@ public final class Bf16Products {
         for (int j0 = 0; j0 < n; j0 += nb) {
             int cols = Math.min(nb, n - j0), c0 = j0;
             Parallel.forRange(k, 64, (p0, p1) -> {                                  // W[:, j0:j0+cols] → [k, cols]
-                for (int p = p0; p < p1; p++) w.widen(p * n + c0, cols, panel, p * cols);
+                for (int p = p0; p < p1; p++) w.widen(p, c0, cols, panel, p * cols);
             });
             Matmul.backend().sgemm(false, false, m, cols, k, 1f, x.data(), x.offset(), k,
                     panel, 0, cols, 0f, y.data(), y.offset() + j0, n);
@@ -53,7 +53,9 @@ public final class Bf16Products {
         float[] panel = Scratch.panel(k * nb);
         for (int j0 = 0; j0 < n; j0 += nb) {
             int rows = Math.min(nb, n - j0), r0 = j0;
-            Parallel.forRange(rows, 64, (a, b) -> w.widen((r0 + a) * k, (b - a) * k, panel, a * k));   // W[j0:j0+rows, :] → [rows, k]
+            Parallel.forRange(rows, 64, (a, b) -> {                                    // W[j0:j0+rows, :] → [rows, k]
+                for (int r = a; r < b; r++) w.widen(r0 + r, 0, k, panel, r * k);
+            });
             Matmul.backend().sgemm(false, true, m, rows, k, 1f, x.data(), x.offset(), k,
                     panel, 0, k, 0f, y.data(), y.offset() + j0, n);
         }

@@ -9,7 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The bfloat16-weight products against a float64 reference over the same (widened) weights, for one
  * row (the decoding kernels) and several rows (widened panels through the matmul backend), on sizes
- * that leave vector tails and split into several pieces.
+ * that leave vector tails and split into several pieces, with and without row quads (a width that
+ * is a multiple of 16) and with rows past the last quad.
  *
  * <p>Tolerance: the weights are exactly the bfloat16 values on both sides, so the only error is
  * float32 accumulation: 4·sqrt(k)·eps·Σ|x_p·w_p| (the argument of MatmulBackendTest), far below the
@@ -20,7 +21,7 @@ class Bf16ProductsTest {
     private static final double EPS = Math.ulp(1f);
 
     @ParameterizedTest
-    @CsvSource({"1,1,1", "1,5,7", "1,130,33", "1,300,517", "1,768,3072", "1,1000,40", "3,5,7", "4,130,33", "17,300,517"})
+    @CsvSource({"1,1,1", "1,5,7", "1,130,33", "1,300,517", "1,768,3072", "1,1000,40", "1,130,48", "1,131,64", "3,5,7", "4,130,33", "3,130,48", "17,300,517"})
     void xTimesWEqualsFloat64(int m, int k, int n) {
         Tensor x = Tensor.randn(1, 1f, m, k);
         Bf16Matrix w = Bf16Matrix.of(Tensor.randn(2, 0.5f, k, n));
@@ -51,7 +52,7 @@ class Bf16ProductsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,1,1", "1,7,5", "1,33,130", "1,768,1000", "1,64,257", "2,7,5", "5,33,130", "9,768,1000"})
+    @CsvSource({"1,1,1", "1,7,5", "1,33,130", "1,768,1000", "1,64,257", "1,48,130", "2,7,5", "4,48,130", "5,33,130", "9,768,1000"})
     void xTimesWTransposedEqualsFloat64(int m, int k, int n) {
         Tensor x = Tensor.randn(3, 1f, m, k);
         Bf16Matrix w = Bf16Matrix.of(Tensor.randn(4, 0.5f, n, k));   // [n, k], as the unembedding
@@ -83,6 +84,6 @@ class Bf16ProductsTest {
             }
         }
         assertThat(w.bytes()).isEqualTo(30);
-        assertThat(Bf16Matrix.of(back).data()).containsExactly(w.data());   // bf16 values are fixed points
+        assertThat(Bf16Matrix.of(back).toRowMajor()).containsExactly(w.toRowMajor());   // bf16 values are fixed points
     }
 }
