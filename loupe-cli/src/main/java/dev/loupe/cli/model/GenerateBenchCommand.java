@@ -21,13 +21,15 @@ import java.util.Map;
  * {@code loupe bench generate}: KV-cache decoding speed (PERFORMANCE.md P4, P4b), batch 1, of a model
  * with GPT-2 small's shape and random weights, with float32 and bfloat16 weights, next to PyTorch
  * decoding the same shape in the same run. Reports the mean rate and the mean, median, p90 and
- * maximum step, so slow outlier steps show.
+ * maximum step, so slow outlier steps show. The formats take turns step by step: on a shared
+ * machine a slow spell of several seconds would otherwise fall on one format's steps only and move
+ * their ratio (1.31–2.07 in consecutive runs timed one after the other).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure KV-cache decoding (batch 1) of a model with GPT-2 small's shape (12 layers, d_model "
                 + "768, 12 heads, vocabulary 50257) and random weights: the prompt fills the cache, warm-up steps let "
-                + "the JIT compile, then each greedy one-token step is timed. Each --weights format (float32, bfloat16) "
-                + "is timed in turn; PyTorch (float32) decodes the same shape with its own KV cache in the same run "
+                + "the JIT compile, then each greedy one-token step is timed. The --weights formats (float32, bfloat16) "
+                + "take turns step by step, so that a slow spell of a shared machine falls on both alike; PyTorch (float32) decodes the same shape with its own KV cache in the same run "
                 + "when /usr/bin/python3 has torch. Prints tokens/s (the mean over all timed steps) and the mean, "
                 + "median, p90 and max step in ms, the ratios, and the load average: compare ratios, not absolute "
                 + "figures, on a shared machine.",
@@ -43,7 +45,13 @@ public final class GenerateBenchCommand implements Runnable {
     int prompt;
     @Option(names = "--tokens", defaultValue = "256", description = "Timed decoding steps (default: ${DEFAULT-VALUE}).")
     int tokens;
-    @Option(names = "--warmup", defaultValue = "16", description = "Untimed steps before timing (default: ${DEFAULT-VALUE}).")
+    /**
+     * 128 by default: with 16, the JIT was still compiling the decoding path (172 compilations, the
+     * last C2 ones about 200 steps in) while steps were timed, and the compiler threads took one of
+     * the two cores in bursts; with 160 none fell in the timed steps (docs/performance.md).
+     */
+    @Option(names = "--warmup", defaultValue = "128", description = "Untimed steps before timing, per format: time for "
+            + "the JIT to compile the decoding path (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Override
@@ -53,11 +61,19 @@ public final class GenerateBenchCommand implements Runnable {
         int ctx = prompt + warmup + tokens;
         Gpt base = shape.create(ctx);
         Map<WeightFormat, StepTimes> times = new EnumMap<>(WeightFormat.class), cpu = new EnumMap<>(WeightFormat.class);
-        for (WeightFormat f : formats) {
-            Gpt m = InferenceBenchShape.in(base, f);
-            StepTimes[] wallAndCpu = time(m, f);
-            times.put(f, wallAndCpu[0]);
-            if (wallAndCpu[1] != null) cpu.put(f, wallAndCpu[1]);
+        List<Decoding> runs = formats.stream().map(f -> new Decoding(f, InferenceBenchShape.in(base, f))).toList();
+        String labels = String.join(", ", runs.stream().map(r -> r.format.label()).toList());
+        System.err.printf(Locale.ROOT, "bench: %s: prompt and %d warm-up steps…%n", labels, warmup);
+        for (Decoding r : runs) r.prompt();
+        for (int i = 0; i < warmup; i++) for (Decoding r : runs) r.step();
+        System.err.printf(Locale.ROOT, "bench: %s: timing %d steps, the formats taking turns…%n", labels, tokens);
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var sun = os instanceof com.sun.management.OperatingSystemMXBean b ? b : null;
+        for (int i = 0; i < tokens; i++) for (Decoding r : runs) r.timedStep(i, sun);
+        boolean cpuKnown = sun != null && sun.getProcessCpuTime() >= 0;
+        for (Decoding r : runs) {
+            times.put(r.format, StepTimes.of(r.ms));
+            if (cpuKnown) cpu.put(r.format, StepTimes.of(r.cpuMs));
         }
         System.out.printf(Locale.ROOT, "KV-cache decoding, batch 1, %s, matmul %s, %d steps after %d warm-up; load average %s%n",
                 shape.describe(), Matmul.backend().name(), tokens, warmup, StepTimes.loadAverage());
@@ -79,30 +95,40 @@ public final class GenerateBenchCommand implements Runnable {
     }
 
     /**
-     * Prompt, warm-up, then {@link #tokens} timed greedy steps of {@code m}: the wall-clock step times,
-     * and the process's CPU time per step divided by the thread count (null where the JVM cannot tell;
-     * the kernel counts it in scheduler ticks, so only its mean over many steps is meaningful).
+     * One format's greedy decoding: its model and KV cache, the last token, and per timed step the
+     * wall-clock time and the process's CPU time divided by the thread count (the kernel counts it
+     * in scheduler ticks, so only its mean over many steps is meaningful).
      */
-    private StepTimes[] time(Gpt m, WeightFormat f) {
-        KvCache cache = m.newCache(prompt + warmup + tokens);
-        Sampler greedy = Sampler.greedy();
-        int[] promptIds = new int[prompt];
-        Arrays.fill(promptIds, 464 % m.config().vocabSize());
-        System.err.printf(Locale.ROOT, "bench: %s: prompt and warm-up…%n", f.label());
-        int tok = greedy.sample(m.decode(promptIds, cache).select(0, prompt - 1));
-        for (int i = 0; i < warmup; i++) tok = greedy.sample(m.decodeStep(tok, cache));
-        System.err.printf(Locale.ROOT, "bench: %s: timing %d steps…%n", f.label(), tokens);
-        double[] ms = new double[tokens], cpuMs = new double[tokens];
-        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        var sun = os instanceof com.sun.management.OperatingSystemMXBean b ? b : null;
-        for (int i = 0; i < tokens; i++) {
+    private final class Decoding {
+        final WeightFormat format;
+        final Gpt model;
+        final KvCache cache;
+        final Sampler greedy = Sampler.greedy();
+        final double[] ms = new double[tokens], cpuMs = new double[tokens];
+        int tok;
+
+        Decoding(WeightFormat format, Gpt model) {
+            this.format = format;
+            this.model = model;
+            this.cache = model.newCache(prompt + warmup + tokens);
+        }
+
+        void prompt() {
+            int[] promptIds = new int[prompt];
+            Arrays.fill(promptIds, 464 % model.config().vocabSize());
+            tok = greedy.sample(model.decode(promptIds, cache).select(0, prompt - 1));
+        }
+
+        void step() {
+            tok = greedy.sample(model.decodeStep(tok, cache));
+        }
+
+        void timedStep(int i, com.sun.management.OperatingSystemMXBean sun) {
             long c0 = sun == null ? 0 : sun.getProcessCpuTime();
             long t0 = System.nanoTime();
-            tok = greedy.sample(m.decodeStep(tok, cache));
+            step();
             ms[i] = (System.nanoTime() - t0) / 1e6;
             if (sun != null) cpuMs[i] = (sun.getProcessCpuTime() - c0) / 1e6 / dev.loupe.tensor.Parallel.threads();
         }
-        boolean cpuKnown = sun != null && sun.getProcessCpuTime() >= 0;
-        return new StepTimes[] {StepTimes.of(ms), cpuKnown ? StepTimes.of(cpuMs) : null};
     }
 }

@@ -130,6 +130,7 @@ class ModelCommandsTest {
         assertThat(r.out()).contains("tok/s").contains("mean ms").contains("p90").contains("load average")
                 .containsPattern("loupe f32 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+")
                 .containsPattern("loupe bf16 +[0-9.]+").containsPattern("loupe bf16 / loupe f32 tokens/s: [0-9.]+");
+        assertThat(r.err()).contains("f32, bf16: timing 10 steps, the formats taking turns");
         assertThat(run("bench", "generate", "--d-model", "30", "--heads", "4", "--no-peer").code()).isEqualTo(2);
         assertThat(run("bench", "generate", "--weights", "fp8", "--no-peer").code()).isEqualTo(2);
     }
