@@ -3,6 +3,7 @@ package dev.loupe.cli.bench;
 import dev.loupe.tensor.matmul.BlasMatmul;
 import dev.loupe.tensor.matmul.Matmul;
 import dev.loupe.tensor.matmul.OpenBlasCoreType;
+import dev.loupe.tensor.matmul.OpenBlasThreadTimeout;
 
 /**
  * What a PyTorch peer process needs so that it runs like Loupe: the same thread count (torch's, and
@@ -20,12 +21,15 @@ public final class PeerEnvironment {
         pb.environment().putAll(OpenBlasCoreType.forPeers());
     }
 
-    /** One line for a benchmark's header: which OpenBLAS kernels run, why, and that the peer gets the same. */
+    /**
+     * One line for a benchmark's header: which OpenBLAS kernels run, why, and that the peer gets the
+     * same; and the thread timeout, which the peer does not get ({@link OpenBlasThreadTimeout}).
+     */
     public static String kernelsLine() {
         String core = Matmul.backend() instanceof BlasMatmul b ? b.coreName() : "";
         String asked = OpenBlasCoreType.forPeers().getOrDefault("OPENBLAS_CORETYPE", "");
         return "OpenBLAS: " + (core.isEmpty() ? "" : core + " kernels, ") + OpenBlasCoreType.describe() + notTaken(asked, core)
-                + "; the PyTorch peer runs with the same setting";
+                + "; the PyTorch peer runs with the same setting. Threads: " + OpenBlasThreadTimeout.describe();
     }
 
     /** A warning when OpenBLAS runs other kernels than the core type asked for (an unknown name, say); else "". */

@@ -18,11 +18,14 @@ class PeerEnvironmentTest {
     }
 
     @Test
-    void thePeerGetsTheThreadCountAndLoupesCoreType() {
+    void thePeerGetsTheThreadCountAndLoupesCoreTypeButNotItsThreadTimeout() {
         ProcessBuilder pb = new ProcessBuilder("true");
         PeerEnvironment.apply(pb, 3);
         Map<String, String> env = pb.environment();
         assertThat(env).containsEntry("OPENBLAS_NUM_THREADS", "3").containsEntry("OMP_NUM_THREADS", "3");
         dev.loupe.tensor.matmul.OpenBlasCoreType.forPeers().forEach((k, v) -> assertThat(env).containsEntry(k, v));
+        dev.loupe.tensor.matmul.Matmul.backend();                 // loaded: Loupe's own thread timeout is set
+        if (System.getenv("OPENBLAS_THREAD_TIMEOUT") == null) assertThat(env).doesNotContainKey("OPENBLAS_THREAD_TIMEOUT");
+        assertThat(PeerEnvironment.kernelsLine()).contains("Threads: ");
     }
 }

@@ -49,11 +49,13 @@ public final class BlasMatmul implements MatmulBackend {
     private final MethodHandle sgemm;
     private final String library;
     private final String coreName;
+    private final int threadTimeout;
 
-    private BlasMatmul(MethodHandle sgemm, String library, String coreName) {
+    private BlasMatmul(MethodHandle sgemm, String library, String coreName, int threadTimeout) {
         this.sgemm = sgemm;
         this.coreName = coreName;
         this.library = library;
+        this.threadTimeout = threadTimeout;
     }
 
     /** The BLAS library found on this system, or empty (see {@link #searched()} for where it looked). */
@@ -82,6 +84,15 @@ public final class BlasMatmul implements MatmulBackend {
     /** OpenBLAS's name for the kernels it runs (e.g. "SkylakeX", "Haswell"), or "" for another BLAS. */
     public String coreName() {
         return coreName;
+    }
+
+    /**
+     * The thread timeout OpenBLAS read from {@code OPENBLAS_THREAD_TIMEOUT} as it loaded (its workers
+     * spin 2ⁿ cycles after a product; 0 = unset, OpenBLAS's default 28), or −1 for another BLAS.
+     * See {@link OpenBlasThreadTimeout}.
+     */
+    public int threadTimeout() {
+        return threadTimeout;
     }
 
     @Override
@@ -142,6 +153,7 @@ public final class BlasMatmul implements MatmulBackend {
 
         private static Optional<BlasMatmul> tryLoad() {
             OpenBlasCoreType.applyBeforeLoading();                       // OPENBLAS_CORETYPE, read by OpenBLAS as it loads
+            OpenBlasThreadTimeout.applyBeforeLoading();                  // OPENBLAS_THREAD_TIMEOUT, likewise
             Linker linker = Linker.nativeLinker();
             StringBuilder why = new StringBuilder();
             for (String cand : CANDIDATES) {
@@ -169,13 +181,24 @@ public final class BlasMatmul implements MatmulBackend {
                             throw new LoupeException("openblas_set_num_threads failed in " + cand, t);
                         }
                     });
-                    return Optional.of(new BlasMatmul(sgemm, cand, coreName(lib, linker)));
+                    return Optional.of(new BlasMatmul(sgemm, cand, coreName(lib, linker), threadTimeout(lib, linker)));
                 } catch (IllegalArgumentException | IllegalCallerException e) {
                     why.append(cand).append(": ").append(e.getMessage()).append("; ");
                 }
             }
             failure = why.isEmpty() ? "none of them exists" : why.toString().replaceAll("; $", "");
             return Optional.empty();
+        }
+
+        /** What OpenBLAS read from OPENBLAS_THREAD_TIMEOUT ({@code openblas_thread_timeout}), or −1 for another BLAS. */
+        private static int threadTimeout(SymbolLookup lib, Linker linker) {
+            Optional<MemorySegment> f = lib.find("openblas_thread_timeout");
+            if (f.isEmpty()) return -1;
+            try {
+                return (int) linker.downcallHandle(f.get(), FunctionDescriptor.of(JAVA_INT)).invokeExact();
+            } catch (Throwable t) {
+                return -1;
+            }
         }
 
         /** OpenBLAS's name for the kernels it chose ({@code openblas_get_corename}), or "" for another BLAS. */

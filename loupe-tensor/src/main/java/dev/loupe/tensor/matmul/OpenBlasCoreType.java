@@ -1,11 +1,6 @@
 package dev.loupe.tensor.matmul;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -14,9 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Which OpenBLAS kernels run the products: OpenBLAS picks its kernels (its "core type") when the
@@ -82,7 +74,7 @@ public final class OpenBlasCoreType {
         if (applied != null) return applied;
         String setting = System.getProperty("loupe.blas.coretype", System.getenv("LOUPE_BLAS_CORETYPE"));
         Choice c = decide(setting, System.getenv(VARIABLE), cpuFlags());
-        if (c.set().isPresent() && !setenv(VARIABLE, c.set().get())) {
+        if (c.set().isPresent() && !CEnvironment.set(VARIABLE, c.set().get())) {
             c = new Choice(Optional.empty(), "could not set " + VARIABLE + " (no setenv): OpenBLAS chooses");
         }
         applied = c;
@@ -117,18 +109,6 @@ public final class OpenBlasCoreType {
                     .orElse(Set.of());
         } catch (IOException | RuntimeException e) {
             return Set.of();
-        }
-    }
-
-    private static boolean setenv(String name, String value) {
-        Linker linker = Linker.nativeLinker();
-        Optional<MemorySegment> f = linker.defaultLookup().find("setenv");
-        if (f.isEmpty()) return false;
-        MethodHandle h = linker.downcallHandle(f.get(), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-        try (Arena arena = Arena.ofConfined()) {
-            return (int) h.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value), 1) == 0;
-        } catch (Throwable t) {
-            return false;
         }
     }
 }

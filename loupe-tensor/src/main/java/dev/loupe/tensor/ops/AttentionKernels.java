@@ -37,6 +37,7 @@ public final class AttentionKernels {
 
     /** Rows of a register tile. */
     static final int MR = 6;
+    static final boolean PACK = Boolean.getBoolean("tmp.pack");
     /** Columns of a register tile: two vectors. */
     static final int NR = 2 * L;
 
@@ -105,7 +106,7 @@ public final class AttentionKernels {
             int cols = Math.min(NR, dHead - c0);
             float[] bb = b;
             int bOff = bo + c0, bLd = ldb;
-            if (cols < NR) {                                                          // narrow edge: pad B to NR columns
+            if (cols < NR || PACK) {                                                          // narrow edge: pad B to NR columns
                 bb = s.packed(b, bOff, ldb, t, cols);
                 bOff = 0;
                 bLd = NR;
@@ -127,7 +128,7 @@ public final class AttentionKernels {
             int cols = Math.min(NR, dHead - c0);
             float[] bb = b;
             int bOff = bo + c0, bLd = ldb;
-            if (cols < NR) {
+            if (cols < NR || PACK) {
                 bb = s.packed(b, bOff, ldb, t, cols);
                 bOff = 0;
                 bLd = NR;
