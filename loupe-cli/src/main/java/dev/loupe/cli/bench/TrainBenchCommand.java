@@ -113,7 +113,13 @@ public final class TrainBenchCommand implements Callable<Integer> {
         ObjectMapper om = new ObjectMapper();
         ArrayNode results = om.createArrayNode();
         for (Shape s : shapes) {
-            for (Size size : sizes) {
+            // Smallest memory first: the JVM keeps the heap a larger configuration grew, so after one a
+            // smaller one's peak RSS would be the larger one's (124M 1×1024 after 8×512: 1.81× its need).
+            List<Size> order = sizes.stream().sorted(java.util.Comparator.comparingLong(z -> activations(s, z.batch(), z.seq()))).toList();
+            if (!json && !order.equals(sizes)) {
+                System.err.printf("measuring %s in order of memory need, smallest first, so that each peak RSS is its own%n", s.name());
+            }
+            for (Size size : order) {
                 int b = size.batch(), t = size.seq();
                 Double softmaxMs = null;
                 for (AttentionKind kind : kinds) {
@@ -287,14 +293,20 @@ public final class TrainBenchCommand implements Callable<Integer> {
         if (peakKb <= 0) return;
         GptConfig c = GptConfig.gpt2(vocab, t, s.dModel(), s.layers(), s.heads());
         long n = c.expectedShapes().values().stream().mapToLong(sh -> Arrays.stream(sh).asLongStream().reduce(1, (a, b) -> a * b)).sum();
-        long b = batch, d = s.dModel(), h = s.heads(), l = s.layers();
-        // llm.c train_gpt2.c fill_in_activation_sizes: per layer 16·BTC + 2·BHTT + 4·BT (ln1, qkv, atty, preatt,
-        // att, attproj, residual2, ln2, fch, fch_gelu, fcproj, residual3, means/rstds), plus encoded,
-        // ln_f, logits and probs
-        long acts = l * (16 * b * t * d + 2 * b * h * t * t + 4 * b * t) + 2 * b * t * d + 2 * b * t + 2 * b * t * vocab;
+        long acts = activations(s, batch, t);
         double stateMb = 4.0 * n * 4 / 1e6, actMb = acts * 4.0 / 1e6, peakMb = peakKb * 1024 / 1e6;
         r.put("peak_rss_mb", peakMb).put("state_mb", stateMb).put("activations_mb", actMb)
                 .put("rss_ratio", peakMb / (stateMb + actMb));
+    }
+
+    /**
+     * llm.c's activation count (train_gpt2.c fill_in_activation_sizes): per layer 16·BTC + 2·BHTT +
+     * 4·BT (ln1, qkv, atty, preatt, att, attproj, residual2, ln2, fch, fch_gelu, fcproj, residual3,
+     * means/rstds), plus encoded, ln_f, logits and probs.
+     */
+    private long activations(Shape s, int batch, int t) {
+        long b = batch, d = s.dModel(), h = s.heads(), l = s.layers();
+        return l * (16 * b * t * d + 2 * b * h * t * t + 4 * b * t) + 2 * b * t * d + 2 * b * t + 2 * b * t * vocab;
     }
 
     /**
