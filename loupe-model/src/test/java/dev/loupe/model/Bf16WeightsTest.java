@@ -21,10 +21,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * <p>Two tolerances, two questions. (1) Is the plumbing exact? Against a float32 model holding the
  * same, bfloat16-rounded weights, the only difference is the order of float32 sums: 1e-4, the
  * tolerance of KV-cache decoding against the full forward (KvCacheTest). (2) How far is bfloat16
- * from float32? Each weight moves by at most 2^-9 of itself (half an ulp of 8 significant bits); a
- * product x·W then moves by at most 2^-9·Σ|x_p·w_p|, and with random rounding signs by about
- * 2^-9·sqrt(Σ(x_p·w_p)²). Through L blocks those relative errors add up to a few times 2^-9, so the
- * logits may move by a few × 2^-9 of their scale: we allow 2^-5 (3 %) of the largest |logit|, and
+ * from float32? Each weight moves by at most 2^-8 of itself (half an ulp of 8 significant bits); a
+ * product x·W then moves by at most 2^-8·Σ|x_p·w_p|, and with random rounding signs by about
+ * 2^-8·sqrt(Σ(x_p·w_p)²). Through L blocks those relative errors add up to a few times 2^-8, so the
+ * logits may move by a few × 2^-8 of their scale: we allow 2^-5 (3 %) of the largest |logit|, and
  * a bug (a wrong row, an unrounded activation, a dropped bias) moves them by their whole size.
  */
 class Bf16WeightsTest {

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>Tolerance: the weights are exactly the bfloat16 values on both sides, so the only error is
  * float32 accumulation: 4·sqrt(k)·eps·Σ|x_p·w_p| (the argument of MatmulBackendTest), far below the
  * error of a wrong index or a dropped term (of order |x_p·w_p|), and below bfloat16's own rounding
- * (2^-9 relative), so a kernel that rounded an activation would fail too.
+ * (up to 2^-8 relative), so a kernel that rounded an activation would fail too.
  */
 class Bf16ProductsTest {
     private static final double EPS = Math.ulp(1f);
