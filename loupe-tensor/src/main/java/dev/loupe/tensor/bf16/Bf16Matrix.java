@@ -16,7 +16,7 @@ import java.util.Arrays;
  * at a time (the axpy form four input rows, the dot form four output rows), and with this layout
  * those four rows are one sequential stream of memory instead of four streams {@code cols} apart.
  * One core then streams about a quarter more bytes per second from DRAM (docs/performance.md,
- * "bfloat16 weights"), and decoding is bound by exactly that. Rows past the last full quad, and
+ * "KV-cache decoding", current figures), and decoding is bound by exactly that. Rows past the last full quad, and
  * every row of a matrix whose width is not a multiple of 16, stay row-major. The layout is private
  * to this class and its kernels: every accessor speaks of [row, column], and {@link #wrap} and
  * {@link #toRowMajor()} convert from and to the row-major order of files.
@@ -47,19 +47,28 @@ public final class Bf16Matrix {
                     + " values, got " + rowMajor.length);
         }
         Bf16Matrix m = new Bf16Matrix(new short[rowMajor.length], rows, cols);
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) m.data[m.index(r, c)] = rowMajor[r * cols + c];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0, run; c < cols; c += run) {
+                run = m.run(r, c, cols);
+                System.arraycopy(rowMajor, r * cols + c, m.data, m.index(r, c), run);
+            }
+        }
         return m;
     }
 
     /** The matrix {@code t} [rows, cols] rounded to bfloat16 (nearest, ties to even). */
     public static Bf16Matrix of(Tensor t) {
         if (t.rank() != 2) throw new IllegalArgumentException("expected a matrix, got shape " + Arrays.toString(t.shape()));
-        Tensor c = t.contiguous();
-        float[] src = c.data();
-        int off = c.offset(), rows = t.dim(0), cols = t.dim(1);
+        Tensor contiguous = t.contiguous();
+        float[] src = contiguous.data();
+        int off = contiguous.offset(), rows = t.dim(0), cols = t.dim(1);
         Bf16Matrix m = new Bf16Matrix(new short[rows * cols], rows, cols);
         for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < cols; j++) m.data[m.index(r, j)] = BFloat16.fromFloat(src[off + r * cols + j]);
+            for (int c = 0, run; c < cols; c += run) {
+                run = m.run(r, c, cols);
+                int to = m.index(r, c), from = off + r * cols + c;
+                for (int i = 0; i < run; i++) m.data[to + i] = BFloat16.fromFloat(src[from + i]);
+            }
         }
         return m;
     }
@@ -82,6 +91,11 @@ public final class Bf16Matrix {
         return data;
     }
 
+    /** How many of row r's columns [c, end) lie one after the other in storage from [r, c]: to the end of c's chunk in a quad. */
+    private int run(int r, int c, int end) {
+        return r < quadRows ? Math.min(end, (c | 15) + 1) - c : end - c;
+    }
+
     /** Where element [r, c] is stored. */
     int index(int r, int c) {
         if (r < quadRows) return (r - (r & 3)) * cols + 4 * (c - (c & 15)) + 16 * (r & 3) + (c & 15);
@@ -91,7 +105,12 @@ public final class Bf16Matrix {
     /** The values row-major, as a file stores them (a copy). */
     public short[] toRowMajor() {
         short[] out = new short[data.length];
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) out[r * cols + c] = data[index(r, c)];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0, run; c < cols; c += run) {
+                run = run(r, c, cols);
+                System.arraycopy(data, index(r, c), out, r * cols + c, run);
+            }
+        }
         return out;
     }
 
@@ -105,6 +124,9 @@ public final class Bf16Matrix {
      * {@code {row, column}}; null when every value is finite.
      */
     public int[] firstNonFinite() {
+        boolean any = false;                                   // a flat scan first: weights are almost always finite
+        for (short v : data) any |= (v & 0x7F80) == 0x7F80;
+        if (!any) return null;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) if ((data[index(r, c)] & 0x7F80) == 0x7F80) return new int[] {r, c};
         }
@@ -125,8 +147,7 @@ public final class Bf16Matrix {
     void widen(int r, int c0, int count, float[] dst, int dstOff) {
         int c = c0, end = c0 + count;
         while (c < end) {
-            int run = r < quadRows ? Math.min(end, (c | 15) + 1) - c : end - c;   // contiguous: to the end of a chunk
-            int from = index(r, c);
+            int run = run(r, c, end), from = index(r, c);
             for (int i = 0; i < run; i++) dst[dstOff + c - c0 + i] = Float.intBitsToFloat((data[from + i] & 0xFFFF) << 16);
             c += run;
         }

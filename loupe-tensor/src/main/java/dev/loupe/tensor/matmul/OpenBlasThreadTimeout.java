@@ -7,7 +7,7 @@ import java.util.Optional;
  * reads {@code OPENBLAS_THREAD_TIMEOUT} = n as it loads and spins for 2ⁿ cycles, n = 28 by default:
  * about 80 ms here, during which its threads call {@code sched_yield} in a loop on the cores that
  * Loupe's own kernels (the loss over the vocabulary, attention, LayerNorm, AdamW) want next. In a
- * small-model training step at 8 × 512 that was 4 s of system time per 24 steps. So, before loading
+ * small-model training at 8 × 512 that was about 70 ms of system time per step. So, before loading
  * the library, Loupe sets n = {@value #LOUPE_DEFAULT} (2²⁰ cycles, about 0.3 ms: long enough to
  * cover back-to-back products, short enough not to spin through a Java kernel) unless the
  * environment already sets it. Measured on this project's two-core machine (docs/performance.md,

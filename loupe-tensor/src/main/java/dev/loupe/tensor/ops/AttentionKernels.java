@@ -214,7 +214,7 @@ public final class AttentionKernels {
     /** One thread's reusable buffers, grown on demand. */
     private static final class Scratch {
         float[] transposed = new float[0];
-        float[] packed = new float[0];
+        float[] panels = new float[0];
         final float[] tmp = new float[MR * NR];
 
         /** m [T, d_head] (rows at {@code o + i·ld}) transposed into [d_head, ldt], columns T … ldt − 1 zero. */
@@ -235,8 +235,8 @@ public final class AttentionKernels {
          */
         float[] panels(float[] m, int o, int ld, int t, int dHead) {
             int blocks = (dHead + NR - 1) / NR;
-            if (packed.length < blocks * t * NR) packed = new float[blocks * t * NR];
-            float[] out = packed;
+            if (panels.length < blocks * t * NR) panels = new float[blocks * t * NR];
+            float[] out = panels;
             for (int c0 = 0, base = 0; c0 < dHead; c0 += NR, base += t * NR) {
                 int cols = Math.min(NR, dHead - c0);
                 for (int i = 0; i < t; i++) {
